@@ -1,0 +1,69 @@
+"""lifecycle: the AWS End User Messaging SMS registration lifecycle as explicit state machines.
+
+Start with :class:`RegistrationService`; the machines are in :mod:`lifecycle.machines`.
+"""
+
+from lifecycle.backends.memory import InMemoryBackend
+from lifecycle.errors import (
+    AccessDeniedException,
+    ConflictException,
+    InternalServerException,
+    LifecycleError,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    ValidationException,
+)
+from lifecycle.events import TransitionEvent
+from lifecycle.machines import (
+    EVENTS,
+    REGISTRATION_MACHINE,
+    VERSION_MACHINE,
+    EventSpec,
+    TransitionSpec,
+)
+from lifecycle.models import (
+    DeniedReason,
+    Filter,
+    Registration,
+    RegistrationVersion,
+    Tag,
+    VersionStatusHistory,
+)
+from lifecycle.ports import Backend
+from lifecycle.registration_types import BUILT_IN_REGISTRATION_TYPES, RegistrationTypeRegistry
+from lifecycle.service import RegistrationService, Reviewer, utc_now
+from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
+
+__all__ = [
+    "BUILT_IN_REGISTRATION_TYPES",
+    "EVENTS",
+    "REGISTRATION_MACHINE",
+    "VERSION_MACHINE",
+    "AccessDeniedException",
+    "Actor",
+    "Backend",
+    "ConflictException",
+    "DeniedReason",
+    "EventSpec",
+    "Filter",
+    "InMemoryBackend",
+    "InternalServerException",
+    "LifecycleError",
+    "Registration",
+    "RegistrationService",
+    "RegistrationStatus",
+    "RegistrationTypeRegistry",
+    "RegistrationVersion",
+    "ResourceNotFoundException",
+    "Reviewer",
+    "ServiceQuotaExceededException",
+    "Tag",
+    "ThrottlingException",
+    "TransitionEvent",
+    "TransitionSpec",
+    "ValidationException",
+    "VersionStatus",
+    "VersionStatusHistory",
+    "utc_now",
+]

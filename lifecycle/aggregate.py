@@ -1,0 +1,292 @@
+"""One lifecycle step applied to a registration: both machines, all or nothing.
+
+Pure domain logic: it takes a :class:`~lifecycle.models.Registration` snapshot and
+returns the next snapshot with the events it produced, or raises
+:class:`~lifecycle.errors.ConflictException` and produces nothing. It knows nothing
+of storage; the service commits what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from lifecycle.errors import ConflictException
+from lifecycle.events import TransitionEvent
+from lifecycle.machines import EVENTS, FOLLOW_UPS, NEW, REGISTRATION, VERSION, TransitionSpec
+from lifecycle.models import (
+    DeniedReason,
+    Registration,
+    RegistrationVersion,
+    Tag,
+    VersionStatusHistory,
+)
+from lifecycle.statuses import (
+    IN_REVIEW,
+    OPEN_VERSION_STATUSES,
+    Actor,
+    RegistrationStatus,
+    VersionStatus,
+)
+
+_REFUSAL_REASONS = {
+    "create_version": "CREATE_REGISTRATION_VERSION_NOT_ALLOWED",
+    "submit": "SUBMIT_REGISTRATION_VERSION_NOT_ALLOWED",
+    "discard": "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED",
+    "delete": "RESOURCE_DELETION_NOT_ALLOWED",
+}
+
+
+class Conditions:
+    """The named conditions of the machines, read from the registration before a step."""
+
+    __slots__ = ("_registration", "aws_review")
+
+    def __init__(self, registration: Registration | None, aws_review: bool = False) -> None:
+        self._registration = registration
+        self.aws_review = aws_review
+        """Submit was called with ``AwsReview=True``."""
+
+    def _statuses(self) -> list[VersionStatus]:
+        return [] if self._registration is None else [v.status for v in self._registration.versions]
+
+    @property
+    def has_approved_version(self) -> bool:
+        """Some version is APPROVED."""
+        return VersionStatus.APPROVED in self._statuses()
+
+    @property
+    def has_denied_or_revoked_version(self) -> bool:
+        """Some version is DENIED or REVOKED."""
+        return any(s in (VersionStatus.DENIED, VersionStatus.REVOKED) for s in self._statuses())
+
+    @property
+    def no_open_version(self) -> bool:
+        """No version is DRAFT or in review."""
+        return not any(s in OPEN_VERSION_STATUSES for s in self._statuses())
+
+
+@attrs.frozen
+class Step:
+    """The outcome of one lifecycle step."""
+
+    registration: Registration
+    """The registration after the step (revision advanced by one)."""
+    events: tuple[TransitionEvent, ...]
+    """One event per transition, in order (approve, then the archive it caused)."""
+    version: RegistrationVersion | None
+    """The version the step's own event moved, if any."""
+
+
+def create(
+    *,
+    registration_id: str,
+    account_id: str,
+    region: str,
+    registration_type: str,
+    tags: tuple[Tag, ...],
+    now: datetime,
+) -> Step:
+    """A new registration with version 1 in DRAFT (the ``create`` event)."""
+    conditions = Conditions(None)
+    v_spec = _resolved(VERSION.resolve(NEW, "create", conditions))
+    r_spec = _resolved(REGISTRATION.resolve(NEW, "create", conditions))
+    version = RegistrationVersion(
+        1,
+        VersionStatus(v_spec.dest),
+        VersionStatusHistory(**dict.fromkeys(v_spec.stamps, now)),
+    )
+    status = RegistrationStatus(r_spec.dest)
+    registration = Registration(
+        registration_id, account_id, region, registration_type, status, (version,), tags
+    )
+    event = TransitionEvent(
+        account_id, region, registration_id, "create", Actor.USER,
+        1, None, version.status.value, None, status.value, now,
+    )  # fmt: skip
+    return Step(registration, (event,), version)
+
+
+def step(
+    registration: Registration,
+    event: str,
+    now: datetime,
+    *,
+    aws_review: bool = False,
+    denied_reasons: Sequence[DeniedReason] = (),
+) -> Step:
+    """Apply ``event`` to ``registration`` and every machine that defines it.
+
+    Raises:
+        ConflictException: a machine refuses the event from its current state; the
+            message names the current statuses and what is legal from there.
+    """
+    conditions = Conditions(registration, aws_review)
+    plan = _plan(registration, event, conditions)
+    if plan is None:
+        raise _refusal(registration, event)
+    r_spec, v_spec, target = plan
+    versions = list(registration.versions)
+    status_before = registration.status
+    status = status_before if r_spec is None or r_spec.dest is None else RegistrationStatus(r_spec.dest)
+    events: list[TransitionEvent] = []
+    actor = EVENTS[event].actor
+    moved: RegistrationVersion | None = None
+    if v_spec is not None:
+        moved = _move(versions, target, v_spec, now, tuple(denied_reasons))
+        events.append(
+            _event(registration, event, actor, moved.version_number,
+                   None if target is None else target.status.value, moved.status.value,
+                   status_before.value if r_spec else None, status.value if r_spec else None,
+                   _when(moved, now))
+        )  # fmt: skip
+    else:
+        events.append(
+            _event(registration, event, actor, None, None, None,
+                   status_before.value, status.value, _when(registration.current_version, now))
+        )  # fmt: skip
+    follow_up = FOLLOW_UPS.get(event)
+    previously_approved = registration.approved_version
+    if follow_up is not None and previously_approved is not None:
+        spec = _resolved(VERSION.resolve(previously_approved.status, follow_up, conditions))
+        done = _move(versions, previously_approved, spec, now, ())
+        events.append(
+            _event(registration, follow_up, EVENTS[follow_up].actor, done.version_number,
+                   previously_approved.status.value, done.status.value, None, None,
+                   _when(done, now))
+        )  # fmt: skip
+    after = Registration(
+        registration.registration_id,
+        registration.account_id,
+        registration.region,
+        registration.registration_type,
+        status,
+        tuple(versions),
+        registration.tags,
+        registration.revision + 1,
+    )
+    return Step(after, tuple(events), moved)
+
+
+def legal_events(registration: Registration) -> list[str]:
+    """The events (other than system ones) that a step would accept now."""
+    legal = []
+    for name, spec in EVENTS.items():
+        if spec.actor is Actor.SYSTEM or name == "create":
+            continue
+        for aws_review in (False, True) if name == "submit" else (False,):
+            if _plan(registration, name, Conditions(registration, aws_review)) is not None:
+                legal.append(name)
+                break
+    return legal
+
+
+def describe_event(name: str) -> str:
+    """How a user fires ``name``: its API operation, or ``reviewer:<event>``."""
+    spec = EVENTS[name]
+    return spec.operations[0] if spec.operations else f"{spec.actor.value}:{name}"
+
+
+def _plan(
+    registration: Registration, event: str, conditions: Conditions
+) -> tuple[TransitionSpec | None, TransitionSpec | None, RegistrationVersion | None] | None:
+    """The transition of each machine for ``event`` and the version it moves, or
+    ``None`` if a machine refuses."""
+    r_spec = v_spec = target = None
+    if REGISTRATION.defines(event):
+        r_spec = REGISTRATION.resolve(registration.status, event, conditions)
+        if r_spec is None:
+            return None
+    if VERSION.defines(event):
+        target_kind = VERSION.target_of(event)
+        if target_kind == "new":
+            state = NEW
+        else:
+            target = (
+                registration.approved_version
+                if target_kind == "approved"
+                else registration.current_version
+            )
+            if target is None:
+                return None
+            state = target.status
+        v_spec = VERSION.resolve(state, event, conditions)
+        if v_spec is None:
+            return None
+    return r_spec, v_spec, target
+
+
+def _move(
+    versions: list[RegistrationVersion],
+    target: RegistrationVersion | None,
+    spec: TransitionSpec,
+    now: datetime,
+    denied_reasons: tuple[DeniedReason, ...],
+) -> RegistrationVersion:
+    """Move ``target`` (``None``: a new version) along ``spec`` inside ``versions``."""
+    dest = VersionStatus(spec.dest)
+    if target is None:
+        moved = RegistrationVersion(
+            len(versions) + 1, dest, VersionStatusHistory(**dict.fromkeys(spec.stamps, now))
+        )
+        versions.append(moved)
+        return moved
+    when = _when(target, now)
+    moved = RegistrationVersion(
+        target.version_number,
+        dest,
+        target.history.stamped(spec.stamps, when),
+        denied_reasons or target.denied_reasons,
+        target.feedback,
+    )
+    versions[target.version_number - 1] = moved
+    return moved
+
+
+def _when(version: RegistrationVersion, now: datetime) -> datetime:
+    """``now``, clamped so that a version's history never goes backwards."""
+    latest = version.history.latest()
+    return now if now >= latest else latest
+
+
+def _event(
+    registration: Registration,
+    event: str,
+    actor: Actor,
+    version_number: int | None,
+    version_from: str | None,
+    version_to: str | None,
+    registration_from: str | None,
+    registration_to: str | None,
+    when: datetime,
+) -> TransitionEvent:
+    return TransitionEvent(
+        registration.account_id, registration.region, registration.registration_id,
+        event, actor, version_number, version_from, version_to,
+        registration_from, registration_to, when,
+    )  # fmt: skip
+
+
+def _resolved(spec: TransitionSpec | None) -> TransitionSpec:
+    if spec is None:  # pragma: no cover - the machine definitions guarantee it
+        raise RuntimeError("the machines refused a step they must accept")
+    return spec
+
+
+def _refusal(registration: Registration, event: str) -> ConflictException:
+    current = registration.current_version
+    reason = _REFUSAL_REASONS.get(event)
+    if event == "submit" and current.status in IN_REVIEW:
+        reason = "REGISTRATION_ALREADY_SUBMITTED"
+    legal = ", ".join(describe_event(e) for e in legal_events(registration)) or "nothing"
+    return ConflictException(
+        f"{describe_event(event)} is not allowed for registration "
+        f"{registration.registration_id}: its status is {registration.status.value} and its "
+        f"current version {current.version_number} is {current.status.value}. "
+        f"Allowed from here: {legal}.",
+        reason=reason,
+        resource_type="registration",
+        resource_id=registration.registration_id,
+    )

@@ -1,0 +1,163 @@
+"""The in-memory backend: a complete, thread-safe implementation of the port.
+
+It keeps everything in process memory and loses it on exit. Tests use it as the
+fake of the port, and users run it for the same reason: it behaves exactly as a
+durable backend does, only faster.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Sequence
+
+from lifecycle.errors import ConflictException
+from lifecycle.events import TransitionEvent
+from lifecycle.models import Registration, RegistrationVersion
+from lifecycle.ports import (
+    BeforeCommit,
+    IdempotencyRecord,
+    Page,
+    RegistrationQuery,
+    VersionQuery,
+)
+
+
+class _Partition:
+    """The registrations of one account and region, in creation (keyset) order."""
+
+    __slots__ = ("index", "registrations", "tokens")
+
+    def __init__(self) -> None:
+        self.registrations: list[Registration] = []
+        self.index: dict[str, int] = {}
+        self.tokens: dict[str, IdempotencyRecord] = {}
+
+
+class InMemoryBackend:
+    """Registrations in process memory. Safe to share between threads.
+
+    Reads take no lock (they see whole snapshots); commits are serialised by one
+    lock, under which the revision is compared and the snapshot swapped in.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._partitions: dict[tuple[str, str], _Partition] = {}
+        self._key = secrets.token_bytes(32)
+
+    @property
+    def pagination_key(self) -> bytes:
+        """A random key: tokens are valid for this backend object only."""
+        return self._key
+
+    def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
+        """The registration, or ``None``."""
+        part = self._partitions.get((account_id, region))
+        if part is None:
+            return None
+        position = part.index.get(registration_id)
+        return None if position is None else part.registrations[position]
+
+    def commit(
+        self,
+        registration: Registration,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
+        """Store ``registration`` atomically; see :meth:`lifecycle.ports.Backend.commit`."""
+        key = (registration.account_id, registration.region)
+        with self._lock:
+            part = self._partitions.get(key)
+            if part is None:
+                part = self._partitions[key] = _Partition()
+            position = part.index.get(registration.registration_id)
+            if expected_revision is None:
+                if position is not None:
+                    raise _conflict(registration, "already exists", "RESOURCE_ALREADY_EXISTS")
+                if idempotency is not None and idempotency.token in part.tokens:
+                    raise _conflict(
+                        registration, "ClientToken already used", "RESOURCE_ALREADY_EXISTS"
+                    )
+            elif position is None or part.registrations[position].revision != expected_revision:
+                raise _conflict(
+                    registration,
+                    "was changed by another call since it was read; read it again and retry",
+                    "RESOURCE_MODIFICATION_NOT_ALLOWED",
+                )
+            if before_commit is not None:
+                before_commit(events)
+            if position is None:
+                part.index[registration.registration_id] = len(part.registrations)
+                part.registrations.append(registration)
+                if idempotency is not None:
+                    part.tokens[idempotency.token] = idempotency
+            else:
+                part.registrations[position] = registration
+
+    def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
+        """One page of matching registrations, in creation order."""
+        part = self._partitions.get((query.account_id, query.region))
+        if part is None:
+            return Page((), None)
+        start = -1 if query.after is None else query.after
+        regs = part.registrations
+        if query.registration_ids is not None:
+            positions: Sequence[int] = sorted(
+                p
+                for p in (part.index.get(i) for i in query.registration_ids)
+                if p is not None and p > start
+            )
+        else:
+            positions = range(start + 1, len(regs))
+        found: list[Registration] = []
+        last = -1
+        types, statuses = query.registration_types, query.statuses
+        for position in positions:
+            reg = regs[position]
+            if types is not None and reg.registration_type not in types:
+                continue
+            if statuses is not None and reg.status not in statuses:
+                continue
+            if len(found) == query.limit:
+                return Page(tuple(found), last)
+            found.append(reg)
+            last = position
+        return Page(tuple(found), None)
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """One page of matching versions, in version-number order."""
+        reg = self.get(query.account_id, query.region, query.registration_id)
+        if reg is None:
+            return Page((), None)
+        found: list[RegistrationVersion] = []
+        after = 0 if query.after is None else query.after
+        numbers, statuses = query.version_numbers, query.statuses
+        for version in reg.versions[after:]:
+            if numbers is not None and version.version_number not in numbers:
+                continue
+            if statuses is not None and version.status not in statuses:
+                continue
+            if len(found) == query.limit:
+                return Page(tuple(found), found[-1].version_number)
+            found.append(version)
+        return Page(tuple(found), None)
+
+    def find_idempotency(
+        self, account_id: str, region: str, token: str
+    ) -> IdempotencyRecord | None:
+        """The record of ``token``, if claimed."""
+        part = self._partitions.get((account_id, region))
+        return None if part is None else part.tokens.get(token)
+
+
+def _conflict(registration: Registration, what: str, reason: str) -> ConflictException:
+    return ConflictException(
+        f"Registration {registration.registration_id} {what}.",
+        reason=reason,
+        resource_type="registration",
+        resource_id=registration.registration_id,
+    )

@@ -1,0 +1,48 @@
+"""The record of one committed transition, delivered to subscribers for side effects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from lifecycle.statuses import Actor
+
+
+@attrs.frozen(slots=True)
+class TransitionEvent:
+    """One transition that was committed.
+
+    A machine that does not take part in the event has ``None`` for both of its
+    statuses (``close`` moves no version, ``archive`` no registration). For an
+    internal transition, from and to are equal. ``create`` comes from ``None``.
+    """
+
+    account_id: str
+    region: str
+    registration_id: str
+    event: str
+    actor: Actor
+    version_number: int | None
+    version_from: str | None
+    version_to: str | None
+    registration_from: str | None
+    registration_to: str | None
+    timestamp: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dictionary, for logs and JSON."""
+        return {
+            "AccountId": self.account_id,
+            "Region": self.region,
+            "RegistrationId": self.registration_id,
+            "Event": self.event,
+            "Actor": self.actor.value,
+            "VersionNumber": self.version_number,
+            "VersionFrom": self.version_from,
+            "VersionTo": self.version_to,
+            "RegistrationFrom": self.registration_from,
+            "RegistrationTo": self.registration_to,
+            "Timestamp": self.timestamp,
+        }

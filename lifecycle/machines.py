@@ -1,0 +1,328 @@
+"""The two state machines of the registration lifecycle.
+
+This module is the only place where the legal moves are written. Everything else
+(the service, the diagrams, the docs and the test harness) reads them from the
+``transitions`` machines defined here: :data:`VERSION_MACHINE` for the status of
+one registration version and :data:`REGISTRATION_MACHINE` for the status of the
+registration.
+
+Both machines share one event vocabulary. A step of the lifecycle is one event: every
+machine that defines the event must accept it from its current state, and all of
+them move together (or nothing moves). A machine that does not define an event is
+not part of that step (``close`` moves only the registration, ``archive`` only a
+version).
+
+Each machine is built once per process. Records are not attached to them as models;
+instead :class:`CompiledMachine` reads each machine's transitions into a lookup
+table once, and the service resolves moves against it. The conditions named on
+transitions are evaluated exactly as ``transitions`` evaluates them (in definition
+order, the first transition whose ``conditions`` all hold and ``unless`` all fail
+wins), which ``tests/test_machines.py`` checks against real triggers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+from transitions import Machine, Transition
+
+from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
+
+NEW = "new"
+"""Pseudo-state of both machines before ``create``: the record does not exist yet."""
+
+VersionTarget = Literal["new", "current", "approved"]
+"""Which version an event of the version machine moves."""
+
+
+class LifecycleTransition(Transition):  # type: ignore[misc]
+    """A ``transitions`` transition that also knows who fires it and what it records.
+
+    Args beyond ``transitions.Transition``:
+        actor: who fires it (:class:`~lifecycle.statuses.Actor`).
+        operations: the AWS API operations that fire it (empty for reviewer and
+            system events).
+        stamps: the status-history fields it sets (version machine only).
+        target: which version it moves (version machine only).
+    """
+
+    def __init__(
+        self,
+        source: str,
+        dest: str | None,
+        conditions: Any = None,
+        unless: Any = None,
+        before: Any = None,
+        after: Any = None,
+        prepare: Any = None,
+        *,
+        actor: Actor,
+        operations: Sequence[str] = (),
+        stamps: Sequence[str] = (),
+        target: VersionTarget = "current",
+    ) -> None:
+        super().__init__(source, dest, conditions, unless, before, after, prepare)
+        self.actor = Actor(actor)
+        self.operations = tuple(operations)
+        self.stamps = tuple(stamps)
+        self.target = target
+
+
+class LifecycleMachine(Machine):  # type: ignore[misc]
+    """A ``transitions.Machine`` whose transitions are :class:`LifecycleTransition`."""
+
+    transition_cls = LifecycleTransition
+
+
+_U, _R, _S = Actor.USER, Actor.REVIEWER, Actor.SYSTEM
+_V = VersionStatus
+_G = RegistrationStatus
+
+
+def _states(*states: str) -> list[str]:
+    # Plain strings: transitions treats Enum members (StrEnum included) as enum states.
+    return [str(s) for s in states]
+
+
+_VERSION_TRANSITIONS: list[dict[str, Any]] = [
+    dict(trigger="create", source=NEW, dest=_V.DRAFT, actor=_U,
+         operations=["CreateRegistration"], stamps=["draft"], target="new"),
+    dict(trigger="create_version", source=NEW, dest=_V.DRAFT, actor=_U,
+         operations=["CreateRegistrationVersion"], stamps=["draft"], target="new"),
+    dict(trigger="submit", source=_V.DRAFT, dest=_V.AWS_REVIEWING, conditions="aws_review",
+         actor=_U, operations=["SubmitRegistrationVersion"],
+         stamps=["submitted", "aws_reviewing"]),
+    dict(trigger="submit", source=_V.DRAFT, dest=_V.SUBMITTED, actor=_U,
+         operations=["SubmitRegistrationVersion"], stamps=["submitted"]),
+    dict(trigger="discard", source=_states(_V.DRAFT, _V.SUBMITTED), dest=_V.DISCARDED,
+         actor=_U, operations=["DiscardRegistrationVersion"], stamps=["discarded"]),
+    dict(trigger="begin_review", source=_states(_V.SUBMITTED, _V.AWS_REVIEWING),
+         dest=_V.REVIEWING, actor=_R, stamps=["reviewing"]),
+    dict(trigger="require_authentication", source=_V.REVIEWING,
+         dest=_V.REQUIRES_AUTHENTICATION, actor=_R, stamps=["requires_authentication"]),
+    dict(trigger="complete_authentication", source=_V.REQUIRES_AUTHENTICATION,
+         dest=_V.REVIEWING, actor=_R, stamps=["reviewing"]),
+    dict(trigger="require_offline_review", source=_V.REVIEWING,
+         dest=_V.REQUIRES_OFFLINE_REVIEW, actor=_R),
+    dict(trigger="approve", source=_states(_V.REVIEWING, _V.REQUIRES_OFFLINE_REVIEW),
+         dest=_V.APPROVED, actor=_R, stamps=["approved"]),
+    dict(trigger="archive", source=_V.APPROVED, dest=_V.ARCHIVED, actor=_S,
+         stamps=["archived"], target="approved"),
+    dict(trigger="deny",
+         source=_states(_V.AWS_REVIEWING, _V.REVIEWING, _V.REQUIRES_AUTHENTICATION,
+                        _V.REQUIRES_OFFLINE_REVIEW),
+         dest=_V.DENIED, actor=_R, stamps=["denied"]),
+    dict(trigger="revoke", source=_V.APPROVED, dest=_V.REVOKED, actor=_R,
+         stamps=["revoked"], target="approved"),
+]  # fmt: skip
+
+_REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
+    dict(trigger="create", source=NEW, dest=_G.CREATED, actor=_U,
+         operations=["CreateRegistration"]),
+    dict(trigger="create_version", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
+         dest=None, conditions="no_open_version", actor=_U,
+         operations=["CreateRegistrationVersion"]),
+    dict(trigger="submit", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
+         dest=_G.AWS_REVIEWING, conditions="aws_review", actor=_U,
+         operations=["SubmitRegistrationVersion"]),
+    dict(trigger="submit", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
+         dest=_G.SUBMITTED, actor=_U, operations=["SubmitRegistrationVersion"]),
+    dict(trigger="discard", source=_G.SUBMITTED, dest=_G.COMPLETE,
+         conditions="has_approved_version", actor=_U,
+         operations=["DiscardRegistrationVersion"]),
+    dict(trigger="discard", source=_G.SUBMITTED, dest=_G.REQUIRES_UPDATES,
+         conditions="has_denied_or_revoked_version", actor=_U,
+         operations=["DiscardRegistrationVersion"]),
+    dict(trigger="discard", source=_G.SUBMITTED, dest=_G.CREATED, actor=_U,
+         operations=["DiscardRegistrationVersion"]),
+    dict(trigger="discard", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
+         dest=None, actor=_U, operations=["DiscardRegistrationVersion"]),
+    dict(trigger="begin_review", source=_states(_G.SUBMITTED, _G.AWS_REVIEWING),
+         dest=_G.REVIEWING, actor=_R),
+    dict(trigger="require_authentication", source=_G.REVIEWING,
+         dest=_G.REQUIRES_AUTHENTICATION, actor=_R),
+    dict(trigger="complete_authentication", source=_G.REQUIRES_AUTHENTICATION,
+         dest=_G.REVIEWING, actor=_R),
+    dict(trigger="require_offline_review", source=_G.REVIEWING, dest=None, actor=_R),
+    dict(trigger="approve", source=_G.REVIEWING, dest=_G.COMPLETE,
+         conditions="has_approved_version", actor=_R),
+    dict(trigger="approve", source=_G.REVIEWING, dest=_G.PROVISIONING, actor=_R),
+    dict(trigger="deny",
+         source=_states(_G.AWS_REVIEWING, _G.REVIEWING, _G.REQUIRES_AUTHENTICATION),
+         dest=_G.REQUIRES_UPDATES, actor=_R),
+    dict(trigger="complete_provisioning", source=_G.PROVISIONING, dest=_G.COMPLETE, actor=_R),
+    dict(trigger="revoke", source=_G.COMPLETE, dest=_G.REQUIRES_UPDATES, actor=_R),
+    dict(trigger="close", source=_G.COMPLETE, dest=_G.CLOSED, actor=_R),
+    dict(trigger="delete", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.CLOSED),
+         dest=_G.DELETED, actor=_U, operations=["DeleteRegistration"]),
+]  # fmt: skip
+
+
+def _build(name: str, states: Iterable[str], table: list[dict[str, Any]]) -> LifecycleMachine:
+    return LifecycleMachine(
+        model=None,
+        name=name,
+        states=[NEW, *_states(*states)],
+        initial=NEW,
+        transitions=[
+            {k: (str(v) if isinstance(v, str) else v) for k, v in row.items()} for row in table
+        ],
+        auto_transitions=False,
+    )
+
+
+VERSION_MACHINE: LifecycleMachine = _build("version", VersionStatus, _VERSION_TRANSITIONS)
+"""The registration version status machine."""
+
+REGISTRATION_MACHINE: LifecycleMachine = _build(
+    "registration", RegistrationStatus, _REGISTRATION_TRANSITIONS
+)
+"""The registration status machine."""
+
+FOLLOW_UPS: Mapping[str, str] = {"approve": "archive"}
+"""System events fired in the same atomic step as a reviewer event: approving a
+version archives the version that was approved before it."""
+
+
+@attrs.frozen
+class TransitionSpec:
+    """One transition of one machine, as public, introspectable data."""
+
+    machine: str
+    """``"version"`` or ``"registration"``."""
+    event: str
+    actor: Actor
+    operations: tuple[str, ...]
+    """AWS operations that fire it; empty for reviewer and system events."""
+    source: str
+    dest: str | None
+    """The new status; ``None`` for an internal transition (the status stays)."""
+    conditions: tuple[str, ...]
+    """Names of conditions that must all hold."""
+    unless: tuple[str, ...]
+    """Names of conditions that must all fail."""
+    stamps: tuple[str, ...]
+    """Status-history fields set (version machine)."""
+    target: VersionTarget
+    """Which version moves (version machine)."""
+
+
+@attrs.frozen
+class EventSpec:
+    """One event of the shared vocabulary, with the machines that define it."""
+
+    name: str
+    actor: Actor
+    operations: tuple[str, ...]
+    machines: tuple[str, ...]
+
+
+def transition_specs(machine: LifecycleMachine) -> tuple[TransitionSpec, ...]:
+    """Every transition of ``machine`` in definition order, read from the machine."""
+    specs = []
+    for event in machine.events.values():
+        for source, transitions in event.transitions.items():
+            for t in transitions:
+                specs.append(
+                    TransitionSpec(
+                        machine=machine.name.rstrip(": "),
+                        event=event.name,
+                        actor=t.actor,
+                        operations=t.operations,
+                        source=source,
+                        dest=t.dest,
+                        conditions=tuple(c.func for c in t.conditions if c.target),
+                        unless=tuple(c.func for c in t.conditions if not c.target),
+                        stamps=t.stamps,
+                        target=t.target,
+                    )
+                )
+    return tuple(specs)
+
+
+class CompiledMachine:
+    """A machine's transitions as a lookup table, built once from the machine.
+
+    ``resolve`` answers what ``machine.events[event].trigger(model)`` would do for a
+    model in ``state`` whose condition attributes are those of ``context``, without
+    the per-call cost of ``transitions``' event dispatch.
+    """
+
+    def __init__(self, machine: LifecycleMachine) -> None:
+        self.machine = machine
+        self.transitions = transition_specs(machine)
+        self.name = self.transitions[0].machine
+        self.states: tuple[str, ...] = tuple(machine.states)
+        table: dict[tuple[str, str], list[TransitionSpec]] = {}
+        for spec in self.transitions:
+            table.setdefault((spec.source, spec.event), []).append(spec)
+        self._table = {key: tuple(specs) for key, specs in table.items()}
+        self.events: frozenset[str] = frozenset(spec.event for spec in self.transitions)
+        self._targets = {spec.event: spec.target for spec in self.transitions}
+
+    def defines(self, event: str) -> bool:
+        """Whether this machine takes part in ``event``."""
+        return event in self.events
+
+    def resolve(self, state: str, event: str, context: object) -> TransitionSpec | None:
+        """The transition ``event`` takes from ``state``, or ``None`` if it is refused.
+
+        ``context`` provides the named conditions as attributes (bools or properties).
+        """
+        for spec in self._table.get((state, event), ()):
+            if all(getattr(context, c) for c in spec.conditions) and not any(
+                getattr(context, u) for u in spec.unless
+            ):
+                return spec
+        return None
+
+    def target_of(self, event: str) -> VersionTarget:
+        """Which version ``event`` moves (meaningful for the version machine)."""
+        return self._targets[event]
+
+    def candidates(self, state: str, event: str) -> tuple[TransitionSpec, ...]:
+        """All transitions of ``event`` from ``state``, whatever their conditions."""
+        return self._table.get((state, event), ())
+
+    def final_states(self) -> frozenset[str]:
+        """States with no way out: terminal."""
+        sources = {spec.source for spec in self.transitions if spec.dest != spec.source}
+        return frozenset(s for s in self.states if s not in sources)
+
+
+VERSION: CompiledMachine = CompiledMachine(VERSION_MACHINE)
+"""The compiled version machine."""
+REGISTRATION: CompiledMachine = CompiledMachine(REGISTRATION_MACHINE)
+"""The compiled registration machine."""
+MACHINES: tuple[CompiledMachine, ...] = (VERSION, REGISTRATION)
+
+
+def _events() -> dict[str, EventSpec]:
+    events: dict[str, EventSpec] = {}
+    for machine in MACHINES:
+        for spec in machine.transitions:
+            known = events.get(spec.event)
+            if known is None:
+                events[spec.event] = EventSpec(spec.event, spec.actor, spec.operations, ())
+            elif (known.actor, known.operations) != (spec.actor, spec.operations):
+                raise RuntimeError(f"event {spec.event!r} has inconsistent actor or operations")
+    return {
+        name: attrs.evolve(e, machines=tuple(m.name for m in MACHINES if m.defines(name)))
+        for name, e in events.items()
+    }
+
+
+EVENTS: Mapping[str, EventSpec] = _events()
+"""Every event of the lifecycle by name, with its actor, operations and machines."""
+
+TERMINAL_VERSION_STATUSES: frozenset[VersionStatus] = frozenset(
+    VersionStatus(s) for s in VERSION.final_states()
+)
+"""Version statuses that never change again."""
+
+CONDITIONS: tuple[str, ...] = tuple(
+    sorted({c for m in MACHINES for s in m.transitions for c in (*s.conditions, *s.unless)})
+)
+"""Every condition name the machines use."""

@@ -1,0 +1,353 @@
+"""The data model: registrations, their versions and the values they hold.
+
+All records are frozen ``attrs`` classes with slots. Entities (``Registration``,
+``RegistrationVersion``) are immutable snapshots too: a transition returns new
+snapshots instead of changing the old ones, so backends can hand the same object to
+many threads without copying it.
+
+Each converts to and from the exact boto3 response dictionaries (PascalCase keys,
+``datetime`` values, optional keys omitted when unset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from lifecycle.statuses import RegistrationStatus, VersionStatus
+
+
+@attrs.frozen(slots=True)
+class Tag:
+    """A key and value pair attached to a registration."""
+
+    key: str
+    value: str
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"Key": ..., "Value": ...}``."""
+        return {"Key": self.key, "Value": self.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Tag:
+        """The tag of a boto3 ``Tag`` dictionary."""
+        return cls(data["Key"], data["Value"])
+
+
+@attrs.frozen(slots=True)
+class DeniedReason:
+    """Why a reviewer denied a version (``RegistrationDeniedReasonInformation``)."""
+
+    reason: str
+    short_description: str
+    long_description: str | None = None
+    documentation_title: str | None = None
+    documentation_link: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        """The boto3 dictionary; unset optional keys are omitted."""
+        return _omit_none(
+            {
+                "Reason": self.reason,
+                "ShortDescription": self.short_description,
+                "LongDescription": self.long_description,
+                "DocumentationTitle": self.documentation_title,
+                "DocumentationLink": self.documentation_link,
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DeniedReason:
+        """The reason of a boto3 ``RegistrationDeniedReasonInformation`` dictionary."""
+        return cls(
+            data["Reason"],
+            data["ShortDescription"],
+            data.get("LongDescription"),
+            data.get("DocumentationTitle"),
+            data.get("DocumentationLink"),
+        )
+
+
+@attrs.frozen(slots=True)
+class Filter:
+    """A describe filter: an item matches if its attribute ``name`` is one of ``values``."""
+
+    name: str
+    values: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"Name": ..., "Values": [...]}``."""
+        return {"Name": self.name, "Values": list(self.values)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Filter:
+        """The filter of a boto3 filter dictionary."""
+        return cls(data["Name"], tuple(data["Values"]))
+
+
+HISTORY_KEYS: Mapping[str, str] = {
+    "draft": "DraftTimestamp",
+    "submitted": "SubmittedTimestamp",
+    "aws_reviewing": "AwsReviewingTimestamp",
+    "reviewing": "ReviewingTimestamp",
+    "requires_authentication": "RequiresAuthenticationTimestamp",
+    "approved": "ApprovedTimestamp",
+    "discarded": "DiscardedTimestamp",
+    "denied": "DeniedTimestamp",
+    "revoked": "RevokedTimestamp",
+    "archived": "ArchivedTimestamp",
+}
+"""History attribute name to its boto3 key, in the API's order."""
+
+HISTORY_FIELD_OF_STATUS: Mapping[VersionStatus, str] = {
+    VersionStatus(status): name
+    for name, status in [
+        ("draft", "DRAFT"),
+        ("submitted", "SUBMITTED"),
+        ("aws_reviewing", "AWS_REVIEWING"),
+        ("reviewing", "REVIEWING"),
+        ("requires_authentication", "REQUIRES_AUTHENTICATION"),
+        ("approved", "APPROVED"),
+        ("discarded", "DISCARDED"),
+        ("denied", "DENIED"),
+        ("revoked", "REVOKED"),
+        ("archived", "ARCHIVED"),
+    ]
+}
+"""The history field each version status records; REQUIRES_OFFLINE_REVIEW has none."""
+
+
+@attrs.frozen(slots=True)
+class VersionStatusHistory:
+    """When a version last entered each status (``RegistrationVersionStatusHistory``)."""
+
+    draft: datetime
+    submitted: datetime | None = None
+    aws_reviewing: datetime | None = None
+    reviewing: datetime | None = None
+    requires_authentication: datetime | None = None
+    approved: datetime | None = None
+    discarded: datetime | None = None
+    denied: datetime | None = None
+    revoked: datetime | None = None
+    archived: datetime | None = None
+
+    def latest(self) -> datetime:
+        """The latest time recorded in this history."""
+        return max(t for t in attrs.astuple(self, recurse=False) if t is not None)
+
+    def stamped(self, fields: tuple[str, ...], when: datetime) -> VersionStatusHistory:
+        """A copy with each of ``fields`` set to ``when``."""
+        if not fields:
+            return self
+        return attrs.evolve(self, **dict.fromkeys(fields, when))
+
+    def to_dict(self) -> dict[str, datetime]:
+        """The boto3 dictionary of the set timestamps."""
+        out = {}
+        for name, key in HISTORY_KEYS.items():
+            value = getattr(self, name)
+            if value is not None:
+                out[key] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VersionStatusHistory:
+        """The history of a boto3 ``RegistrationVersionStatusHistory`` dictionary."""
+        return cls(**{name: data.get(key) for name, key in HISTORY_KEYS.items()})
+
+
+@attrs.frozen(slots=True)
+class RegistrationVersion:
+    """One version of a registration, with its status and history."""
+
+    version_number: int
+    status: VersionStatus
+    history: VersionStatusHistory
+    denied_reasons: tuple[DeniedReason, ...] = ()
+    feedback: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The boto3 ``RegistrationVersionInformation`` dictionary."""
+        out: dict[str, Any] = {
+            "VersionNumber": self.version_number,
+            "RegistrationVersionStatus": self.status.value,
+            "RegistrationVersionStatusHistory": self.history.to_dict(),
+        }
+        if self.denied_reasons:
+            out["DeniedReasons"] = [r.to_dict() for r in self.denied_reasons]
+        if self.feedback is not None:
+            out["Feedback"] = self.feedback
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RegistrationVersion:
+        """The version of a boto3 ``RegistrationVersionInformation`` dictionary."""
+        return cls(
+            int(data["VersionNumber"]),
+            VersionStatus(data["RegistrationVersionStatus"]),
+            VersionStatusHistory.from_dict(data["RegistrationVersionStatusHistory"]),
+            tuple(DeniedReason.from_dict(r) for r in data.get("DeniedReasons", ())),
+            data.get("Feedback"),
+        )
+
+
+_PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-", "aws-iso"))
+
+
+def partition_of(region: str) -> str:
+    """The ARN partition of ``region`` (``aws`` for commercial regions)."""
+    for prefix, partition in _PARTITIONS:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+def registration_arn(region: str, account_id: str, registration_id: str) -> str:
+    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:registration/ID``."""
+    return f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:registration/{registration_id}"
+
+
+@attrs.frozen(slots=True)
+class Registration:
+    """A registration with all its versions: the aggregate that moves as one.
+
+    ``versions`` holds versions 1..N in order; ``revision`` counts committed changes
+    and is what optimistic concurrency compares.
+    """
+
+    registration_id: str
+    account_id: str
+    region: str
+    registration_type: str
+    status: RegistrationStatus
+    versions: tuple[RegistrationVersion, ...]
+    tags: tuple[Tag, ...] = ()
+    revision: int = 1
+
+    @property
+    def arn(self) -> str:
+        """The registration's ARN."""
+        return registration_arn(self.region, self.account_id, self.registration_id)
+
+    @property
+    def current_version(self) -> RegistrationVersion:
+        """The highest-numbered version."""
+        return self.versions[-1]
+
+    @property
+    def current_version_number(self) -> int:
+        """``CurrentVersionNumber``: the highest version number."""
+        return len(self.versions)
+
+    @property
+    def approved_version(self) -> RegistrationVersion | None:
+        """The version now APPROVED, if any."""
+        for v in reversed(self.versions):
+            if v.status is VersionStatus.APPROVED:
+                return v
+        return None
+
+    @property
+    def approved_version_number(self) -> int | None:
+        """``ApprovedVersionNumber``: the version now APPROVED; ``None`` when none is."""
+        v = self.approved_version
+        return None if v is None else v.version_number
+
+    @property
+    def latest_denied_version_number(self) -> int | None:
+        """``LatestDeniedVersionNumber``: the highest DENIED version; ``None`` when none is."""
+        for v in reversed(self.versions):
+            if v.status is VersionStatus.DENIED:
+                return v.version_number
+        return None
+
+    @property
+    def created_timestamp(self) -> datetime:
+        """``CreatedTimestamp``: the ``DraftTimestamp`` of version 1."""
+        return self.versions[0].history.draft
+
+    def version(self, number: int) -> RegistrationVersion | None:
+        """Version ``number``, or ``None`` if it does not exist."""
+        if 1 <= number <= len(self.versions):
+            return self.versions[number - 1]
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The boto3 ``RegistrationInformation`` dictionary (as describe returns it)."""
+        out: dict[str, Any] = {
+            "RegistrationArn": self.arn,
+            "RegistrationId": self.registration_id,
+            "RegistrationType": self.registration_type,
+            "RegistrationStatus": self.status.value,
+            "CurrentVersionNumber": len(self.versions),
+        }
+        approved = self.approved_version_number
+        if approved is not None:
+            out["ApprovedVersionNumber"] = approved
+        denied = self.latest_denied_version_number
+        if denied is not None:
+            out["LatestDeniedVersionNumber"] = denied
+        out["CreatedTimestamp"] = self.created_timestamp
+        return out
+
+    def to_create_dict(self) -> dict[str, Any]:
+        """The boto3 ``create_registration`` response dictionary."""
+        out: dict[str, Any] = {
+            "RegistrationArn": self.arn,
+            "RegistrationId": self.registration_id,
+            "RegistrationType": self.registration_type,
+            "RegistrationStatus": self.status.value,
+            "CurrentVersionNumber": len(self.versions),
+        }
+        if self.tags:
+            out["Tags"] = [t.to_dict() for t in self.tags]
+        out["CreatedTimestamp"] = self.created_timestamp
+        return out
+
+    def version_dict(self, version: RegistrationVersion) -> dict[str, Any]:
+        """The boto3 response of the version operations (create, submit, discard)."""
+        return {
+            "RegistrationArn": self.arn,
+            "RegistrationId": self.registration_id,
+            "VersionNumber": version.version_number,
+            "RegistrationVersionStatus": version.status.value,
+            "RegistrationVersionStatusHistory": version.history.to_dict(),
+        }
+
+    @classmethod
+    def from_dicts(
+        cls,
+        registration: Mapping[str, Any],
+        versions: list[Mapping[str, Any]],
+        *,
+        tags: list[Mapping[str, Any]] = (),  # type: ignore[assignment]
+        revision: int = 1,
+    ) -> Registration:
+        """A registration rebuilt from a boto3 registration dictionary and its versions.
+
+        Account and region are read from ``RegistrationArn``.
+        """
+        arn_parts = registration["RegistrationArn"].split(":")
+        return cls(
+            registration["RegistrationId"],
+            arn_parts[4],
+            arn_parts[3],
+            registration["RegistrationType"],
+            RegistrationStatus(registration["RegistrationStatus"]),
+            tuple(
+                sorted(
+                    (RegistrationVersion.from_dict(v) for v in versions),
+                    key=lambda v: v.version_number,
+                )
+            ),
+            tuple(Tag.from_dict(t) for t in tags),
+            revision,
+        )
+
+
+def _omit_none(d: dict[str, str | None]) -> dict[str, str]:
+    return {k: v for k, v in d.items() if v is not None}

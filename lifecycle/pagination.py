@@ -1,0 +1,236 @@
+"""Pagination: opaque keyset tokens for the describe calls, and botocore-style paginators.
+
+A ``NextToken`` names the last item a page returned (its keyset position), the
+operation, the account and region, and a fingerprint of the query; it is signed with
+the backend's key. A forged, altered or foreign token (another query, operation,
+account or backend) is refused with Reason ``INVALID_NEXT_TOKEN``.
+
+:class:`Paginator` behaves like botocore's: ``PageSize`` sets ``MaxResults``,
+``MaxItems`` truncates and yields a resume token in botocore's own format (base64
+JSON with ``boto_truncate_amount``), and ``StartingToken`` resumes from either kind.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from lifecycle.errors import ValidationException
+
+_MAC_BYTES = 16
+
+
+def _invalid(detail: str) -> ValidationException:
+    return ValidationException(
+        f"Invalid NextToken: {detail}",
+        reason="INVALID_NEXT_TOKEN",
+        fields=[{"Name": "NextToken", "Message": detail}],
+    )
+
+
+class TokenCodec:
+    """Signs and checks keyset tokens with ``key``."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
+
+    def encode(self, scope: list[Any], position: int) -> str:
+        """A token for resuming after keyset ``position`` within ``scope``."""
+        payload = json.dumps([*scope, position], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(payload + self._mac(payload)).decode().rstrip("=")
+
+    def decode(self, token: str, scope: list[Any]) -> int:
+        """The keyset position in ``token``, which must have been issued for ``scope``.
+
+        Raises:
+            ValidationException: Reason ``INVALID_NEXT_TOKEN``.
+        """
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            raise _invalid("not a token issued by this service") from None
+        payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+        if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, self._mac(payload)):
+            raise _invalid("not a token issued by this service, or altered")
+        try:
+            data = json.loads(payload)
+        except ValueError:  # pragma: no cover - signed payloads are always JSON
+            raise _invalid("unreadable") from None
+        if data[:-1] != scope:
+            raise _invalid("issued for another request (operation, account, region or filters)")
+        position = data[-1]
+        if type(position) is not int:  # pragma: no cover - signed payloads carry ints
+            raise _invalid("unreadable")
+        return position
+
+
+def query_fingerprint(*parts: object) -> str:
+    """A short, stable digest of a query's parameters, for binding tokens to it."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def _int_config(name: str, value: object) -> int:
+    if type(value) is str and value.isdigit():
+        value = int(value)
+    if type(value) is not int or value < 1:
+        raise ValidationException.for_field(
+            f"PaginationConfig.{name}", "must be a positive integer"
+        )
+    return value
+
+
+def _encode_resume(token: Mapping[str, Any]) -> str:
+    # botocore's TokenEncoder format, so botocore paginators accept our resume tokens.
+    return base64.b64encode(json.dumps(token).encode("utf-8")).decode("utf-8")
+
+
+def _decode_starting(token: str) -> tuple[str | None, int]:
+    """(service NextToken, items to skip) of a botocore-style or raw starting token."""
+    try:
+        data = json.loads(base64.b64decode(token, validate=True).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        return token, 0
+    if not isinstance(data, dict) or not set(data) <= {"NextToken", "boto_truncate_amount"}:
+        return token, 0
+    next_token, skip = data.get("NextToken"), data.get("boto_truncate_amount", 0)
+    if (next_token is not None and type(next_token) is not str) or type(skip) is not int:
+        raise ValidationException.for_field(
+            "PaginationConfig.StartingToken", "is not a token this paginator issued"
+        )
+    return next_token, max(skip, 0)
+
+
+class PageIterator:
+    """The pages of one ``paginate`` call; iterate it, or ``build_full_result()``."""
+
+    def __init__(
+        self,
+        method: Callable[..., dict[str, Any]],
+        result_key: str,
+        non_aggregate_keys: tuple[str, ...],
+        op_kwargs: dict[str, Any],
+        max_items: int | None,
+        page_size: int | None,
+        starting_token: str | None,
+    ) -> None:
+        self._method = method
+        self._result_key = result_key
+        self._non_aggregate_keys = non_aggregate_keys
+        self._op_kwargs = op_kwargs
+        self._max_items = max_items
+        self._page_size = page_size
+        self._starting_token = starting_token
+        self.resume_token: str | None = None
+        """Where to resume when ``MaxItems`` stopped the iteration; else ``None``."""
+        self.non_aggregate_part: dict[str, Any] = {}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        kwargs = dict(self._op_kwargs)
+        next_token, skip = None, 0
+        if self._starting_token is not None:
+            next_token, skip = _decode_starting(self._starting_token)
+        if next_token is not None:
+            kwargs["NextToken"] = next_token
+        if self._page_size is not None:
+            kwargs["MaxResults"] = self._page_size
+        total = 0
+        first = True
+        while True:
+            page = self._method(**kwargs)
+            if first:
+                page[self._result_key] = page[self._result_key][skip:]
+                self.non_aggregate_part = {
+                    k: page[k] for k in self._non_aggregate_keys if k in page
+                }
+            else:
+                skip = 0
+            items = page[self._result_key]
+            if self._max_items is not None and total + len(items) > self._max_items:
+                keep = self._max_items - total
+                page[self._result_key] = items[:keep]
+                self.resume_token = _encode_resume(
+                    {"NextToken": next_token, "boto_truncate_amount": keep + (skip if first else 0)}
+                )
+                yield page
+                return
+            first = False
+            total += len(items)
+            service_token = page.get("NextToken")
+            yield page
+            if not service_token:
+                return
+            if self._max_items is not None and total == self._max_items:
+                self.resume_token = _encode_resume({"NextToken": service_token})
+                return
+            next_token = kwargs["NextToken"] = service_token
+
+    def build_full_result(self) -> dict[str, Any]:
+        """All pages merged: the result list, the non-aggregate keys, and
+        ``NextToken`` (the resume token) if ``MaxItems`` stopped it."""
+        items: list[Any] = []
+        for page in self:
+            items.extend(page[self._result_key])
+        result: dict[str, Any] = {self._result_key: items, **self.non_aggregate_part}
+        if self.resume_token is not None:
+            result["NextToken"] = self.resume_token
+        return result
+
+
+class Paginator:
+    """Pages through a describe operation, as ``client.get_paginator(name)`` does."""
+
+    def __init__(
+        self,
+        method: Callable[..., dict[str, Any]],
+        result_key: str,
+        non_aggregate_keys: tuple[str, ...] = (),
+    ) -> None:
+        self._method = method
+        self._result_key = result_key
+        self._non_aggregate_keys = non_aggregate_keys
+
+    def paginate(self, **kwargs: Any) -> PageIterator:
+        """An iterable of response pages.
+
+        ``PaginationConfig`` may hold ``MaxItems``, ``PageSize`` and
+        ``StartingToken``; every other keyword goes to the operation.
+        """
+        config = kwargs.pop("PaginationConfig", None) or {}
+        if not isinstance(config, Mapping):
+            raise ValidationException.for_field("PaginationConfig", "must be a dictionary")
+        unknown = set(config) - {"MaxItems", "PageSize", "StartingToken"}
+        if unknown:
+            raise ValidationException.for_field(
+                "PaginationConfig",
+                f"unknown key(s) {sorted(map(str, unknown))}; "
+                "valid keys are MaxItems, PageSize, StartingToken",
+            )
+        if "NextToken" in kwargs or "MaxResults" in kwargs:
+            raise ValidationException.for_field(
+                "NextToken" if "NextToken" in kwargs else "MaxResults",
+                "is set by the paginator; use PaginationConfig",
+            )
+        max_items = config.get("MaxItems")
+        page_size = config.get("PageSize")
+        starting = config.get("StartingToken")
+        if starting is not None and type(starting) is not str:
+            raise ValidationException.for_field(
+                "PaginationConfig.StartingToken", "must be a string"
+            )
+        return PageIterator(
+            self._method,
+            self._result_key,
+            self._non_aggregate_keys,
+            kwargs,
+            None if max_items is None else _int_config("MaxItems", max_items),
+            None if page_size is None else _int_config("PageSize", page_size),
+            starting,
+        )

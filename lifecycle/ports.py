@@ -1,0 +1,127 @@
+"""The backend port: everything the service needs from storage, and nothing more.
+
+A backend stores registration aggregates under optimistic concurrency, answers the
+describe queries with filters and keyset pagination pushed down to it, keeps the
+idempotency tokens, and commits a registration together with the events of its
+transitions as one atomic unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from lifecycle.events import TransitionEvent
+from lifecycle.models import Registration, RegistrationVersion
+
+T = TypeVar("T")
+
+BeforeCommit = Callable[[Sequence[TransitionEvent]], None]
+"""Runs inside the commit, after the revision check; if it raises, nothing is written."""
+
+
+@attrs.frozen
+class IdempotencyRecord:
+    """A ``ClientToken`` claimed by the registration it created."""
+
+    account_id: str
+    region: str
+    token: str
+    fingerprint: str
+    """Digest of the request's parameters: a reuse with other parameters is refused."""
+    registration_id: str
+
+
+@attrs.frozen
+class RegistrationQuery:
+    """What ``DescribeRegistrations`` asks a backend for.
+
+    ``None`` for a filter means "any". Results come in keyset order (the order the
+    registrations were created in), starting after position ``after``.
+    """
+
+    account_id: str
+    region: str
+    registration_ids: frozenset[str] | None = None
+    registration_types: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
+    after: int | None = None
+    limit: int = 100
+
+
+@attrs.frozen
+class VersionQuery:
+    """What ``DescribeRegistrationVersions`` asks a backend for (keyset: version number)."""
+
+    account_id: str
+    region: str
+    registration_id: str
+    version_numbers: frozenset[int] | None = None
+    statuses: frozenset[str] | None = None
+    after: int | None = None
+    limit: int = 100
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """Up to ``limit`` items, and where to resume if more may follow."""
+
+    items: tuple[T, ...]
+    next_position: int | None
+    """Keyset position of the last item when more items follow; else ``None``."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Storage for registrations, as the service uses it.
+
+    Implementations must be safe to share between threads, and must keep the
+    registrations of different accounts and regions apart.
+    """
+
+    @property
+    def pagination_key(self) -> bytes:
+        """Secret for signing NextTokens; stable for as long as the data is."""
+        ...
+
+    def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
+        """The registration, or ``None`` if this account and region has none by that id."""
+        ...
+
+    def commit(
+        self,
+        registration: Registration,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
+        """Store ``registration`` and its ``events`` atomically.
+
+        ``expected_revision`` is the revision the change was computed from, or
+        ``None`` for a new registration.
+
+        Raises:
+            ConflictException: the stored revision differs (Reason
+                ``RESOURCE_MODIFICATION_NOT_ALLOWED``), or the idempotency token is
+                already claimed (Reason ``RESOURCE_ALREADY_EXISTS``). Nothing is written.
+            Exception: whatever ``before_commit`` raised. Nothing is written.
+        """
+        ...
+
+    def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
+        """One page of the registrations matching ``query``."""
+        ...
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """One page of the versions of one registration matching ``query``."""
+        ...
+
+    def find_idempotency(
+        self, account_id: str, region: str, token: str
+    ) -> IdempotencyRecord | None:
+        """The record of ``token`` in this account and region, if claimed."""
+        ...

@@ -1,0 +1,583 @@
+"""The service: the AWS-shaped API that workflow code calls.
+
+:class:`RegistrationService` offers the user operations of ``pinpoint-sms-voice-v2``
+with boto3's method names, keyword-only PascalCase parameters and response
+dictionaries. :class:`Reviewer` (``service.reviewer``) offers what AWS, the carriers
+and The Campaign Registry do. Both validate, load the registration from the backend,
+apply one step of the machines, and commit the result with its events; subscribers
+receive the events for side effects.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from lifecycle import aggregate
+from lifecycle.backends.memory import InMemoryBackend
+from lifecycle.errors import (
+    AccessDeniedException,
+    ConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from lifecycle.events import TransitionEvent
+from lifecycle.models import DeniedReason, Registration, Tag, partition_of
+from lifecycle.pagination import Paginator, TokenCodec, query_fingerprint
+from lifecycle.ports import Backend, IdempotencyRecord, RegistrationQuery, VersionQuery
+from lifecycle.registration_types import RegistrationTypeRegistry
+from lifecycle.statuses import RegistrationStatus
+from lifecycle.validation import MISSING, REGISTRATION_ID, string, validate
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+"""Returns the current time as a timezone-aware datetime."""
+
+Subscriber = Callable[[TransitionEvent], None]
+"""Receives each committed transition event."""
+
+DEFAULT_MAX_RESULTS = 100
+"""Page size of the describe calls when ``MaxResults`` is not given."""
+
+_ACCOUNT = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+
+
+def utc_now() -> datetime:
+    """The current time in UTC: the default clock."""
+    return datetime.now(UTC)
+
+
+def _new_registration_id() -> str:
+    return "registration-" + secrets.token_hex(16)
+
+
+class RegistrationService:
+    """The registration API of one AWS account and region.
+
+    Args:
+        backend: where registrations live; ``None`` means a new
+            :class:`~lifecycle.backends.memory.InMemoryBackend`.
+        clock: returns an aware datetime; ``None`` means :func:`utc_now`.
+        account_id: the 12-digit account the registrations belong to.
+        region: the AWS region, e.g. ``us-east-1``.
+        registration_types: a :class:`RegistrationTypeRegistry`, or names to accept
+            in addition to the built-in types; ``None`` means the built-in types.
+
+    Raises:
+        ValidationException: an argument is malformed (named in the message).
+    """
+
+    def __init__(
+        self,
+        backend: Backend | None = None,
+        clock: Clock | None = None,
+        account_id: str = "123456789012",
+        region: str = "us-east-1",
+        registration_types: RegistrationTypeRegistry | Iterable[str] | None = None,
+    ) -> None:
+        if type(account_id) is not str or not _ACCOUNT.fullmatch(account_id):
+            raise ValidationException.for_field("account_id", "must be 12 digits")
+        if type(region) is not str or not _REGION.fullmatch(region):
+            raise ValidationException.for_field("region", "must be an AWS region like us-east-1")
+        if clock is not None and not callable(clock):
+            raise ValidationException.for_field("clock", "must be callable")
+        if registration_types is None or isinstance(registration_types, RegistrationTypeRegistry):
+            self.registration_types = registration_types or RegistrationTypeRegistry()
+        elif isinstance(registration_types, str) or not isinstance(registration_types, Iterable):
+            raise ValidationException.for_field(
+                "registration_types", "must be a registry or an iterable of type names"
+            )
+        else:
+            self.registration_types = RegistrationTypeRegistry(registration_types)
+        self.backend: Backend = InMemoryBackend() if backend is None else backend
+        self.clock: Clock = utc_now if clock is None else clock
+        self.account_id = account_id
+        self.region = region
+        self.reviewer = Reviewer(self)
+        """The reviewer's operations on this service's registrations."""
+        self._codec = TokenCodec(self.backend.pagination_key)
+        self._subscribers: list[Subscriber] = []
+        self._transactional: list[Subscriber] = []
+        self._subscribers_lock = threading.Lock()
+
+    # -- subscribers -------------------------------------------------------------
+
+    def subscribe(
+        self, subscriber: Subscriber, *, transactional: bool = False
+    ) -> Callable[[], None]:
+        """Deliver every committed transition event to ``subscriber``.
+
+        A transactional subscriber runs inside the commit: if it raises, nothing is
+        committed and the call raises its exception. Any other subscriber runs after
+        the commit; its exceptions are logged and do not undo the call.
+
+        Returns:
+            A function that unsubscribes it.
+        """
+        if not callable(subscriber):
+            raise ValidationException.for_field("subscriber", "must be callable")
+        target = self._transactional if transactional else self._subscribers
+        with self._subscribers_lock:
+            target.append(subscriber)
+
+        def unsubscribe() -> None:
+            with self._subscribers_lock:
+                if subscriber in target:
+                    target.remove(subscriber)
+
+        return unsubscribe
+
+    # -- user operations ---------------------------------------------------------
+
+    def create_registration(
+        self,
+        *,
+        RegistrationType: str = MISSING,
+        Tags: Sequence[Mapping[str, str]] = MISSING,
+        ClientToken: str = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        """Create a registration of ``RegistrationType`` with version 1 in DRAFT.
+
+        With a ``ClientToken`` already used in this account and region, returns the
+        registration that token created (same parameters) or raises
+        ConflictException ``RESOURCE_ALREADY_EXISTS`` (different parameters).
+        """
+        params = validate(
+            "CreateRegistration",
+            {"RegistrationType": RegistrationType, "Tags": Tags, "ClientToken": ClientToken,
+             **unknown},
+        )  # fmt: skip
+        registration_type = self.registration_types.canonical(params["RegistrationType"])
+        tags = tuple(Tag(t["Key"], t["Value"]) for t in params.get("Tags", ()))
+        token = params.get("ClientToken")
+        fingerprint = query_fingerprint(registration_type, tags)
+        if token is not None:
+            replay = self._replay(token, fingerprint)
+            if replay is not None:
+                return replay
+        step = aggregate.create(
+            registration_id=_new_registration_id(),
+            account_id=self.account_id,
+            region=self.region,
+            registration_type=registration_type,
+            tags=tags,
+            now=self._now(),
+        )
+        record = None
+        if token is not None:
+            record = IdempotencyRecord(
+                self.account_id, self.region, token, fingerprint, step.registration.registration_id
+            )
+        try:
+            self._commit(step, None, record)
+        except ConflictException:
+            # Another call claimed the same token first: answer as that call did.
+            replay = self._replay(token, fingerprint) if token is not None else None
+            if replay is None:
+                raise
+            return replay
+        return step.registration.to_create_dict()
+
+    def create_registration_version(
+        self, *, RegistrationId: str = MISSING, **unknown: Any
+    ) -> dict[str, Any]:
+        """Create the next version (DRAFT) of a registration; the previous one is read-only."""
+        params = validate(
+            "CreateRegistrationVersion", {"RegistrationId": RegistrationId, **unknown}
+        )
+        step = self._step(params["RegistrationId"], "create_version")
+        return step.registration.version_dict(step.version)  # type: ignore[arg-type]
+
+    def submit_registration_version(
+        self, *, RegistrationId: str = MISSING, AwsReview: bool = MISSING, **unknown: Any
+    ) -> dict[str, Any]:
+        """Submit the current (DRAFT) version for review; ``AwsReview=True`` asks AWS
+        to review it before it goes to the carriers (status AWS_REVIEWING)."""
+        params = validate(
+            "SubmitRegistrationVersion",
+            {"RegistrationId": RegistrationId, "AwsReview": AwsReview, **unknown},
+        )
+        aws_review = params.get("AwsReview", False)
+        step = self._step(params["RegistrationId"], "submit", aws_review=aws_review)
+        response = step.registration.version_dict(step.version)  # type: ignore[arg-type]
+        response["AwsReview"] = aws_review
+        return response
+
+    def discard_registration_version(
+        self, *, RegistrationId: str = MISSING, **unknown: Any
+    ) -> dict[str, Any]:
+        """Discard the current version (DRAFT or SUBMITTED)."""
+        params = validate(
+            "DiscardRegistrationVersion", {"RegistrationId": RegistrationId, **unknown}
+        )
+        step = self._step(params["RegistrationId"], "discard")
+        return step.registration.version_dict(step.version)  # type: ignore[arg-type]
+
+    def delete_registration(
+        self, *, RegistrationId: str = MISSING, **unknown: Any
+    ) -> dict[str, Any]:
+        """Delete a registration (CREATED, REQUIRES_UPDATES or CLOSED); it stays
+        visible to the describe calls with status DELETED."""
+        params = validate("DeleteRegistration", {"RegistrationId": RegistrationId, **unknown})
+        return self._step(params["RegistrationId"], "delete").registration.to_dict()
+
+    def describe_registrations(
+        self,
+        *,
+        RegistrationIds: Sequence[str] = MISSING,
+        Filters: Sequence[Mapping[str, Any]] = MISSING,
+        NextToken: str = MISSING,
+        MaxResults: int = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        """One page of this account's registrations, in creation order.
+
+        Filters with different names are ANDed; the values of one filter are ORed.
+        """
+        params = validate(
+            "DescribeRegistrations",
+            {"RegistrationIds": RegistrationIds, "Filters": Filters, "NextToken": NextToken,
+             "MaxResults": MaxResults, **unknown},
+        )  # fmt: skip
+        ids = None
+        if "RegistrationIds" in params:
+            ids = frozenset(
+                self._load(value, f"RegistrationIds[{i}]").registration_id
+                for i, value in enumerate(params["RegistrationIds"])
+            )
+        filters = _filter_sets(params.get("Filters", ()))
+        types = filters.get("registration-type")
+        statuses = filters.get("registration-status")
+        scope = [
+            "DescribeRegistrations",
+            self.account_id,
+            self.region,
+            query_fingerprint(sorted(ids or ()), ids is None, _sorted(types), _sorted(statuses)),
+        ]
+        page = self.backend.query_registrations(
+            RegistrationQuery(
+                self.account_id,
+                self.region,
+                ids,
+                types,
+                statuses,
+                self._after(params, scope),
+                params.get("MaxResults", DEFAULT_MAX_RESULTS),
+            )
+        )
+        response: dict[str, Any] = {"Registrations": [r.to_dict() for r in page.items]}
+        if page.next_position is not None:
+            response["NextToken"] = self._codec.encode(scope, page.next_position)
+        return response
+
+    def describe_registration_versions(
+        self,
+        *,
+        RegistrationId: str = MISSING,
+        VersionNumbers: Sequence[int] = MISSING,
+        Filters: Sequence[Mapping[str, Any]] = MISSING,
+        NextToken: str = MISSING,
+        MaxResults: int = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        """One page of a registration's versions, in version-number order."""
+        params = validate(
+            "DescribeRegistrationVersions",
+            {"RegistrationId": RegistrationId, "VersionNumbers": VersionNumbers,
+             "Filters": Filters, "NextToken": NextToken, "MaxResults": MaxResults, **unknown},
+        )  # fmt: skip
+        registration = self._load(params["RegistrationId"], "RegistrationId")
+        numbers = None
+        if "VersionNumbers" in params:
+            for i, number in enumerate(params["VersionNumbers"]):
+                if registration.version(number) is None:
+                    raise ValidationException.for_field(
+                        f"VersionNumbers[{i}]",
+                        f"registration {registration.registration_id} has no version {number}",
+                        reason="UNKNOWN_REGISTRATION_VERSION",
+                    )
+            numbers = frozenset(params["VersionNumbers"])
+        statuses = _filter_sets(params.get("Filters", ())).get("registration-version-status")
+        scope = [
+            "DescribeRegistrationVersions",
+            self.account_id,
+            self.region,
+            query_fingerprint(registration.registration_id, _sorted(numbers), _sorted(statuses)),
+        ]
+        page = self.backend.query_versions(
+            VersionQuery(
+                self.account_id,
+                self.region,
+                registration.registration_id,
+                numbers,
+                statuses,
+                self._after(params, scope),
+                params.get("MaxResults", DEFAULT_MAX_RESULTS),
+            )
+        )
+        response: dict[str, Any] = {
+            "RegistrationArn": registration.arn,
+            "RegistrationId": registration.registration_id,
+            "RegistrationVersions": [v.to_dict() for v in page.items],
+        }
+        if page.next_position is not None:
+            response["NextToken"] = self._codec.encode(scope, page.next_position)
+        return response
+
+    def get_paginator(self, operation_name: str) -> Paginator:
+        """A paginator for ``describe_registrations`` or ``describe_registration_versions``."""
+        if operation_name == "describe_registrations":
+            return Paginator(self.describe_registrations, "Registrations")
+        if operation_name == "describe_registration_versions":
+            return Paginator(
+                self.describe_registration_versions,
+                "RegistrationVersions",
+                ("RegistrationId", "RegistrationArn"),
+            )
+        raise ValidationException.for_field(
+            "operation_name",
+            "must be describe_registrations or describe_registration_versions",
+            reason="UNKNOWN_OPERATION",
+        )
+
+    def can_paginate(self, operation_name: str) -> bool:
+        """Whether :meth:`get_paginator` has a paginator for ``operation_name``."""
+        return operation_name in ("describe_registrations", "describe_registration_versions")
+
+    # -- internals ---------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self.clock()
+        if type(now) is datetime and now.tzinfo is UTC:
+            return now
+        if not isinstance(now, datetime) or now.utcoffset() is None:
+            raise ValidationException.for_field(
+                "clock", f"must return a timezone-aware datetime, returned {now!r}"
+            )
+        return now.astimezone(UTC)
+
+    def _resolve(self, value: str, field: str) -> str:
+        """The registration id named by ``value`` (an id, or an ARN of this account)."""
+        if not value.startswith("arn:"):
+            return value
+        parts = value.split(":", 5)
+        if (
+            len(parts) != 6
+            or parts[2] != "sms-voice"
+            or not parts[5].startswith("registration/")
+            or parts[1] != partition_of(parts[3])
+        ):
+            raise ValidationException.for_field(
+                field,
+                "is not a registration ARN (arn:aws:sms-voice:REGION:ACCOUNT:registration/ID)",
+                reason="INVALID_ARN",
+            )
+        if parts[4] != self.account_id or parts[3] != self.region:
+            raise AccessDeniedException(
+                f"{field} {value} belongs to account {parts[4]} in {parts[3]}; this service "
+                f"is account {self.account_id} in {self.region}."
+            )
+        return parts[5][len("registration/") :]
+
+    def _load(self, value: str, field: str) -> Registration:
+        """The registration named by ``value``; DELETED ones included."""
+        registration_id = self._resolve(value, field)
+        registration = self.backend.get(self.account_id, self.region, registration_id)
+        if registration is None:
+            raise ResourceNotFoundException(
+                f"Registration {value} not found.",
+                resource_type="registration",
+                resource_id=value,
+            )
+        return registration
+
+    def _step(
+        self,
+        value: str,
+        event: str,
+        *,
+        aws_review: bool = False,
+        denied_reasons: Sequence[DeniedReason] = (),
+    ) -> aggregate.Step:
+        """Load, apply ``event``, commit; the registration must not be DELETED."""
+        registration = self._load(value, "RegistrationId")
+        if registration.status is RegistrationStatus.DELETED:
+            raise ResourceNotFoundException(
+                f"Registration {value} is deleted.",
+                resource_type="registration",
+                resource_id=value,
+            )
+        step = aggregate.step(
+            registration,
+            event,
+            self._now(),
+            aws_review=aws_review,
+            denied_reasons=denied_reasons,
+        )
+        self._commit(step, registration.revision)
+        return step
+
+    def _commit(
+        self,
+        step: aggregate.Step,
+        expected_revision: int | None,
+        idempotency: IdempotencyRecord | None = None,
+    ) -> None:
+        transactional = self._transactional
+        self.backend.commit(
+            step.registration,
+            expected_revision=expected_revision,
+            events=step.events,
+            idempotency=idempotency,
+            before_commit=_deliver_to(transactional) if transactional else None,
+        )
+        for subscriber in self._subscribers:
+            for event in step.events:
+                try:
+                    subscriber(event)
+                except Exception:
+                    log.exception("subscriber %r failed on %r", subscriber, event)
+
+    def _replay(self, token: str, fingerprint: str) -> dict[str, Any] | None:
+        record = self.backend.find_idempotency(self.account_id, self.region, token)
+        if record is None:
+            return None
+        if record.fingerprint != fingerprint:
+            raise ConflictException(
+                f"ClientToken {token!r} was already used with different parameters.",
+                reason="RESOURCE_ALREADY_EXISTS",
+                resource_type="registration",
+                resource_id=record.registration_id,
+            )
+        original = self.backend.get(self.account_id, self.region, record.registration_id)
+        assert original is not None, "an idempotency record outlived its registration"
+        return original.to_create_dict()
+
+    def _after(self, params: Mapping[str, Any], scope: list[Any]) -> int | None:
+        token = params.get("NextToken")
+        return None if token is None else self._codec.decode(token, scope)
+
+
+def _deliver_to(subscribers: list[Subscriber]) -> Callable[[Sequence[TransitionEvent]], None]:
+    def deliver(events: Sequence[TransitionEvent]) -> None:
+        for subscriber in list(subscribers):
+            for event in events:
+                subscriber(event)
+
+    return deliver
+
+
+def _filter_sets(filters: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
+    """Filters by name: values of one filter ORed, repeated names ANDed (intersected)."""
+    sets: dict[str, frozenset[str]] = {}
+    for f in filters:
+        values = frozenset(f["Values"])
+        sets[f["Name"]] = sets[f["Name"]] & values if f["Name"] in sets else values
+    return sets
+
+
+def _sorted(values: Iterable[Any] | None) -> list[Any] | None:
+    return None if values is None else sorted(values)
+
+
+_REASON_TEXT = string(1, 2048)
+_REASON_MEMBERS = {
+    "Reason": ("reason", True),
+    "ShortDescription": ("short_description", True),
+    "LongDescription": ("long_description", False),
+    "DocumentationTitle": ("documentation_title", False),
+    "DocumentationLink": ("documentation_link", False),
+}
+
+
+def _denied_reasons(reasons: object) -> tuple[DeniedReason, ...]:
+    if not isinstance(reasons, list | tuple) or not reasons:
+        raise ValidationException.for_field(
+            "reasons", "must be a non-empty list of DeniedReason or dictionaries"
+        )
+    out = []
+    for i, reason in enumerate(reasons):
+        if isinstance(reason, DeniedReason):
+            reason = reason.to_dict()
+        if not isinstance(reason, Mapping):
+            raise ValidationException.for_field(
+                f"reasons[{i}]", "must be a DeniedReason or a dictionary"
+            )
+        unknown = set(reason) - set(_REASON_MEMBERS)
+        if unknown:
+            raise ValidationException.for_field(
+                f"reasons[{i}]", f"unknown key(s) {sorted(map(str, unknown))}"
+            )
+        kwargs = {}
+        for key, (attr, required) in _REASON_MEMBERS.items():
+            if key in reason:
+                kwargs[attr] = _REASON_TEXT(f"reasons[{i}].{key}", reason[key])
+            elif required:
+                raise ValidationException.for_field(f"reasons[{i}].{key}", "is required")
+        out.append(DeniedReason(**kwargs))
+    return tuple(out)
+
+
+class Reviewer:
+    """What AWS, the carriers and The Campaign Registry do to a registration.
+
+    Each method applies one reviewer event through the same machines as the user
+    operations and returns the registration as ``describe_registrations`` shows it.
+    All raise ConflictException when the machines refuse the event, and
+    ResourceNotFoundException for an unknown or deleted registration.
+    """
+
+    def __init__(self, service: RegistrationService) -> None:
+        self._service = service
+
+    def _apply(
+        self, registration_id: str, event: str, denied_reasons: Sequence[DeniedReason] = ()
+    ) -> dict[str, Any]:
+        value = REGISTRATION_ID("registration_id", registration_id)
+        return self._service._step(value, event, denied_reasons=denied_reasons).registration.to_dict()
+
+    def begin_review(self, registration_id: str) -> dict[str, Any]:
+        """SUBMITTED or AWS_REVIEWING to REVIEWING."""
+        return self._apply(registration_id, "begin_review")
+
+    def require_authentication(self, registration_id: str) -> dict[str, Any]:
+        """REVIEWING to REQUIRES_AUTHENTICATION (the brand's email 2FA with TCR)."""
+        return self._apply(registration_id, "require_authentication")
+
+    def complete_authentication(self, registration_id: str) -> dict[str, Any]:
+        """REQUIRES_AUTHENTICATION back to REVIEWING."""
+        return self._apply(registration_id, "complete_authentication")
+
+    def require_offline_review(self, registration_id: str) -> dict[str, Any]:
+        """Version REVIEWING to REQUIRES_OFFLINE_REVIEW (the registration stays REVIEWING)."""
+        return self._apply(registration_id, "require_offline_review")
+
+    def approve(self, registration_id: str) -> dict[str, Any]:
+        """Approve the current version; a previously approved version is archived."""
+        return self._apply(registration_id, "approve")
+
+    def deny(
+        self, registration_id: str, reasons: Sequence[DeniedReason | Mapping[str, str]]
+    ) -> dict[str, Any]:
+        """Deny the version in review, with at least one reason."""
+        return self._apply(registration_id, "deny", _denied_reasons(reasons))
+
+    def revoke(self, registration_id: str) -> dict[str, Any]:
+        """Revoke the approved version of a COMPLETE registration."""
+        return self._apply(registration_id, "revoke")
+
+    def complete_provisioning(self, registration_id: str) -> dict[str, Any]:
+        """PROVISIONING to COMPLETE: the origination identity exists."""
+        return self._apply(registration_id, "complete_provisioning")
+
+    def close(self, registration_id: str) -> dict[str, Any]:
+        """COMPLETE to CLOSED: the origination identity was released."""
+        return self._apply(registration_id, "close")

@@ -1,0 +1,220 @@
+"""Request validation: the constraints of botocore's service model, as data.
+
+:data:`OPERATIONS` lists, per operation, each parameter's rule and whether it is
+required. :func:`validate` checks a request against it and returns the parameters
+with lists turned into tuples; any breach raises
+:class:`~lifecycle.errors.ValidationException` naming the field (``Tags[3].Key``)
+and the rule. Nothing else ever escapes for bad input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from lifecycle.errors import ValidationException
+
+Rule = Callable[[str, object], Any]
+"""Checks the value of the field named by the first argument; returns it cleaned."""
+
+
+class _Missing:
+    """The value of a parameter the caller did not pass."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Final[Any] = _Missing()
+"""Default of every optional API parameter: "not given" (``None`` is a bad value)."""
+
+
+def _type_error(field: str, value: object, expected: str) -> ValidationException:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return ValidationException.for_field(
+        field, f"must be {expected}, got {type(value).__name__} {shown}"
+    )
+
+
+def string(min_len: int, max_len: int, pattern: str | None = None) -> Rule:
+    """A ``str`` of ``min_len``..``max_len`` characters matching ``pattern`` whole."""
+    regex = re.compile(pattern) if pattern is not None else None
+
+    def check(field: str, value: object) -> str:
+        if type(value) is not str:
+            raise _type_error(field, value, "a string")
+        if not min_len <= len(value) <= max_len:
+            raise ValidationException.for_field(
+                field, f"length must be {min_len} to {max_len} characters, got {len(value)}"
+            )
+        if regex is not None and regex.fullmatch(value) is None:
+            raise ValidationException.for_field(field, f"must match the pattern {pattern}")
+        return value
+
+    return check
+
+
+def integer(minimum: int, maximum: int) -> Rule:
+    """An ``int`` (not a ``bool``) from ``minimum`` to ``maximum``."""
+
+    def check(field: str, value: object) -> int:
+        if type(value) is not int:
+            raise _type_error(field, value, "an integer")
+        if not minimum <= value <= maximum:
+            raise ValidationException.for_field(
+                field, f"must be from {minimum} to {maximum}, got {value}"
+            )
+        return value
+
+    return check
+
+
+def boolean(field: str, value: object) -> bool:
+    """A ``bool``."""
+    if type(value) is not bool:
+        raise _type_error(field, value, "a boolean")
+    return value
+
+
+def one_of(choices: tuple[str, ...]) -> Rule:
+    """One of the strings ``choices``."""
+
+    def check(field: str, value: object) -> str:
+        if type(value) is not str:
+            raise _type_error(field, value, "a string")
+        if value not in choices:
+            raise ValidationException.for_field(field, f"must be one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+def list_of(member: Rule, min_items: int, max_items: int) -> Rule:
+    """A list (or tuple) of ``min_items``..``max_items`` items, each checked by ``member``."""
+
+    def check(field: str, value: object) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise _type_error(field, value, "a list")
+        if not min_items <= len(value) <= max_items:
+            raise ValidationException.for_field(
+                field, f"must have {min_items} to {max_items} items, got {len(value)}"
+            )
+        return tuple(member(f"{field}[{i}]", item) for i, item in enumerate(value))
+
+    return check
+
+
+def structure(members: Mapping[str, tuple[Rule, bool]]) -> Rule:
+    """A dict with exactly the keys of ``members`` (``name: (rule, required)``)."""
+
+    def check(field: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise _type_error(field, value, "a dictionary")
+        return _check_members(value, members, prefix=f"{field}.")
+
+    return check
+
+
+def _check_members(
+    params: Mapping[Any, object], members: Mapping[str, tuple[Rule, bool]], prefix: str = ""
+) -> dict[str, Any]:
+    unknown = [k for k in params if k not in members]
+    if unknown:
+        names = ", ".join(f"{prefix}{k}" for k in sorted(map(str, unknown)))
+        raise ValidationException(
+            f"Unknown parameter(s): {names}; valid parameters are {', '.join(members) or 'none'}",
+            reason="INVALID_PARAMETER",
+            fields=[{"Name": f"{prefix}{k}", "Message": "unknown parameter"} for k in unknown],
+        )
+    out = {}
+    for name, (rule, required) in members.items():
+        value = params.get(name, MISSING)
+        if value is MISSING:
+            if required:
+                raise ValidationException.for_field(
+                    f"{prefix}{name}", "is required", reason="MISSING_PARAMETER"
+                )
+            continue
+        out[name] = rule(f"{prefix}{name}", value)
+    return out
+
+
+REGISTRATION_ID: Final = string(1, 256, r"[A-Za-z0-9_:/-]+")
+REGISTRATION_TYPE: Final = string(1, 64, r"[A-Za-z0-9_]+")
+CLIENT_TOKEN: Final = string(1, 64, r"[!-~]+")
+TAG: Final = structure(
+    {"Key": (string(1, 128, r".+"), True), "Value": (string(0, 256, r".*"), True)}
+)
+FILTER_VALUES: Final = list_of(string(1, 128, r"[/\.:A-Za-z0-9+_-]+"), 1, 20)
+NEXT_TOKEN: Final = string(1, 1024, r".+")
+MAX_RESULTS: Final = integer(1, 100)
+
+
+def _filters(names: tuple[str, ...]) -> Rule:
+    return list_of(structure({"Name": (one_of(names), True), "Values": (FILTER_VALUES, True)}), 0, 20)
+
+
+def _unique_tag_keys(field: str, value: object) -> tuple[dict[str, str], ...]:
+    tags: tuple[dict[str, str], ...] = list_of(TAG, 0, 200)(field, value)
+    seen: set[str] = set()
+    for i, tag in enumerate(tags):
+        if tag["Key"] in seen:
+            raise ValidationException.for_field(f"{field}[{i}].Key", "duplicate tag key")
+        seen.add(tag["Key"])
+    return tags
+
+
+OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
+    "CreateRegistration": {
+        "RegistrationType": (REGISTRATION_TYPE, True),
+        "Tags": (_unique_tag_keys, False),
+        "ClientToken": (CLIENT_TOKEN, False),
+    },
+    "CreateRegistrationVersion": {"RegistrationId": (REGISTRATION_ID, True)},
+    "SubmitRegistrationVersion": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "AwsReview": (boolean, False),
+    },
+    "DiscardRegistrationVersion": {"RegistrationId": (REGISTRATION_ID, True)},
+    "DeleteRegistration": {"RegistrationId": (REGISTRATION_ID, True)},
+    "DescribeRegistrations": {
+        "RegistrationIds": (list_of(REGISTRATION_ID, 0, 5), False),
+        "Filters": (_filters(("registration-type", "registration-status")), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
+    "DescribeRegistrationVersions": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "VersionNumbers": (list_of(integer(1, 100000), 0, 5), False),
+        "Filters": (_filters(("registration-version-status",)), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
+}
+"""Per operation: each parameter's rule and whether it is required."""
+
+
+def validate(operation: str, params: Mapping[str, object]) -> dict[str, Any]:
+    """The parameters of ``operation`` checked against :data:`OPERATIONS`.
+
+    ``params`` may hold :data:`MISSING` for parameters not given. Returns only the
+    given ones, cleaned (lists become tuples).
+
+    Raises:
+        ValidationException: a parameter is unknown, missing, of the wrong type, or
+            breaks its rule.
+    """
+    return _check_members(params, OPERATIONS[operation])
