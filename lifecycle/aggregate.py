@@ -104,7 +104,7 @@ def create(
     )
     event = TransitionEvent(
         account_id, region, registration_id, "create", Actor.USER,
-        1, None, version.status.value, None, status.value, now,
+        1, None, version.status, None, status, now,
     )  # fmt: skip
     return Step(registration, (event,), version)
 
@@ -130,32 +130,32 @@ def step(
     r_spec, v_spec, target = plan
     versions = list(registration.versions)
     status_before = registration.status
-    status = status_before if r_spec is None or r_spec.dest is None else RegistrationStatus(r_spec.dest)
+    status = status_before if r_spec is None or r_spec.dest is None else r_spec.dest
     events: list[TransitionEvent] = []
     actor = EVENTS[event].actor
     moved: RegistrationVersion | None = None
     if v_spec is not None:
-        moved = _move(versions, target, v_spec, now, tuple(denied_reasons))
+        when = now if target is None else _when(target, now)
+        moved = _move(versions, target, v_spec, when, tuple(denied_reasons))
         events.append(
             _event(registration, event, actor, moved.version_number,
-                   None if target is None else target.status.value, moved.status.value,
-                   status_before.value if r_spec else None, status.value if r_spec else None,
-                   _when(moved, now))
+                   None if target is None else target.status, moved.status,
+                   status_before if r_spec else None, status if r_spec else None, when)
         )  # fmt: skip
     else:
         events.append(
             _event(registration, event, actor, None, None, None,
-                   status_before.value, status.value, _when(registration.current_version, now))
+                   status_before, status, _when(registration.current_version, now))
         )  # fmt: skip
     follow_up = FOLLOW_UPS.get(event)
-    previously_approved = registration.approved_version
+    previously_approved = None if follow_up is None else registration.approved_version
     if follow_up is not None and previously_approved is not None:
         spec = _resolved(VERSION.resolve(previously_approved.status, follow_up, conditions))
-        done = _move(versions, previously_approved, spec, now, ())
+        when = _when(previously_approved, now)
+        done = _move(versions, previously_approved, spec, when, ())
         events.append(
             _event(registration, follow_up, EVENTS[follow_up].actor, done.version_number,
-                   previously_approved.status.value, done.status.value, None, None,
-                   _when(done, now))
+                   previously_approved.status, done.status, None, None, when)
         )  # fmt: skip
     after = Registration(
         registration.registration_id,
@@ -222,18 +222,18 @@ def _move(
     versions: list[RegistrationVersion],
     target: RegistrationVersion | None,
     spec: TransitionSpec,
-    now: datetime,
+    when: datetime,
     denied_reasons: tuple[DeniedReason, ...],
 ) -> RegistrationVersion:
-    """Move ``target`` (``None``: a new version) along ``spec`` inside ``versions``."""
-    dest = VersionStatus(spec.dest)
+    """Move ``target`` (``None``: a new version) along ``spec`` inside ``versions`` at
+    ``when`` (already clamped)."""
+    dest = spec.dest
     if target is None:
         moved = RegistrationVersion(
-            len(versions) + 1, dest, VersionStatusHistory(**dict.fromkeys(spec.stamps, now))
+            len(versions) + 1, dest, VersionStatusHistory(**dict.fromkeys(spec.stamps, when))
         )
         versions.append(moved)
         return moved
-    when = _when(target, now)
     moved = RegistrationVersion(
         target.version_number,
         dest,

@@ -17,6 +17,7 @@ class TransitionEvent:
     A machine that does not take part in the event has ``None`` for both of its
     statuses (``close`` moves no version, ``archive`` no registration). For an
     internal transition, from and to are equal. ``create`` comes from ``None``.
+    Statuses are the str enum members of :mod:`lifecycle.statuses`.
     """
 
     account_id: str

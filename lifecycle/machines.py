@@ -23,6 +23,7 @@ wins), which ``tests/test_machines.py`` checks against real triggers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
 from typing import Any, Literal
 
 import attrs
@@ -197,8 +198,9 @@ class TransitionSpec:
     operations: tuple[str, ...]
     """AWS operations that fire it; empty for reviewer and system events."""
     source: str
-    dest: str | None
-    """The new status; ``None`` for an internal transition (the status stays)."""
+    dest: Any
+    """The new status (a member of the machine's status enum); ``None`` for an internal
+    transition (the status stays)."""
     conditions: tuple[str, ...]
     """Names of conditions that must all hold."""
     unless: tuple[str, ...]
@@ -219,8 +221,11 @@ class EventSpec:
     machines: tuple[str, ...]
 
 
-def transition_specs(machine: LifecycleMachine) -> tuple[TransitionSpec, ...]:
-    """Every transition of ``machine`` in definition order, read from the machine."""
+def transition_specs(
+    machine: LifecycleMachine, statuses: type[StrEnum]
+) -> tuple[TransitionSpec, ...]:
+    """Every transition of ``machine`` in definition order, read from the machine;
+    destinations become members of ``statuses``."""
     specs = []
     for event in machine.events.values():
         for source, transitions in event.transitions.items():
@@ -232,7 +237,7 @@ def transition_specs(machine: LifecycleMachine) -> tuple[TransitionSpec, ...]:
                         actor=t.actor,
                         operations=t.operations,
                         source=source,
-                        dest=t.dest,
+                        dest=None if t.dest is None else statuses(t.dest),
                         conditions=tuple(c.func for c in t.conditions if c.target),
                         unless=tuple(c.func for c in t.conditions if not c.target),
                         stamps=t.stamps,
@@ -250,9 +255,10 @@ class CompiledMachine:
     the per-call cost of ``transitions``' event dispatch.
     """
 
-    def __init__(self, machine: LifecycleMachine) -> None:
+    def __init__(self, machine: LifecycleMachine, statuses: type[StrEnum]) -> None:
         self.machine = machine
-        self.transitions = transition_specs(machine)
+        self.statuses = statuses
+        self.transitions = transition_specs(machine, statuses)
         self.name = self.transitions[0].machine
         self.states: tuple[str, ...] = tuple(machine.states)
         table: dict[tuple[str, str], list[TransitionSpec]] = {}
@@ -272,6 +278,8 @@ class CompiledMachine:
         ``context`` provides the named conditions as attributes (bools or properties).
         """
         for spec in self._table.get((state, event), ()):
+            if not (spec.conditions or spec.unless):
+                return spec
             if all(getattr(context, c) for c in spec.conditions) and not any(
                 getattr(context, u) for u in spec.unless
             ):
@@ -292,9 +300,9 @@ class CompiledMachine:
         return frozenset(s for s in self.states if s not in sources)
 
 
-VERSION: CompiledMachine = CompiledMachine(VERSION_MACHINE)
+VERSION: CompiledMachine = CompiledMachine(VERSION_MACHINE, VersionStatus)
 """The compiled version machine."""
-REGISTRATION: CompiledMachine = CompiledMachine(REGISTRATION_MACHINE)
+REGISTRATION: CompiledMachine = CompiledMachine(REGISTRATION_MACHINE, RegistrationStatus)
 """The compiled registration machine."""
 MACHINES: tuple[CompiledMachine, ...] = (VERSION, REGISTRATION)
 

@@ -120,6 +120,9 @@ HISTORY_FIELD_OF_STATUS: Mapping[VersionStatus, str] = {
 """The history field each version status records; REQUIRES_OFFLINE_REVIEW has none."""
 
 
+_LATER_FIELDS = tuple(HISTORY_KEYS)[1:]
+
+
 @attrs.frozen(slots=True)
 class VersionStatusHistory:
     """When a version last entered each status (``RegistrationVersionStatusHistory``)."""
@@ -137,13 +140,20 @@ class VersionStatusHistory:
 
     def latest(self) -> datetime:
         """The latest time recorded in this history."""
-        return max(t for t in attrs.astuple(self, recurse=False) if t is not None)
+        latest = self.draft
+        for name in _LATER_FIELDS:
+            value = getattr(self, name)
+            if value is not None and value > latest:
+                latest = value
+        return latest
 
     def stamped(self, fields: tuple[str, ...], when: datetime) -> VersionStatusHistory:
         """A copy with each of ``fields`` set to ``when``."""
         if not fields:
             return self
-        return attrs.evolve(self, **dict.fromkeys(fields, when))
+        return VersionStatusHistory(
+            *[when if name in fields else getattr(self, name) for name in HISTORY_KEYS]
+        )
 
     def to_dict(self) -> dict[str, datetime]:
         """The boto3 dictionary of the set timestamps."""

@@ -131,13 +131,16 @@ def structure(members: Mapping[str, tuple[Rule, bool]]) -> Rule:
 def _check_members(
     params: Mapping[Any, object], members: Mapping[str, tuple[Rule, bool]], prefix: str = ""
 ) -> dict[str, Any]:
-    unknown = [k for k in params if k not in members]
+    unknown = params.keys() - members.keys()
     if unknown:
         names = ", ".join(f"{prefix}{k}" for k in sorted(map(str, unknown)))
         raise ValidationException(
             f"Unknown parameter(s): {names}; valid parameters are {', '.join(members) or 'none'}",
             reason="INVALID_PARAMETER",
-            fields=[{"Name": f"{prefix}{k}", "Message": "unknown parameter"} for k in unknown],
+            fields=[
+                {"Name": f"{prefix}{k}", "Message": "unknown parameter"}
+                for k in sorted(map(str, unknown))
+            ],
         )
     out = {}
     for name, (rule, required) in members.items():
