@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -78,6 +79,12 @@ class Step:
     """One event per transition, in order (approve, then the archive it caused)."""
     version: RegistrationVersion | None
     """The version the step's own event moved, if any."""
+
+    def version_dict(self) -> dict[str, Any]:
+        """The response of the version operations, for the version this step moved."""
+        if self.version is None:
+            raise RuntimeError("this step moved no version")
+        return self.registration.version_dict(self.version)
 
 
 def create(

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import TextIO
 
 from lifecycle.clock import ManualClock
 from lifecycle.service import RegistrationService
 
 _BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+
+
+_DENIAL = [
+    {
+        "Reason": "BRAND_INFO_MISMATCH",
+        "ShortDescription": "The legal name does not match the tax ID.",
+    }
+]
+
+_DAY, _HOUR = timedelta(days=1), timedelta(hours=1)
+
+# (call, time until the next call): user calls by operation name, reviewer calls by event.
+_FIRST: list[tuple[str, timedelta]] = [
+    ("SubmitRegistrationVersion", _DAY),
+    ("reviewer: begin_review", _DAY),
+    ("reviewer: require_authentication", 2 * _DAY),
+    ("reviewer: complete_authentication", _DAY),
+    ("reviewer: deny", _HOUR),
+    ("CreateRegistrationVersion", _HOUR),
+    ("SubmitRegistrationVersion", _DAY),
+    ("reviewer: begin_review", 3 * _DAY),
+    ("reviewer: approve", _DAY),
+    ("reviewer: complete_provisioning", _HOUR),
+]
+_SECOND: list[tuple[str, timedelta]] = [
+    ("SubmitRegistrationVersion", _HOUR),
+    ("DiscardRegistrationVersion", _HOUR),
+    ("DeleteRegistration", _HOUR),
+]
 
 
 def run(out: TextIO, service: RegistrationService | None = None) -> RegistrationService:
@@ -21,66 +50,49 @@ def run(out: TextIO, service: RegistrationService | None = None) -> Registration
     clock = ManualClock()
     if service is None:
         service = RegistrationService(clock=clock)
-    reviewer = service.reviewer
-
-    def show(title: str, rid: str, call: Callable[[], Any], wait: timedelta) -> None:
-        call()
-        reg = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
-        ver = service.describe_registration_versions(
-            RegistrationId=rid, VersionNumbers=[reg["CurrentVersionNumber"]]
-        )["RegistrationVersions"][0]
-        out.write(
-            f"  {title:<34} registration {reg['RegistrationStatus']:<24} "
-            f"version {ver['VersionNumber']} {ver['RegistrationVersionStatus']}\n"
-        )
-        clock.advance(wait)
-
-    day, hour = timedelta(days=1), timedelta(hours=1)
-    first = service.create_registration(
-        RegistrationType=_BRAND, Tags=[{"Key": "team", "Value": "demo"}]
-    )["RegistrationId"]
-    rid = first
-    out.write("Simulated clock: reviews take days. Status after each call:\n\n")
-    out.write(f"Registration {rid} ({_BRAND})\n")
-    show("CreateRegistration", rid, lambda: None, hour)
-    steps: list[tuple[str, Callable[[], Any], timedelta]] = [
-        ("SubmitRegistrationVersion", lambda: service.submit_registration_version(RegistrationId=rid), day),
-        ("reviewer: begin_review", lambda: reviewer.begin_review(rid), day),
-        ("reviewer: require_authentication", lambda: reviewer.require_authentication(rid), 2 * day),
-        ("reviewer: complete_authentication", lambda: reviewer.complete_authentication(rid), day),
-        ("reviewer: deny", lambda: reviewer.deny(
-            rid, [{"Reason": "BRAND_INFO_MISMATCH",
-                   "ShortDescription": "The legal name does not match the tax ID."}]), hour),
-        ("CreateRegistrationVersion", lambda: service.create_registration_version(RegistrationId=rid), hour),
-        ("SubmitRegistrationVersion", lambda: service.submit_registration_version(RegistrationId=rid), day),
-        ("reviewer: begin_review", lambda: reviewer.begin_review(rid), 3 * day),
-        ("reviewer: approve", lambda: reviewer.approve(rid), day),
-        ("reviewer: complete_provisioning", lambda: reviewer.complete_provisioning(rid), hour),
-    ]  # fmt: skip
-    for title, call, wait in steps:
-        show(title, rid, call, wait)
-    _history(out, service, rid)
-
-    rid = service.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")[
-        "RegistrationId"
-    ]
-    out.write(f"\nRegistration {rid} (US_TOLL_FREE_REGISTRATION)\n")
-    show("CreateRegistration", rid, lambda: None, hour)
-    for title, call, wait in [
-        ("SubmitRegistrationVersion", lambda: service.submit_registration_version(RegistrationId=rid), hour),
-        ("DiscardRegistrationVersion", lambda: service.discard_registration_version(RegistrationId=rid), hour),
-        ("DeleteRegistration", lambda: service.delete_registration(RegistrationId=rid), hour),
-    ]:  # fmt: skip
-        show(title, rid, call, wait)
-    _history(out, service, rid)
+    out.write("Simulated clock: reviews take days. Status after each call:\n")
+    for registration_type, steps, tags in [
+        (_BRAND, _FIRST, [{"Key": "team", "Value": "demo"}]),
+        ("US_TOLL_FREE_REGISTRATION", _SECOND, []),
+    ]:
+        rid = service.create_registration(RegistrationType=registration_type, Tags=tags)[
+            "RegistrationId"
+        ]
+        out.write(f"\nRegistration {rid} ({registration_type})\n")
+        _show(out, service, rid, "CreateRegistration")
+        for call, wait in steps:
+            clock.advance(wait)
+            _call(service, rid, call)
+            _show(out, service, rid, call)
+        clock.advance(_HOUR)
+        _history(out, service, rid)
     return service
+
+
+def _call(service: RegistrationService, rid: str, call: str) -> None:
+    if call.startswith("reviewer: "):
+        event = call.removeprefix("reviewer: ")
+        method = getattr(service.reviewer, event)
+        method(rid, _DENIAL) if event == "deny" else method(rid)
+    else:
+        snake = re.sub(r"(?<!^)(?=[A-Z])", "_", call).lower()
+        getattr(service, snake)(RegistrationId=rid)
+
+
+def _show(out: TextIO, service: RegistrationService, rid: str, title: str) -> None:
+    reg = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+    ver = service.describe_registration_versions(
+        RegistrationId=rid, VersionNumbers=[reg["CurrentVersionNumber"]]
+    )["RegistrationVersions"][0]
+    out.write(
+        f"  {title:<34} registration {reg['RegistrationStatus']:<24} "
+        f"version {ver['VersionNumber']} {ver['RegistrationVersionStatus']}\n"
+    )
 
 
 def _history(out: TextIO, service: RegistrationService, rid: str) -> None:
     out.write("  status history:\n")
-    versions = service.get_paginator("describe_registration_versions").paginate(
-        RegistrationId=rid
-    )
+    versions = service.get_paginator("describe_registration_versions").paginate(RegistrationId=rid)
     for page in versions:
         for version in page["RegistrationVersions"]:
             history = version["RegistrationVersionStatusHistory"]

@@ -38,7 +38,7 @@ VersionTarget = Literal["new", "current", "approved"]
 """Which version an event of the version machine moves."""
 
 
-class LifecycleTransition(Transition):  # type: ignore[misc]
+class LifecycleTransition(Transition):
     """A ``transitions`` transition that also knows who fires it and what it records.
 
     Args beyond ``transitions.Transition``:
@@ -64,14 +64,15 @@ class LifecycleTransition(Transition):  # type: ignore[misc]
         stamps: Sequence[str] = (),
         target: VersionTarget = "current",
     ) -> None:
-        super().__init__(source, dest, conditions, unless, before, after, prepare)
+        # dest None is transitions' internal transition; its stub types dest as str.
+        super().__init__(source, dest, conditions, unless, before, after, prepare)  # type: ignore[arg-type]
         self.actor = Actor(actor)
         self.operations = tuple(operations)
         self.stamps = tuple(stamps)
         self.target = target
 
 
-class LifecycleMachine(Machine):  # type: ignore[misc]
+class LifecycleMachine(Machine):
     """A ``transitions.Machine`` whose transitions are :class:`LifecycleTransition`."""
 
     transition_cls = LifecycleTransition
@@ -229,7 +230,7 @@ def transition_specs(
     specs = []
     for event in machine.events.values():
         for source, transitions in event.transitions.items():
-            for t in transitions:
+            for t in map(_lifecycle_transition, transitions):
                 specs.append(
                     TransitionSpec(
                         machine=machine.name.rstrip(": "),
@@ -238,13 +239,18 @@ def transition_specs(
                         operations=t.operations,
                         source=source,
                         dest=None if t.dest is None else statuses(t.dest),
-                        conditions=tuple(c.func for c in t.conditions if c.target),
-                        unless=tuple(c.func for c in t.conditions if not c.target),
+                        conditions=tuple(str(c.func) for c in t.conditions if c.target),
+                        unless=tuple(str(c.func) for c in t.conditions if not c.target),
                         stamps=t.stamps,
                         target=t.target,
                     )
                 )
     return tuple(specs)
+
+
+def _lifecycle_transition(transition: Transition) -> LifecycleTransition:
+    assert isinstance(transition, LifecycleTransition)
+    return transition
 
 
 class CompiledMachine:

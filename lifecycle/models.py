@@ -11,7 +11,7 @@ Each converts to and from the exact boto3 response dictionaries (PascalCase keys
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -167,7 +167,8 @@ class VersionStatusHistory:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VersionStatusHistory:
         """The history of a boto3 ``RegistrationVersionStatusHistory`` dictionary."""
-        return cls(**{name: data.get(key) for name, key in HISTORY_KEYS.items()})
+        values: dict[str, Any] = {name: data.get(key) for name, key in HISTORY_KEYS.items()}
+        return cls(**values)
 
 
 @attrs.frozen(slots=True)
@@ -218,7 +219,9 @@ def partition_of(region: str) -> str:
 
 def registration_arn(region: str, account_id: str, registration_id: str) -> str:
     """``arn:PARTITION:sms-voice:REGION:ACCOUNT:registration/ID``."""
-    return f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:registration/{registration_id}"
+    return (
+        f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:registration/{registration_id}"
+    )
 
 
 @attrs.frozen(slots=True)
@@ -332,9 +335,9 @@ class Registration:
     def from_dicts(
         cls,
         registration: Mapping[str, Any],
-        versions: list[Mapping[str, Any]],
+        versions: Sequence[Mapping[str, Any]],
         *,
-        tags: list[Mapping[str, Any]] = (),  # type: ignore[assignment]
+        tags: Sequence[Mapping[str, Any]] = (),
         revision: int = 1,
     ) -> Registration:
         """A registration rebuilt from a boto3 registration dictionary and its versions.

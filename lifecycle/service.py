@@ -193,8 +193,7 @@ class RegistrationService:
         params = validate(
             "CreateRegistrationVersion", {"RegistrationId": RegistrationId, **unknown}
         )
-        step = self._step(params["RegistrationId"], "create_version")
-        return step.registration.version_dict(step.version)  # type: ignore[arg-type]
+        return self._step(params["RegistrationId"], "create_version").version_dict()
 
     def submit_registration_version(
         self, *, RegistrationId: str = MISSING, AwsReview: bool = MISSING, **unknown: Any
@@ -207,7 +206,7 @@ class RegistrationService:
         )
         aws_review = params.get("AwsReview", False)
         step = self._step(params["RegistrationId"], "submit", aws_review=aws_review)
-        response = step.registration.version_dict(step.version)  # type: ignore[arg-type]
+        response = step.version_dict()
         response["AwsReview"] = aws_review
         return response
 
@@ -218,8 +217,7 @@ class RegistrationService:
         params = validate(
             "DiscardRegistrationVersion", {"RegistrationId": RegistrationId, **unknown}
         )
-        step = self._step(params["RegistrationId"], "discard")
-        return step.registration.version_dict(step.version)  # type: ignore[arg-type]
+        return self._step(params["RegistrationId"], "discard").version_dict()
 
     def delete_registration(
         self, *, RegistrationId: str = MISSING, **unknown: Any
@@ -542,7 +540,9 @@ class Reviewer:
         self, registration_id: str, event: str, denied_reasons: Sequence[DeniedReason] = ()
     ) -> dict[str, Any]:
         value = REGISTRATION_ID("registration_id", registration_id)
-        return self._service._step(value, event, denied_reasons=denied_reasons).registration.to_dict()
+        return self._service._step(
+            value, event, denied_reasons=denied_reasons
+        ).registration.to_dict()
 
     def begin_review(self, registration_id: str) -> dict[str, Any]:
         """SUBMITTED or AWS_REVIEWING to REVIEWING."""

@@ -52,9 +52,7 @@ class Actor(StrEnum):
     """A consequence of another transition in the same atomic step."""
 
 
-EXTENSION_STATUSES: frozenset[str] = frozenset(
-    {"AWS_REVIEWING", "REQUIRES_OFFLINE_REVIEW"}
-)
+EXTENSION_STATUSES: frozenset[str] = frozenset({"AWS_REVIEWING", "REQUIRES_OFFLINE_REVIEW"})
 """Statuses in botocore's current model but not in the seed documents (starred in the docs)."""
 
 IN_REVIEW: frozenset[VersionStatus] = frozenset(

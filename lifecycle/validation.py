@@ -167,7 +167,9 @@ MAX_RESULTS: Final = integer(1, 100)
 
 
 def _filters(names: tuple[str, ...]) -> Rule:
-    return list_of(structure({"Name": (one_of(names), True), "Values": (FILTER_VALUES, True)}), 0, 20)
+    return list_of(
+        structure({"Name": (one_of(names), True), "Values": (FILTER_VALUES, True)}), 0, 20
+    )
 
 
 def _unique_tag_keys(field: str, value: object) -> tuple[dict[str, str], ...]:

@@ -21,9 +21,7 @@ def all_ids(service: RegistrationService, **kwargs: object) -> list[str]:
     out: list[str] = []
     token = None
     while True:
-        page = service.describe_registrations(
-            **kwargs, **({"NextToken": token} if token else {})
-        )
+        page = service.describe_registrations(**kwargs, **({"NextToken": token} if token else {}))
         out += ids(page)
         token = page.get("NextToken")
         if token is None:

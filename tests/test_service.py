@@ -284,9 +284,7 @@ def test_client_token_idempotency(service: RegistrationService) -> None:
     assert again == first
     assert len(service.describe_registrations()["Registrations"]) == 1
     with pytest.raises(ConflictException) as info:
-        service.create_registration(
-            RegistrationType="US_TOLL_FREE_REGISTRATION", ClientToken="t-1"
-        )
+        service.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION", ClientToken="t-1")
     assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
     assert len(service.describe_registrations()["Registrations"]) == 1
     other = service.create_registration(RegistrationType=BRAND, ClientToken="t-2")
