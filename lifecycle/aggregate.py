@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from lifecycle.errors import ConflictException
 from lifecycle.events import TransitionEvent
@@ -69,8 +67,7 @@ class Conditions:
         return not any(s in OPEN_VERSION_STATUSES for s in self._statuses())
 
 
-@attrs.frozen
-class Step:
+class Step(NamedTuple):
     """The outcome of one lifecycle step."""
 
     registration: Registration

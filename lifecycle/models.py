@@ -1,9 +1,10 @@
 """The data model: registrations, their versions and the values they hold.
 
-All records are frozen ``attrs`` classes with slots. Entities (``Registration``,
-``RegistrationVersion``) are immutable snapshots too: a transition returns new
-snapshots instead of changing the old ones, so backends can hand the same object to
-many threads without copying it.
+All records are ``attrs`` classes with slots; the values (``Tag``, ``DeniedReason``,
+``Filter``, ``VersionStatusHistory``) are frozen. The entities (``Registration``,
+``RegistrationVersion``) are not frozen, but the library never changes one it has
+handed out: a transition builds new records (copy on write), so a backend can give the
+same object to many threads without copying it. Treat records as read-only.
 
 Each converts to and from the exact boto3 response dictionaries (PascalCase keys,
 ``datetime`` values, optional keys omitted when unset).
@@ -171,7 +172,7 @@ class VersionStatusHistory:
         return cls(**values)
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class RegistrationVersion:
     """One version of a registration, with its status and history."""
 
@@ -224,7 +225,7 @@ def registration_arn(region: str, account_id: str, registration_id: str) -> str:
     )
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class Registration:
     """A registration with all its versions: the aggregate that moves as one.
 

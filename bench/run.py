@@ -1,0 +1,141 @@
+"""Speed and memory of the core, measured side by side in one run; prints JSON.
+
+    python bench/run.py [--registrations N] [--rounds R]
+
+(a) one state-changing service call (SubmitRegistrationVersion on the in-memory
+    backend: validation, load, both machines, commit, response) against one bare
+    ``transitions`` trigger of an unconditional event on the prebuilt version machine,
+    timed in interleaved rounds with the garbage collector paused (as ``timeit``
+    does); the ratio is the median of the rounds' ratios.
+(b) bytes retained per registration with one version, after creating N (tracemalloc).
+(c) seconds to create N registrations (without tracemalloc).
+
+Targets: (a) at most 2.0, (b) at most 1,500 bytes, (c) under 3 s for 100,000.
+Exits 1 when a target is missed. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from typing import Any
+
+from lifecycle import RegistrationService
+from lifecycle.machines import VERSION_MACHINE
+
+TYPE = "US_TEN_DLC_BRAND_REGISTRATION"
+
+
+class _Model:
+    """What a ``transitions`` trigger moves: a plain object with a state."""
+
+    def __init__(self) -> None:
+        self.state = "SUBMITTED"
+
+
+def call_vs_trigger(rounds: int, batch: int) -> dict[str, Any]:
+    """Per-call seconds of a service call and of a bare trigger, and their ratio."""
+    service = RegistrationService()
+    drafts = [
+        service.create_registration(RegistrationType=TYPE)["RegistrationId"]
+        for _ in range(rounds * batch)
+    ]
+    begin_review = VERSION_MACHINE.events["begin_review"]
+    model = _Model()
+    submit = service.submit_registration_version
+    service_times, trigger_times = [], []
+    gc.collect()
+    gc.disable()  # as timeit does: collector pauses land on whichever side runs then
+    for r in range(rounds):
+        ids = drafts[r * batch : (r + 1) * batch]
+        start = time.perf_counter()
+        for rid in ids:
+            submit(RegistrationId=rid)
+        service_times.append((time.perf_counter() - start) / batch)
+        start = time.perf_counter()
+        for _ in range(batch):
+            model.state = "SUBMITTED"
+            begin_review.trigger(model)
+        trigger_times.append((time.perf_counter() - start) / batch)
+        assert model.state == "REVIEWING"
+    gc.enable()
+    ratios = [s / t for s, t in zip(service_times, trigger_times, strict=True)]
+    return {
+        "service_call_us": round(statistics.median(service_times) * 1e6, 2),
+        "transitions_trigger_us": round(statistics.median(trigger_times) * 1e6, 2),
+        "ratio": round(statistics.median(ratios), 3),
+        "ratio_min_max": [round(min(ratios), 3), round(max(ratios), 3)],
+        "target_max": 2.0,
+    }
+
+
+def bytes_per_registration(n: int) -> dict[str, Any]:
+    """Memory retained by n registrations (one version each), per registration."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    service = RegistrationService()
+    for _ in range(n):
+        service.create_registration(RegistrationType=TYPE)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert len(service.describe_registrations(MaxResults=1)["Registrations"]) == 1
+    return {"bytes": round((after - before) / n, 1), "target_max": 1500}
+
+
+def create_time(n: int) -> dict[str, Any]:
+    """Seconds to create n registrations on the in-memory backend."""
+    gc.collect()
+    service = RegistrationService()
+    create = service.create_registration
+    start = time.perf_counter()
+    for _ in range(n):
+        create(RegistrationType=TYPE)
+    seconds = time.perf_counter() - start
+    return {"seconds": round(seconds, 3), "per_call_us": round(seconds / n * 1e6, 2)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrations", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=2_000)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    n = args.registrations
+    print(f"(a) service call vs transitions trigger, {args.rounds} rounds...", file=sys.stderr)
+    a = call_vs_trigger(args.rounds, args.batch)
+    print(f"(b) memory of {n:,} registrations...", file=sys.stderr)
+    b = bytes_per_registration(n)
+    print(f"(c) creating {n:,} registrations...", file=sys.stderr)
+    c = create_time(n)
+    c["target_max"] = 3.0 * n / 100_000
+    report = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "registrations": n,
+        "a_call_vs_trigger": a,
+        "b_bytes_per_registration": b,
+        "c_create_registrations": c,
+    }
+    met = {
+        "a": a["ratio"] <= a["target_max"],
+        "b": b["bytes"] <= b["target_max"],
+        "c": c["seconds"] < c["target_max"],
+    }
+    report["targets_met"] = met
+    print(json.dumps(report, indent=2))
+    return 0 if all(met.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
