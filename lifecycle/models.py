@@ -12,13 +12,40 @@ Each converts to and from the exact boto3 response dictionaries (PascalCase keys
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import attrs
 
+from lifecycle.errors import ValidationException
 from lifecycle.statuses import RegistrationStatus, VersionStatus
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _parser(shape: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Turn the errors of reading a malformed ``shape`` dictionary into ValidationException."""
+
+    def decorate(parse: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(parse)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return parse(*args, **kwargs)
+            except ValidationException:
+                raise
+            except KeyError as exc:
+                raise ValidationException.for_field(
+                    f"{shape}.{exc.args[0]}", "is required"
+                ) from None
+            except (TypeError, ValueError, AttributeError, IndexError) as exc:
+                raise ValidationException.for_field(shape, f"is malformed: {exc}") from None
+
+        return wrapper
+
+    return decorate
 
 
 @attrs.frozen(slots=True)
@@ -33,6 +60,7 @@ class Tag:
         return {"Key": self.key, "Value": self.value}
 
     @classmethod
+    @_parser("Tag")
     def from_dict(cls, data: Mapping[str, Any]) -> Tag:
         """The tag of a boto3 ``Tag`` dictionary."""
         return cls(data["Key"], data["Value"])
@@ -61,6 +89,7 @@ class DeniedReason:
         )
 
     @classmethod
+    @_parser("RegistrationDeniedReasonInformation")
     def from_dict(cls, data: Mapping[str, Any]) -> DeniedReason:
         """The reason of a boto3 ``RegistrationDeniedReasonInformation`` dictionary."""
         return cls(
@@ -84,6 +113,7 @@ class Filter:
         return {"Name": self.name, "Values": list(self.values)}
 
     @classmethod
+    @_parser("Filter")
     def from_dict(cls, data: Mapping[str, Any]) -> Filter:
         """The filter of a boto3 filter dictionary."""
         return cls(data["Name"], tuple(data["Values"]))
@@ -166,9 +196,17 @@ class VersionStatusHistory:
         return out
 
     @classmethod
+    @_parser("RegistrationVersionStatusHistory")
     def from_dict(cls, data: Mapping[str, Any]) -> VersionStatusHistory:
         """The history of a boto3 ``RegistrationVersionStatusHistory`` dictionary."""
-        values: dict[str, Any] = {name: data.get(key) for name, key in HISTORY_KEYS.items()}
+        values: dict[str, Any] = {}
+        for name, key in HISTORY_KEYS.items():
+            value = data.get(key)
+            if value is None and name == "draft":
+                raise KeyError(key)
+            if value is not None and not isinstance(value, datetime):
+                raise TypeError(f"{key} must be a datetime, got {type(value).__name__}")
+            values[name] = value
         return cls(**values)
 
 
@@ -196,6 +234,7 @@ class RegistrationVersion:
         return out
 
     @classmethod
+    @_parser("RegistrationVersionInformation")
     def from_dict(cls, data: Mapping[str, Any]) -> RegistrationVersion:
         """The version of a boto3 ``RegistrationVersionInformation`` dictionary."""
         return cls(
@@ -333,6 +372,7 @@ class Registration:
         }
 
     @classmethod
+    @_parser("RegistrationInformation")
     def from_dicts(
         cls,
         registration: Mapping[str, Any],

@@ -1,0 +1,126 @@
+"""The records convert to and from the exact boto3 dictionaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lifecycle import (
+    Backend,
+    DeniedReason,
+    Filter,
+    InMemoryBackend,
+    Registration,
+    RegistrationService,
+    RegistrationVersion,
+    Tag,
+    ValidationException,
+    VersionStatusHistory,
+)
+from tests.conftest import BRAND
+
+# The response members of the seed documents and botocore's model, written out here.
+REGISTRATION_KEYS = {
+    "RegistrationArn", "RegistrationId", "RegistrationType", "RegistrationStatus",
+    "CurrentVersionNumber", "ApprovedVersionNumber", "LatestDeniedVersionNumber",
+    "AdditionalAttributes", "CreatedTimestamp",
+}  # fmt: skip
+CREATE_KEYS = {
+    "RegistrationArn", "RegistrationId", "RegistrationType", "RegistrationStatus",
+    "CurrentVersionNumber", "AdditionalAttributes", "Tags", "CreatedTimestamp",
+}  # fmt: skip
+VERSION_OPERATION_KEYS = {
+    "RegistrationArn", "RegistrationId", "VersionNumber", "RegistrationVersionStatus",
+    "RegistrationVersionStatusHistory",
+}  # fmt: skip
+VERSION_INFO_KEYS = {
+    "VersionNumber", "RegistrationVersionStatus", "RegistrationVersionStatusHistory",
+    "DeniedReasons", "Feedback",
+}  # fmt: skip
+HISTORY_KEYS = {
+    "DraftTimestamp", "SubmittedTimestamp", "AwsReviewingTimestamp", "ReviewingTimestamp",
+    "RequiresAuthenticationTimestamp", "ApprovedTimestamp", "DiscardedTimestamp",
+    "DeniedTimestamp", "RevokedTimestamp", "ArchivedTimestamp",
+}  # fmt: skip
+
+
+def _busy_registration(service: RegistrationService) -> str:
+    rid = service.create_registration(RegistrationType=BRAND, Tags=[{"Key": "a", "Value": ""}])[
+        "RegistrationId"
+    ]
+    service.submit_registration_version(RegistrationId=rid, AwsReview=True)
+    service.reviewer.begin_review(rid)
+    service.reviewer.require_authentication(rid)
+    service.reviewer.deny(
+        rid,
+        [DeniedReason("R", "short", "long", "Doc", "https://example.com/doc"),
+         {"Reason": "S", "ShortDescription": "other"}],
+    )  # fmt: skip
+    service.create_registration_version(RegistrationId=rid)
+    return str(rid)
+
+
+def test_responses_use_only_model_members(service: RegistrationService) -> None:
+    created = service.create_registration(RegistrationType=BRAND, Tags=[{"Key": "k", "Value": "v"}])
+    assert set(created) <= CREATE_KEYS
+    rid = _busy_registration(service)
+    reg = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+    assert set(reg) <= REGISTRATION_KEYS
+    submitted = service.submit_registration_version(RegistrationId=rid)
+    assert set(submitted) == VERSION_OPERATION_KEYS | {"AwsReview"}
+    for version in service.describe_registration_versions(RegistrationId=rid)[
+        "RegistrationVersions"
+    ]:
+        assert set(version) <= VERSION_INFO_KEYS
+        assert set(version["RegistrationVersionStatusHistory"]) <= HISTORY_KEYS
+    assert set(service.delete_registration(RegistrationId=created["RegistrationId"])) <= (
+        REGISTRATION_KEYS
+    )
+
+
+def test_round_trip_through_boto3_dictionaries(service: RegistrationService) -> None:
+    rid = _busy_registration(service)
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    reg_dict = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+    versions = service.describe_registration_versions(RegistrationId=rid)["RegistrationVersions"]
+    rebuilt = Registration.from_dicts(
+        reg_dict, versions, tags=[t.to_dict() for t in stored.tags], revision=stored.revision
+    )
+    assert rebuilt == stored
+    assert rebuilt.to_dict() == reg_dict
+    assert [RegistrationVersion.from_dict(v).to_dict() for v in versions] == versions
+    reason = stored.versions[0].denied_reasons[0]
+    assert DeniedReason.from_dict(reason.to_dict()) == reason
+    assert Tag.from_dict({"Key": "k", "Value": "v"}) == Tag("k", "v")
+    flt = Filter.from_dict({"Name": "registration-status", "Values": ["CREATED"]})
+    assert flt == Filter("registration-status", ("CREATED",))
+    assert flt.to_dict() == {"Name": "registration-status", "Values": ["CREATED"]}
+
+
+@pytest.mark.parametrize(
+    ("parse", "data", "field"),
+    [
+        (Tag.from_dict, {"Key": "k"}, "Tag.Value"),
+        (Filter.from_dict, {"Name": "x"}, "Filter.Values"),
+        (Filter.from_dict, {"Name": "x", "Values": 5}, "Filter"),
+        (DeniedReason.from_dict, {"Reason": "r"},
+         "RegistrationDeniedReasonInformation.ShortDescription"),
+        (VersionStatusHistory.from_dict, {}, "RegistrationVersionStatusHistory.DraftTimestamp"),
+        (VersionStatusHistory.from_dict, {"DraftTimestamp": "2024"},
+         "RegistrationVersionStatusHistory"),
+        (RegistrationVersion.from_dict,
+         {"VersionNumber": 1, "RegistrationVersionStatus": "NOPE",
+          "RegistrationVersionStatusHistory": {}}, "RegistrationVersionInformation"),
+        (Tag.from_dict, None, "Tag"),
+    ],
+)  # fmt: skip
+def test_malformed_dictionaries(parse: Any, data: Any, field: str) -> None:
+    with pytest.raises(ValidationException) as info:
+        parse(data)
+    assert info.value.fields[0]["Name"] == field
+
+
+def test_in_memory_backend_implements_the_port() -> None:
+    assert isinstance(InMemoryBackend(), Backend)
