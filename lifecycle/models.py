@@ -329,15 +329,19 @@ class Registration:
             return self.versions[number - 1]
         return None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The boto3 ``RegistrationInformation`` dictionary (as describe returns it)."""
-        out: dict[str, Any] = {
+    def _summary(self) -> dict[str, Any]:
+        """The members every registration response starts with."""
+        return {
             "RegistrationArn": self.arn,
             "RegistrationId": self.registration_id,
             "RegistrationType": self.registration_type,
             "RegistrationStatus": self.status.value,
             "CurrentVersionNumber": len(self.versions),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The boto3 ``RegistrationInformation`` dictionary (as describe returns it)."""
+        out = self._summary()
         approved = self.approved_version_number
         if approved is not None:
             out["ApprovedVersionNumber"] = approved
@@ -349,13 +353,7 @@ class Registration:
 
     def to_create_dict(self) -> dict[str, Any]:
         """The boto3 ``create_registration`` response dictionary."""
-        out: dict[str, Any] = {
-            "RegistrationArn": self.arn,
-            "RegistrationId": self.registration_id,
-            "RegistrationType": self.registration_type,
-            "RegistrationStatus": self.status.value,
-            "CurrentVersionNumber": len(self.versions),
-        }
+        out = self._summary()
         if self.tags:
             out["Tags"] = [t.to_dict() for t in self.tags]
         out["CreatedTimestamp"] = self.created_timestamp
