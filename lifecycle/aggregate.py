@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from lifecycle.errors import ConflictException
+from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, FOLLOW_UPS, NEW, REGISTRATION, VERSION, TransitionSpec
 from lifecycle.models import (
@@ -26,7 +26,6 @@ from lifecycle.statuses import (
     IN_REVIEW,
     OPEN_VERSION_STATUSES,
     Actor,
-    RegistrationStatus,
     VersionStatus,
 )
 
@@ -98,11 +97,9 @@ def create(
     v_spec = _resolved(VERSION.resolve(NEW, "create", conditions))
     r_spec = _resolved(REGISTRATION.resolve(NEW, "create", conditions))
     version = RegistrationVersion(
-        1,
-        VersionStatus(v_spec.dest),
-        VersionStatusHistory(**dict.fromkeys(v_spec.stamps, now)),
+        1, v_spec.dest, VersionStatusHistory(**dict.fromkeys(v_spec.stamps, now))
     )
-    status = RegistrationStatus(r_spec.dest)
+    status = r_spec.dest
     registration = Registration(
         registration_id, account_id, region, registration_type, status, (version,), tags
     )
@@ -124,9 +121,14 @@ def step(
     """Apply ``event`` to ``registration`` and every machine that defines it.
 
     Raises:
+        ValidationException: ``event`` is not an event of the lifecycle.
         ConflictException: a machine refuses the event from its current state; the
             message names the current statuses and what is legal from there.
     """
+    if event not in EVENTS or event == "create":
+        raise ValidationException.for_field(
+            "event", f"must be one of {', '.join(e for e in EVENTS if e != 'create')}"
+        )
     conditions = Conditions(registration, aws_review)
     plan = _plan(registration, event, conditions)
     if plan is None:

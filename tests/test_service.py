@@ -506,3 +506,15 @@ def test_concurrent_submits_one_success(threads: int) -> None:
         w.join()
     assert sorted(outcomes) == ["conflict"] * (threads - 1) + ["ok"]
     assert versions(service, rid)[0]["RegistrationVersionStatus"] == "SUBMITTED"
+
+
+def test_aggregate_step_rejects_unknown_events(service: RegistrationService) -> None:
+    from lifecycle import aggregate
+
+    rid = new_id(service)
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    for bogus in ("bogus", "create"):
+        with pytest.raises(ValidationException) as info:
+            aggregate.step(stored, bogus, datetime.now(UTC))
+        assert info.value.fields[0]["Name"] == "event"
