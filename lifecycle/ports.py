@@ -3,12 +3,13 @@
 A backend stores registration aggregates under optimistic concurrency, answers the
 describe queries with filters and keyset pagination pushed down to it, keeps the
 idempotency tokens, and commits a registration together with the events of its
-transitions as one atomic unit.
+transitions as one atomic unit. The committed events form the log: the audit trail
+that ``lifecycle verify`` replays, and the outbox that subscribers read with a cursor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
@@ -73,6 +74,22 @@ class Page(Generic[T]):
     """Keyset position of the last item when more items follow; else ``None``."""
 
 
+LogPosition = tuple[int, int]
+"""Where an event stands in the log; positions sort in the order readers must see them.
+
+The first part groups events that became visible together (always 0 where commits are
+serialised, the committing transaction's id on PostgreSQL); the second is the event's
+own id."""
+
+
+@attrs.frozen
+class LoggedEvent:
+    """A committed event and its position in the log."""
+
+    position: LogPosition
+    event: TransitionEvent
+
+
 @runtime_checkable
 class Backend(Protocol):
     """Storage for registrations, as the service uses it.
@@ -124,4 +141,30 @@ class Backend(Protocol):
         self, account_id: str, region: str, token: str
     ) -> IdempotencyRecord | None:
         """The record of ``token`` in this account and region, if claimed."""
+        ...
+
+    def read_log(
+        self,
+        *,
+        after: LogPosition | None = None,
+        limit: int = 1000,
+        registration_id: str | None = None,
+    ) -> list[LoggedEvent]:
+        """Up to ``limit`` committed events after ``after``, in log order.
+
+        Only events no later commit can precede are returned, so a reader that
+        resumes after the last position it saw misses nothing.
+        """
+        ...
+
+    def registrations(self) -> Iterator[Registration]:
+        """Every stored registration, of every account and region."""
+        ...
+
+    def get_cursor(self, name: str) -> LogPosition | None:
+        """The position reader ``name`` has processed up to, if any."""
+        ...
+
+    def set_cursor(self, name: str, position: LogPosition) -> None:
+        """Record that reader ``name`` has processed the log up to ``position``."""
         ...

@@ -1,11 +1,96 @@
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
 import pytest
 
-from lifecycle import RegistrationService
+from lifecycle import InMemoryBackend, RegistrationService
+from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
+from lifecycle.ports import Backend
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+BACKENDS = ["memory", "sqlite", "postgres"]
+POSTGRES_DSN = os.environ.get("LIFECYCLE_POSTGRES_DSN")
+
+BackendFactory = Callable[[], Backend]
+"""Opens the test's store: a new object on the same data each call (memory: the same)."""
+
+
+def _postgres_unavailable() -> str | None:
+    if not POSTGRES_DSN:
+        return "PostgreSQL tests need LIFECYCLE_POSTGRES_DSN (see README: Testing)"
+    try:
+        import psycopg
+    except ImportError:
+        return "PostgreSQL tests need the postgres extra: pip install -e '.[test,postgres]'"
+    try:
+        psycopg.connect(POSTGRES_DSN, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL at LIFECYCLE_POSTGRES_DSN is unreachable: {exc}"
+    return None
+
+
+POSTGRES_SKIP = _postgres_unavailable()
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas() -> Iterator[list[str]]:
+    """Schemas the tests created; dropped when the session ends."""
+    created: list[str] = []
+    yield created
+    if created and POSTGRES_SKIP is None:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_DSN or "", autocommit=True) as conn:
+            for schema in created:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def postgres_factory(schemas: list[str]) -> BackendFactory:
+    """A factory of PostgresBackends on a fresh schema (skips the test without a server)."""
+    if POSTGRES_SKIP is not None:
+        pytest.skip(POSTGRES_SKIP)
+    from lifecycle.backends.postgres import PostgresBackend
+
+    schema = f"lifecycle_test_{uuid.uuid4().hex[:12]}"
+    schemas.append(schema)
+    return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def make_backend(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_schemas: list[str]
+) -> Iterator[BackendFactory]:
+    """Opens the test's store, for each kind of backend."""
+    opened: list[Backend] = []
+    if request.param == "memory":
+        memory = InMemoryBackend()
+        make: BackendFactory = lambda: memory  # noqa: E731
+    elif request.param == "sqlite":
+        path = tmp_path / "lifecycle.db"
+        make = lambda: SqliteBackend(path)  # noqa: E731
+    else:
+        make = postgres_factory(postgres_schemas)
+
+    def tracked() -> Backend:
+        backend = make()
+        opened.append(backend)
+        return backend
+
+    yield tracked
+    for backend in opened:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+
+
+@pytest.fixture
+def backend(make_backend: BackendFactory) -> Backend:
+    return make_backend()
 
 
 @pytest.fixture
@@ -14,8 +99,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def service(clock: ManualClock) -> RegistrationService:
-    return RegistrationService(clock=clock)
+def service(backend: Backend, clock: ManualClock) -> RegistrationService:
+    return RegistrationService(backend, clock=clock)
 
 
 def new_id(service: RegistrationService, **kwargs: object) -> str:

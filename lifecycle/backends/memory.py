@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from lifecycle.errors import ConflictException
 from lifecycle.events import TransitionEvent
@@ -17,6 +17,8 @@ from lifecycle.models import Registration, RegistrationVersion
 from lifecycle.ports import (
     BeforeCommit,
     IdempotencyRecord,
+    LoggedEvent,
+    LogPosition,
     Page,
     RegistrationQuery,
     VersionQuery,
@@ -45,6 +47,8 @@ class InMemoryBackend:
         self._lock = threading.Lock()
         self._partitions: dict[tuple[str, str], _Partition] = {}
         self._key = secrets.token_bytes(32)
+        self._log: list[TransitionEvent] = []
+        self._cursors: dict[str, LogPosition] = {}
 
     @property
     def pagination_key(self) -> bytes:
@@ -97,6 +101,7 @@ class InMemoryBackend:
                     part.tokens[idempotency.token] = idempotency
             else:
                 part.registrations[position] = registration
+            self._log.extend(events)
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order."""
@@ -152,6 +157,39 @@ class InMemoryBackend:
         """The record of ``token``, if claimed."""
         part = self._partitions.get((account_id, region))
         return None if part is None else part.tokens.get(token)
+
+    def read_log(
+        self,
+        *,
+        after: LogPosition | None = None,
+        limit: int = 1000,
+        registration_id: str | None = None,
+    ) -> list[LoggedEvent]:
+        """Committed events after ``after`` in commit order; positions are ``(0, n)``."""
+        start = 0 if after is None else after[1]
+        log = self._log
+        out = []
+        for n in range(start, len(log)):
+            event = log[n]
+            if registration_id is None or event.registration_id == registration_id:
+                out.append(LoggedEvent((0, n + 1), event))
+                if len(out) == limit:
+                    break
+        return out
+
+    def registrations(self) -> Iterator[Registration]:
+        """Every registration of every account and region."""
+        for part in list(self._partitions.values()):
+            yield from list(part.registrations)
+
+    def get_cursor(self, name: str) -> LogPosition | None:
+        """The position reader ``name`` has processed up to."""
+        return self._cursors.get(name)
+
+    def set_cursor(self, name: str, position: LogPosition) -> None:
+        """Record reader ``name``'s position."""
+        with self._lock:
+            self._cursors[name] = position
 
 
 def _conflict(registration: Registration, what: str, reason: str) -> ConflictException:

@@ -1,0 +1,212 @@
+"""The PostgreSQL backend: many workers on many machines, one database.
+
+Needs the ``postgres`` extra (``pip install 'lifecycle[postgres]'``: psycopg 3 and its
+pool). Transactions run at REPEATABLE READ: a read sees one snapshot, and of two
+writers racing on one registration, the loser gets ConflictException (revision
+compare-and-set, or PostgreSQL's serialisation failure) and writes nothing.
+
+Event ids come from a sequence, so two transactions can commit their events out of
+id order. The log therefore orders events by (committing transaction, id) and shows a
+reader only the events of transactions older than every transaction still running:
+a cursor that resumes after the last position it saw misses nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend
+from lifecycle.errors import ConflictException, InternalServerException, ValidationException
+
+try:
+    import psycopg
+    from psycopg import errors as pg_errors
+    from psycopg_pool import ConnectionPool
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "lifecycle.backends.postgres needs psycopg 3 and psycopg-pool: "
+        "pip install 'lifecycle[postgres]'"
+    ) from exc
+
+_XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)",
+        """CREATE TABLE registrations (
+            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            registration_id TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            registration_type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            tags TEXT,
+            current_version INTEGER NOT NULL,
+            approved_version INTEGER,
+            latest_denied_version INTEGER,
+            created_at BIGINT NOT NULL)""",
+        "CREATE INDEX registrations_by_account ON registrations (account_id, region, seq)",
+        "CREATE INDEX registrations_by_status ON registrations (account_id, region, status, seq)",
+        "CREATE INDEX registrations_by_type "
+        "ON registrations (account_id, region, registration_type, seq)",
+        """CREATE TABLE versions (
+            registration_seq BIGINT NOT NULL REFERENCES registrations (seq),
+            version_number INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            draft_at BIGINT NOT NULL, submitted_at BIGINT, aws_reviewing_at BIGINT,
+            reviewing_at BIGINT, requires_authentication_at BIGINT, approved_at BIGINT,
+            discarded_at BIGINT, denied_at BIGINT, revoked_at BIGINT, archived_at BIGINT,
+            denied_reasons TEXT,
+            feedback TEXT,
+            PRIMARY KEY (registration_seq, version_number))""",
+        """CREATE TABLE events (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            txid BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            registration_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            version_number INTEGER,
+            version_from TEXT, version_to TEXT,
+            registration_from TEXT, registration_to TEXT,
+            at BIGINT NOT NULL)""",
+        "CREATE INDEX events_by_position ON events (txid, id)",
+        "CREATE INDEX events_by_registration ON events (registration_id, txid, id)",
+        """CREATE TABLE idempotency (
+            account_id TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL,
+            fingerprint TEXT NOT NULL, registration_id TEXT NOT NULL,
+            PRIMARY KEY (account_id, region, token))""",
+        """CREATE TABLE cursors (
+            name TEXT PRIMARY KEY, log_group BIGINT NOT NULL, log_id BIGINT NOT NULL)""",
+    ),
+)
+"""Forward migrations: entry N brings the schema from version N to N + 1."""
+
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+class PostgresBackend(SqlBackend):
+    """Registrations in a PostgreSQL schema, shared by any number of processes.
+
+    Args:
+        dsn: a libpq connection string or URI.
+        schema: the schema to keep the tables in; created and migrated if needed.
+        pool_size: the most connections this backend opens.
+
+    Raises:
+        ValidationException: a malformed argument.
+        InternalServerException: the server cannot be reached (the message says why).
+    """
+
+    paramstyle = "%s"
+
+    def __init__(self, dsn: str, *, schema: str = "lifecycle", pool_size: int = 4) -> None:
+        if not isinstance(dsn, str):
+            raise ValidationException.for_field("dsn", "must be a connection string")
+        if not isinstance(schema, str) or not _SCHEMA.fullmatch(schema):
+            raise ValidationException.for_field("schema", "must match [a-z_][a-z0-9_]*")
+        if type(pool_size) is not int or pool_size < 1:
+            raise ValidationException.for_field("pool_size", "must be a positive integer")
+        self.schema = schema
+        self._dsn = dsn
+        self._pool = ConnectionPool(
+            dsn,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"options": f"-c search_path={schema}", "autocommit": False},
+            configure=self._configure,
+            check=ConnectionPool.check_connection,
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=10)
+        except Exception as exc:
+            self._pool.close()
+            raise InternalServerException(f"PostgreSQL at {_redacted(dsn)}: {exc}") from exc
+        self._migrate()
+
+    def __repr__(self) -> str:
+        return f"PostgresBackend({_redacted(self._dsn)!r}, schema={self.schema!r})"
+
+    @staticmethod
+    def _configure(conn: psycopg.Connection[Any]) -> None:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.commit()
+
+    def close(self) -> None:
+        """Close every connection of the pool."""
+        self._pool.close()
+
+    @contextmanager
+    def _transaction(self, write: bool) -> Iterator[Cursor]:
+        try:
+            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                yield cur
+        except pg_errors.SerializationFailure as exc:
+            raise ConflictException(
+                "The registration was changed by another call at the same time; "
+                "read it again and retry.",
+                reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+            ) from exc
+        except psycopg.Error as exc:
+            raise InternalServerException(
+                f"PostgreSQL ({self.schema}): {type(exc).__name__}: {exc}".rstrip()
+            ) from exc
+
+    def _is_unique_violation(self, error: BaseException) -> bool:
+        return isinstance(error, pg_errors.UniqueViolation)
+
+    def _log_statement(self, registration_id: str | None) -> str:
+        only = "AND registration_id = ? " if registration_id is not None else ""
+        return (
+            f"SELECT txid, id, {', '.join(EVENT_COLUMNS)} FROM events "
+            f"WHERE (txid, id) > (?, ?) AND txid < {_XMIN} {only}ORDER BY txid, id LIMIT ?"
+        )
+
+    def _migrate(self) -> None:
+        try:
+            with self._pool.connection() as conn:
+                conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+                with conn.transaction():
+                    # One migrating process at a time, whoever gets here first.
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    conn.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+                    )
+                    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                    current = (row[0] if row else None) or 0
+                    if current > len(MIGRATIONS):
+                        raise ValidationException.for_field(
+                            "schema",
+                            f"{self.schema} has schema version {current}; this library knows "
+                            f"up to {len(MIGRATIONS)}: upgrade lifecycle",
+                        )
+                    for version, statements in enumerate(MIGRATIONS[current:], current + 1):
+                        for statement in statements:
+                            conn.execute(statement)
+                        conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+                    conn.execute(
+                        "INSERT INTO meta VALUES ('pagination_key', %s) ON CONFLICT DO NOTHING",
+                        (secrets.token_bytes(32),),
+                    )
+                    key = conn.execute(
+                        "SELECT value FROM meta WHERE key = 'pagination_key'"
+                    ).fetchone()
+                conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        except psycopg.Error as exc:
+            raise InternalServerException(f"PostgreSQL ({self.schema}): {exc}") from exc
+        assert key is not None
+        self._pagination_key = bytes(key[0])
+
+
+def _redacted(dsn: str) -> str:
+    """``dsn`` without its password."""
+    dsn = re.sub(r"password=\S+", "password=***", dsn)
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)

@@ -1,0 +1,415 @@
+"""What the SQL backends share: rows to records, records to rows, and the queries.
+
+:class:`SqlBackend` implements the whole port on a DB-API connection. A subclass brings
+the connection (:meth:`SqlBackend._transaction`), its migrations and the few statements
+whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
+``%s`` sets :attr:`SqlBackend.paramstyle`.
+
+Schema (version 1), in both dialects:
+
+- ``registrations``: one row per registration; ``seq`` is the keyset position, and
+  ``revision`` is what optimistic concurrency compares. The derived numbers are kept
+  as columns.
+- ``versions``: one row per version, with one column per status-history timestamp
+  (integer microseconds since the epoch, UTC).
+- ``events``: the transition log, in commit order.
+- ``idempotency``: ``ClientToken`` records; ``cursors``: outbox readers' positions;
+  ``meta``: the pagination key; ``schema_version``: the applied migrations.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lifecycle.errors import ConflictException
+from lifecycle.events import TransitionEvent
+from lifecycle.models import (
+    HISTORY_KEYS,
+    DeniedReason,
+    Registration,
+    RegistrationVersion,
+    Tag,
+    VersionStatusHistory,
+)
+from lifecycle.ports import (
+    BeforeCommit,
+    IdempotencyRecord,
+    LoggedEvent,
+    LogPosition,
+    Page,
+    RegistrationQuery,
+    VersionQuery,
+)
+from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
+
+Cursor = Any
+"""A DB-API cursor (``sqlite3.Cursor`` or ``psycopg.Cursor``)."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+HISTORY_COLUMNS = tuple(f"{name}_at" for name in HISTORY_KEYS)
+VERSION_COLUMNS = ("version_number", "status", *HISTORY_COLUMNS, "denied_reasons", "feedback")
+REGISTRATION_COLUMNS = (
+    "seq", "registration_id", "account_id", "region", "registration_type", "status",
+    "revision", "tags",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "account_id", "region", "registration_id", "event", "actor", "version_number",
+    "version_from", "version_to", "registration_from", "registration_to", "at",
+)  # fmt: skip
+
+_REG_SELECT = f"SELECT {', '.join(REGISTRATION_COLUMNS)} FROM registrations"
+_VERSION_SELECT = f"SELECT registration_seq, {', '.join(VERSION_COLUMNS)} FROM versions"
+_UPSERT_VERSION = (
+    f"INSERT INTO versions (registration_seq, {', '.join(VERSION_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (len(VERSION_COLUMNS) + 1))}) "
+    "ON CONFLICT (registration_seq, version_number) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in VERSION_COLUMNS[1:])
+)
+
+
+def to_micros(when: datetime | None) -> int | None:
+    """``when`` as integer microseconds since the epoch."""
+    return None if when is None else (when - _EPOCH) // _MICRO
+
+
+def from_micros(value: int | None) -> datetime | None:
+    """The UTC datetime of ``value`` microseconds since the epoch."""
+    return None if value is None else _EPOCH + timedelta(microseconds=value)
+
+
+def _version_row(seq: int, v: RegistrationVersion) -> tuple[Any, ...]:
+    h = v.history
+    return (
+        seq,
+        v.version_number,
+        v.status.value,
+        *(to_micros(getattr(h, name)) for name in HISTORY_KEYS),
+        json.dumps([r.to_dict() for r in v.denied_reasons]) if v.denied_reasons else None,
+        v.feedback,
+    )
+
+
+def _version(row: Sequence[Any]) -> RegistrationVersion:
+    """A version from a ``_VERSION_SELECT`` row (without its leading ``registration_seq``)."""
+    number, status, draft, *rest = row
+    later = rest[: len(HISTORY_COLUMNS) - 1]
+    reasons, feedback = rest[len(HISTORY_COLUMNS) - 1 :]
+    return RegistrationVersion(
+        number,
+        VersionStatus(status),
+        VersionStatusHistory(_EPOCH + draft * _MICRO, *(from_micros(t) for t in later)),
+        tuple(DeniedReason.from_dict(r) for r in json.loads(reasons)) if reasons else (),
+        feedback,
+    )
+
+
+def _event_row(e: TransitionEvent) -> tuple[Any, ...]:
+    return (
+        e.account_id, e.region, e.registration_id, e.event, e.actor.value, e.version_number,
+        e.version_from, e.version_to, e.registration_from, e.registration_to,
+        to_micros(e.timestamp),
+    )  # fmt: skip
+
+
+def _event(row: Sequence[Any]) -> TransitionEvent:
+    (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at) = row
+    return TransitionEvent(
+        account, region, rid, name, Actor(actor), number,
+        None if v_from is None else VersionStatus(v_from),
+        None if v_to is None else VersionStatus(v_to),
+        None if r_from is None else RegistrationStatus(r_from),
+        None if r_to is None else RegistrationStatus(r_to),
+        from_micros(at),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+class SqlBackend(ABC):
+    """The backend port on a SQL database (see the module docstring for the schema)."""
+
+    paramstyle = "?"
+    _pagination_key: bytes
+
+    # -- what a dialect provides ------------------------------------------------------
+
+    @abstractmethod
+    def _transaction(self, write: bool) -> AbstractContextManager[Cursor]:
+        """A cursor inside a transaction: committed when the block ends, rolled back if
+        it raises. Driver errors come out as InternalServerException naming the cause
+        (ConflictException for a serialisation failure). ``write`` says the block will
+        write, so a dialect can take its write lock up front."""
+
+    @abstractmethod
+    def _is_unique_violation(self, error: BaseException) -> bool:
+        """Whether ``error`` is the driver's unique-constraint violation."""
+
+    @abstractmethod
+    def _log_statement(self, registration_id: str | None) -> str:
+        """SELECT of ``(group, id, *EVENT_COLUMNS)`` after position ``(?, ?)`` [of one
+        registration], in log order, visible-complete only, with a ``LIMIT ?``."""
+
+    def _sql(self, statement: str) -> str:
+        return statement if self.paramstyle == "?" else statement.replace("?", "%s")
+
+    # -- the port ---------------------------------------------------------------------
+
+    @property
+    def pagination_key(self) -> bytes:
+        """The key stored with the data at its creation."""
+        return self._pagination_key
+
+    def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
+        """The registration, or ``None``."""
+        with self._transaction(write=False) as cur:
+            row = cur.execute(
+                self._sql(f"{_REG_SELECT} WHERE registration_id = ? AND account_id = ? "
+                          "AND region = ?"),
+                (registration_id, account_id, region),
+            ).fetchone()  # fmt: skip
+            if row is None:
+                return None
+            return self._with_versions(cur, [row])[0]
+
+    def commit(
+        self,
+        registration: Registration,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        before_commit: BeforeCommit | None = None,
+    ) -> None:
+        """Store ``registration`` with its events in one transaction."""
+        r = registration
+        derived = (len(r.versions), r.approved_version_number, r.latest_denied_version_number)
+        with self._transaction(write=True) as cur:
+            if expected_revision is None:
+                if idempotency is not None:
+                    self._claim(cur, idempotency)
+                seq = cur.execute(
+                    self._sql(
+                        "INSERT INTO registrations (registration_id, account_id, region, "
+                        "registration_type, status, revision, tags, current_version, "
+                        "approved_version, latest_denied_version, created_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
+                    ),
+                    (r.registration_id, r.account_id, r.region, r.registration_type,
+                     r.status.value, r.revision,
+                     json.dumps([t.to_dict() for t in r.tags]) if r.tags else None,
+                     *derived, to_micros(r.created_timestamp)),
+                ).fetchone()[0]  # fmt: skip
+                changed: Sequence[RegistrationVersion] = r.versions
+            else:
+                row = cur.execute(
+                    self._sql(
+                        "UPDATE registrations SET status = ?, revision = ?, current_version = ?, "
+                        "approved_version = ?, latest_denied_version = ? "
+                        "WHERE registration_id = ? AND account_id = ? AND region = ? "
+                        "AND revision = ? RETURNING seq"
+                    ),
+                    (r.status.value, r.revision, *derived, r.registration_id, r.account_id,
+                     r.region, expected_revision),
+                ).fetchone()  # fmt: skip
+                if row is None:
+                    raise ConflictException(
+                        f"Registration {r.registration_id} was changed by another call since "
+                        "it was read; read it again and retry.",
+                        reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+                        resource_type="registration",
+                        resource_id=r.registration_id,
+                    )
+                seq = row[0]
+                numbers = sorted({e.version_number for e in events if e.version_number})
+                changed = [r.versions[n - 1] for n in numbers]
+            cur.executemany(self._sql(_UPSERT_VERSION), [_version_row(seq, v) for v in changed])
+            if events:
+                cur.executemany(
+                    self._sql(
+                        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+                    ),
+                    [_event_row(e) for e in events],
+                )
+            if before_commit is not None:
+                before_commit(events)
+
+    def _claim(self, cur: Cursor, record: IdempotencyRecord) -> None:
+        try:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO idempotency (account_id, region, token, fingerprint, "
+                    "registration_id) VALUES (?, ?, ?, ?, ?)"
+                ),
+                (record.account_id, record.region, record.token, record.fingerprint,
+                 record.registration_id),
+            )  # fmt: skip
+        except Exception as exc:
+            if not self._is_unique_violation(exc):
+                raise
+            raise ConflictException(
+                "ClientToken already used.",
+                reason="RESOURCE_ALREADY_EXISTS",
+                resource_type="registration",
+                resource_id=record.registration_id,
+            ) from None
+
+    def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
+        """One page of matching registrations, in creation order, through the indexes."""
+        where = ["account_id = ?", "region = ?"]
+        params: list[Any] = [query.account_id, query.region]
+        if query.after is not None:
+            where.append("seq > ?")
+            params.append(query.after)
+        for column, values in (
+            ("registration_id", query.registration_ids),
+            ("registration_type", query.registration_types),
+            ("status", query.statuses),
+        ):
+            if values is None:
+                continue
+            if not values:
+                return Page((), None)
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(sorted(values))
+        params.append(query.limit + 1)
+        with self._transaction(write=False) as cur:
+            rows = cur.execute(
+                self._sql(f"{_REG_SELECT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?"),
+                params,
+            ).fetchall()
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
+            items = self._with_versions(cur, rows)
+        return Page(tuple(items), rows[-1][0] if more else None)
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """One page of one registration's matching versions, by version number."""
+        where = ["r.registration_id = ?", "r.account_id = ?", "r.region = ?"]
+        params: list[Any] = [query.registration_id, query.account_id, query.region]
+        if query.after is not None:
+            where.append("v.version_number > ?")
+            params.append(query.after)
+        for column, values in (
+            ("v.version_number", query.version_numbers),
+            ("v.status", query.statuses),
+        ):
+            if values is None:
+                continue
+            if not values:
+                return Page((), None)
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(sorted(values))
+        params.append(query.limit + 1)
+        columns = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
+        with self._transaction(write=False) as cur:
+            rows = cur.execute(
+                self._sql(
+                    f"SELECT {columns} FROM versions v JOIN registrations r "
+                    f"ON r.seq = v.registration_seq WHERE {' AND '.join(where)} "
+                    "ORDER BY v.version_number LIMIT ?"
+                ),
+                params,
+            ).fetchall()
+        versions = [_version(row) for row in rows[: query.limit]]
+        more = len(rows) > query.limit
+        return Page(tuple(versions), versions[-1].version_number if more else None)
+
+    def find_idempotency(
+        self, account_id: str, region: str, token: str
+    ) -> IdempotencyRecord | None:
+        """The record of ``token``, if claimed."""
+        with self._transaction(write=False) as cur:
+            row = cur.execute(
+                self._sql(
+                    "SELECT fingerprint, registration_id FROM idempotency "
+                    "WHERE account_id = ? AND region = ? AND token = ?"
+                ),
+                (account_id, region, token),
+            ).fetchone()
+        return None if row is None else IdempotencyRecord(account_id, region, token, *row)
+
+    def read_log(
+        self,
+        *,
+        after: LogPosition | None = None,
+        limit: int = 1000,
+        registration_id: str | None = None,
+    ) -> list[LoggedEvent]:
+        """Committed events after ``after``, in log order."""
+        group, last = after if after is not None else (-1, -1)
+        params: list[Any] = [group, last]
+        if registration_id is not None:
+            params.append(registration_id)
+        params.append(limit)
+        with self._transaction(write=False) as cur:
+            rows = cur.execute(self._sql(self._log_statement(registration_id)), params).fetchall()
+        return [LoggedEvent((row[0], row[1]), _event(row[2:])) for row in rows]
+
+    def registrations(self, batch: int = 500) -> Iterator[Registration]:
+        """Every registration, in creation order, read in batches."""
+        after = -1
+        while True:
+            with self._transaction(write=False) as cur:
+                rows = cur.execute(
+                    self._sql(f"{_REG_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?"), (after, batch)
+                ).fetchall()
+                items = self._with_versions(cur, rows)
+            yield from items
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    def get_cursor(self, name: str) -> LogPosition | None:
+        """The position reader ``name`` has processed up to."""
+        with self._transaction(write=False) as cur:
+            row = cur.execute(
+                self._sql("SELECT log_group, log_id FROM cursors WHERE name = ?"), (name,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def set_cursor(self, name: str, position: LogPosition) -> None:
+        """Record reader ``name``'s position."""
+        with self._transaction(write=True) as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO cursors (name, log_group, log_id) VALUES (?, ?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET log_group = excluded.log_group, "
+                    "log_id = excluded.log_id"
+                ),
+                (name, *position),
+            )
+
+    # -- rows to records --------------------------------------------------------------
+
+    def _with_versions(self, cur: Cursor, rows: Sequence[Sequence[Any]]) -> list[Registration]:
+        if not rows:
+            return []
+        seqs = [row[0] for row in rows]
+        by_seq: dict[int, list[RegistrationVersion]] = {seq: [] for seq in seqs}
+        for vrow in cur.execute(
+            self._sql(
+                f"{_VERSION_SELECT} WHERE registration_seq IN ({', '.join('?' * len(seqs))}) "
+                "ORDER BY registration_seq, version_number"
+            ),
+            seqs,
+        ).fetchall():
+            by_seq[vrow[0]].append(_version(vrow[1:]))
+        return [
+            Registration(
+                rid,
+                account,
+                region,
+                rtype,
+                RegistrationStatus(status),
+                tuple(by_seq[seq]),
+                tuple(Tag.from_dict(t) for t in json.loads(tags)) if tags else (),
+                revision,
+            )
+            for seq, rid, account, region, rtype, status, revision, tags in rows
+        ]
