@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from lifecycle.clock import ManualClock
+from lifecycle.ports import Backend
 from lifecycle.service import RegistrationService
 
 _BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
@@ -41,15 +42,11 @@ _SECOND: list[tuple[str, timedelta]] = [
 ]
 
 
-def run(out: TextIO, service: RegistrationService | None = None) -> RegistrationService:
-    """Drive the demo registrations on ``service`` and print the timeline to ``out``.
-
-    Without a service, one on the in-memory backend with a simulated clock (reviews
-    take days) is used.
-    """
+def run(out: TextIO, backend: Backend | None = None) -> RegistrationService:
+    """Drive the demo registrations on ``backend`` (default: in memory) and print the
+    timeline to ``out``; the service uses a simulated clock (reviews take days)."""
     clock = ManualClock()
-    if service is None:
-        service = RegistrationService(clock=clock)
+    service = RegistrationService(backend, clock=clock)
     out.write("Simulated clock: reviews take days. Status after each call:\n")
     for registration_type, steps, tags in [
         (_BRAND, _FIRST, [{"Key": "team", "Value": "demo"}]),
@@ -59,6 +56,7 @@ def run(out: TextIO, service: RegistrationService | None = None) -> Registration
             "RegistrationId"
         ]
         out.write(f"\nRegistration {rid} ({registration_type})\n")
+        out.write(f"  (lifecycle events --registration {rid} prints its log)\n")
         _show(out, service, rid, "CreateRegistration")
         for call, wait in steps:
             clock.advance(wait)

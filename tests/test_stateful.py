@@ -7,15 +7,26 @@ independent tables of ``test_machines`` (not on the library's machines).
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from lifecycle import ConflictException, RegistrationService, ResourceNotFoundException
 from lifecycle.clock import ManualClock
+from lifecycle.ports import Backend
+from tests.conftest import BackendFactory
 from tests.test_machines import REFUSED, SAME, registration_expected, version_expected
 
 OPEN = {"DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
@@ -95,10 +106,10 @@ class Expected:
 class Lifecycle(RuleBasedStateMachine):
     registrations = Bundle("registrations")
 
-    def __init__(self) -> None:
+    def __init__(self, backend: Backend | None = None, account_id: str = "123456789012") -> None:
         super().__init__()
         self.clock = ManualClock()
-        self.service = RegistrationService(clock=self.clock)
+        self.service = RegistrationService(backend, clock=self.clock, account_id=account_id)
         self.expected: dict[str, Expected] = {}
         self.terminal: dict[tuple[str, int], dict[str, Any]] = {}
         self.deleted: set[str] = set()
@@ -249,5 +260,17 @@ class Lifecycle(RuleBasedStateMachine):
                 self.deleted.add(rid)
 
 
-TestLifecycle = Lifecycle.TestCase
-TestLifecycle.settings = settings(max_examples=200, stateful_step_count=50, deadline=None)
+EXAMPLES = {"memory": 200, "sqlite": 60, "postgres": 30}
+
+
+def test_invariants_hold_on_every_backend(
+    request: pytest.FixtureRequest, make_backend: BackendFactory
+) -> None:
+    """Each example runs in an account of its own on the one store of this test."""
+    backend = make_backend()
+    accounts = itertools.count(100_000_000_000)
+    kind = request.node.callspec.params["make_backend"]
+    run_state_machine_as_test(
+        lambda: Lifecycle(backend, str(next(accounts))),
+        settings=settings(max_examples=EXAMPLES[kind], stateful_step_count=50, deadline=None),
+    )

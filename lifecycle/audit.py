@@ -1,0 +1,183 @@
+"""The event log as audit trail: replay it through the machines, compare with the store.
+
+:func:`verify` replays every registration's committed events from the start. Each
+event must be a move the machines allow from the replayed state, with their
+conditions evaluated on that state. The replayed statuses and status-history
+timestamps must then equal the stored registration. Anything else is reported as a
+:class:`Discrepancy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import SimpleNamespace
+
+import attrs
+
+from lifecycle.aggregate import Conditions
+from lifecycle.events import TransitionEvent
+from lifecycle.machines import EVENTS, NEW, REGISTRATION, VERSION, CompiledMachine
+from lifecycle.models import HISTORY_KEYS, Registration
+from lifecycle.ports import Backend
+
+
+@attrs.frozen
+class Discrepancy:
+    """Something the log and the store disagree on, for one registration."""
+
+    registration_id: str
+    problem: str
+
+
+@attrs.define
+class _Replayed:
+    status: str = NEW
+    versions: list[str] = attrs.Factory(list)
+    history: list[dict[str, datetime]] = attrs.Factory(list)
+    events: int = 0
+
+
+def _conditions(state: _Replayed, aws_review: bool) -> Conditions:
+    snapshot = SimpleNamespace(versions=[SimpleNamespace(status=s) for s in state.versions])
+    return Conditions(snapshot, aws_review)  # type: ignore[arg-type]
+
+
+def _move(
+    machine: CompiledMachine, state: str, event: TransitionEvent, to: str | None, ctx: Conditions
+) -> str | None:
+    """The problem with ``event`` moving ``machine`` from ``state`` to ``to``, if any."""
+    spec = machine.resolve(state, event.event, ctx)
+    if spec is None:
+        return f"{event.event} is not allowed from {machine.name} status {state}"
+    landed = state if spec.dest is None else spec.dest
+    if landed != to:
+        return f"{event.event} from {state} leads to {landed}, the log says {to}"
+    return None
+
+
+def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
+    """Apply one logged event to ``state``; the problem if the machines refuse it."""
+    if event.event not in EVENTS:
+        return f"unknown event {event.event!r}"
+    ctx = _conditions(state, aws_review=event.version_to == "AWS_REVIEWING")
+    if REGISTRATION.defines(event.event):
+        if event.registration_from != (None if state.status == NEW else state.status):
+            return (
+                f"{event.event} says the registration was {event.registration_from}, "
+                f"the replay has {state.status}"
+            )
+        problem = _move(REGISTRATION, state.status, event, event.registration_to, ctx)
+        if problem:
+            return problem
+    if VERSION.defines(event.event):
+        target = VERSION.target_of(event.event)
+        n = event.version_number
+        if target == "new":
+            expected_number: int | None = len(state.versions) + 1
+        elif target == "approved":
+            expected_number = (
+                state.versions.index("APPROVED") + 1 if "APPROVED" in state.versions else None
+            )
+        else:
+            expected_number = len(state.versions)
+        if n is None or n != expected_number:
+            return f"{event.event} moved version {n}, the replay expects {expected_number}"
+        before = NEW if target == "new" else state.versions[n - 1]
+        if event.version_from != (None if before == NEW else before):
+            return (
+                f"{event.event} says version {n} was {event.version_from}, the replay has {before}"
+            )
+        problem = _move(VERSION, before, event, event.version_to, ctx)
+        if problem:
+            return problem
+        spec = VERSION.resolve(before, event.event, ctx)
+        assert spec is not None and event.version_to is not None
+        if target == "new":
+            state.versions.append(event.version_to)
+            state.history.append({})
+        else:
+            state.versions[n - 1] = event.version_to
+        for field in spec.stamps:
+            state.history[n - 1][field] = event.timestamp
+    if REGISTRATION.defines(event.event) and event.registration_to is not None:
+        state.status = event.registration_to
+    state.events += 1
+    return None
+
+
+def _compare(registration: Registration, state: _Replayed) -> str | None:
+    if state.events == 0:
+        return "no events in the log"
+    if registration.status != state.status:
+        return f"stored status {registration.status}, replayed {state.status}"
+    stored = [v.status for v in registration.versions]
+    if stored != state.versions:
+        return f"stored versions {stored}, replayed {state.versions}"
+    for version, replayed in zip(registration.versions, state.history, strict=True):
+        for field in HISTORY_KEYS:
+            if getattr(version.history, field) != replayed.get(field):
+                return (
+                    f"version {version.version_number} {HISTORY_KEYS[field]}: stored "
+                    f"{getattr(version.history, field)}, replayed {replayed.get(field)}"
+                )
+    return None
+
+
+def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepancy]]:
+    """Replay the whole log of ``backend`` and compare it with the stored registrations.
+
+    Returns:
+        (registrations checked, events replayed, discrepancies).
+    """
+    states: dict[str, _Replayed] = {}
+    broken: dict[str, str] = {}
+    events = 0
+    after = None
+    while True:
+        page = backend.read_log(after=after, limit=batch)
+        for logged in page:
+            event = logged.event
+            events += 1
+            if event.registration_id in broken:
+                continue
+            state = states.setdefault(event.registration_id, _Replayed())
+            problem = replay_one(state, event)
+            if problem:
+                broken[event.registration_id] = f"log position {logged.position}: {problem}"
+        if len(page) < batch:
+            break
+        after = page[-1].position
+    checked = 0
+    found = [Discrepancy(rid, problem) for rid, problem in broken.items()]
+    for registration in backend.registrations():
+        checked += 1
+        rid = registration.registration_id
+        state = states.pop(rid, _Replayed())
+        if rid not in broken:
+            problem = _compare(registration, state)
+            if problem:
+                found.append(Discrepancy(rid, problem))
+    for rid in states:
+        if rid not in broken:
+            found.append(Discrepancy(rid, "events in the log, but no stored registration"))
+    return checked, events, found
+
+
+def timeline(events: Iterable[TransitionEvent]) -> list[str]:
+    """Readable lines, one per event."""
+    lines = []
+    for e in events:
+        version = (
+            f"version {e.version_number}: {e.version_from or 'new'} -> {e.version_to}"
+            if e.version_number is not None
+            else ""
+        )
+        registration = (
+            f"registration: {e.registration_from or 'new'} -> {e.registration_to}"
+            if e.registration_to is not None
+            else ""
+        )
+        moves = "; ".join(m for m in (registration, version) if m)
+        lines.append(f"{e.timestamp.isoformat()}  {e.actor.value:<8} {e.event:<24} {moves}")
+    return lines

@@ -1,0 +1,160 @@
+"""The backend port's contract, run against every backend (memory, SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+
+from lifecycle import (
+    ConflictException,
+    RegistrationService,
+    RegistrationStatus,
+    TransitionEvent,
+    ValidationException,
+)
+from lifecycle.audit import verify
+from lifecycle.clock import ManualClock
+from lifecycle.outbox import Outbox
+from lifecycle.ports import Backend
+from tests.conftest import BRAND, BackendFactory, new_id
+
+
+def _drive(service: RegistrationService) -> list[str]:
+    a = new_id(service)
+    b = new_id(service, ClientToken="tok-b")
+    service.submit_registration_version(RegistrationId=a)
+    service.reviewer.begin_review(a)
+    service.reviewer.approve(a)
+    service.discard_registration_version(RegistrationId=b)
+    return [a, b]
+
+
+def test_log_order_positions_and_filters(service: RegistrationService) -> None:
+    a, b = _drive(service)
+    log = service.backend.read_log()
+    assert [(e.event.registration_id, e.event.event) for e in log] == [
+        (a, "create"), (b, "create"), (a, "submit"), (a, "begin_review"), (a, "approve"),
+        (b, "discard"),
+    ]  # fmt: skip
+    positions = [e.position for e in log]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    assert service.backend.read_log(after=positions[2]) == log[3:]
+    assert service.backend.read_log(after=positions[0], limit=2) == log[1:3]
+    only_b = service.backend.read_log(registration_id=b)
+    assert [e.event.event for e in only_b] == ["create", "discard"]
+    assert service.backend.read_log(after=positions[-1]) == []
+    approve = log[4].event
+    assert (approve.version_from, approve.version_to) == ("REVIEWING", "APPROVED")
+    assert (approve.registration_from, approve.registration_to) == ("REVIEWING", "PROVISIONING")
+    assert approve.timestamp.tzinfo is not None
+
+
+def test_events_equal_what_subscribers_saw(service: RegistrationService) -> None:
+    seen: list[TransitionEvent] = []
+    service.subscribe(seen.append)
+    _drive(service)
+    assert [e.event for e in service.backend.read_log()] == seen
+
+
+def test_before_commit_failure_writes_nothing(service: RegistrationService) -> None:
+    rid = new_id(service)
+    backend = service.backend
+    log = backend.read_log()
+    stored = backend.get(service.account_id, service.region, rid)
+
+    def veto(events: Any) -> None:
+        raise RuntimeError("veto")
+
+    service.subscribe(veto, transactional=True)
+    with pytest.raises(RuntimeError):
+        service.submit_registration_version(RegistrationId=rid)
+    with pytest.raises(RuntimeError):
+        service.create_registration(RegistrationType=BRAND, ClientToken="vetoed")
+    assert backend.read_log() == log
+    assert backend.get(service.account_id, service.region, rid) == stored
+    assert backend.find_idempotency(service.account_id, service.region, "vetoed") is None
+    assert len(list(backend.registrations())) == 1
+
+
+def test_idempotency_records(service: RegistrationService) -> None:
+    rid = new_id(service, ClientToken="t")
+    record = service.backend.find_idempotency(service.account_id, service.region, "t")
+    assert record is not None and record.registration_id == rid
+    assert service.backend.find_idempotency("999999999999", service.region, "t") is None
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    twin = attrs.evolve(stored, registration_id="registration-" + "f" * 32)
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit(twin, expected_revision=None, events=(), idempotency=record)
+    assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
+    assert service.backend.get(service.account_id, service.region, twin.registration_id) is None
+
+
+def test_registrations_of_every_account(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    ids = set()
+    for account in ("111111111111", "222222222222"):
+        for region in ("us-east-1", "eu-west-1"):
+            ids.add(new_id(RegistrationService(backend, account_id=account, region=region)))
+    assert {r.registration_id for r in backend.registrations()} == ids
+
+
+def test_cursors(backend: Backend) -> None:
+    assert backend.get_cursor("mailer") is None
+    backend.set_cursor("mailer", (0, 5))
+    backend.set_cursor("mailer", (3, 7))
+    backend.set_cursor("audit", (0, 1))
+    assert backend.get_cursor("mailer") == (3, 7)
+    assert backend.get_cursor("audit") == (0, 1)
+
+
+def test_data_and_tokens_survive_reopening(make_backend: BackendFactory) -> None:
+    clock = ManualClock()
+    first = RegistrationService(make_backend(), clock=clock)
+    ids = [new_id(first) for _ in range(3)]
+    page = first.describe_registrations(MaxResults=2)
+    again = RegistrationService(make_backend(), clock=clock)
+    assert again.describe_registrations(MaxResults=2) == page
+    rest = again.describe_registrations(MaxResults=2, NextToken=page["NextToken"])
+    assert [r["RegistrationId"] for r in rest["Registrations"]] == ids[2:]
+
+
+def test_outbox_delivers_at_least_once_in_order(service: RegistrationService) -> None:
+    _drive(service)
+    delivered: list[str] = []
+    crash_on = {"approve"}
+
+    def handler(event: TransitionEvent) -> None:
+        delivered.append(event.event)
+        if event.event in crash_on:
+            crash_on.clear()
+            raise RuntimeError("mail server down")
+
+    outbox = Outbox(service.backend, "mailer", batch=2)
+    with pytest.raises(RuntimeError):
+        outbox.drain(handler)
+    assert delivered == ["create", "create", "submit", "begin_review", "approve"]
+    # A new reader (as after a restart) resumes at the event that failed.
+    assert Outbox(service.backend, "mailer").drain(handler) == 2
+    assert delivered[-2:] == ["approve", "discard"]
+    assert Outbox(service.backend, "mailer").drain(handler) == 0
+    assert Outbox(service.backend, "other").drain(lambda e: None) == 6
+    with pytest.raises(ValidationException):
+        Outbox(service.backend, "")
+
+
+def test_verify_finds_nothing_then_a_tampered_registration(service: RegistrationService) -> None:
+    a, _ = _drive(service)
+    assert verify(service.backend) == (2, 6, [])
+    stored = service.backend.get(service.account_id, service.region, a)
+    assert stored is not None
+    tampered = attrs.evolve(
+        stored, status=RegistrationStatus.COMPLETE, revision=stored.revision + 1
+    )
+    service.backend.commit(tampered, expected_revision=stored.revision, events=())
+    checked, replayed, problems = verify(service.backend)
+    assert (checked, replayed) == (2, 6)
+    assert [p.registration_id for p in problems] == [a]
+    assert "COMPLETE" in problems[0].problem and "PROVISIONING" in problems[0].problem
