@@ -6,6 +6,9 @@ import io
 import re
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from lifecycle import demo
 from lifecycle.cli import main
@@ -13,7 +16,10 @@ from lifecycle.cli import main
 
 def test_demo_command_runs_and_prints_the_timeline() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "lifecycle", "demo"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "lifecycle", "demo", "--db", ":memory:"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -46,4 +52,35 @@ def test_demo_in_process_returns_the_service() -> None:
     service = demo.run(buffer)
     statuses = [r["RegistrationStatus"] for r in service.describe_registrations()["Registrations"]]
     assert statuses == ["COMPLETE", "DELETED"]
+    assert main(["demo", "--db", ":memory:"]) == 0
+
+
+def test_default_database_is_in_the_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert main(["demo"]) == 0
+    database = tmp_path / "lifecycle" / "lifecycle.db"
+    assert database.is_file()
+    out = capsys.readouterr().out
+    rid = re.findall(r"registration-[0-9a-f]{32}", out)[0]
+    assert main(["events", "--registration", rid]) == 0
+    events = capsys.readouterr().out.splitlines()
+    assert [line.split()[2] for line in events] == [
+        "create", "submit", "begin_review", "require_authentication", "complete_authentication",
+        "deny", "create_version", "submit", "begin_review", "approve", "complete_provisioning",
+    ]  # fmt: skip
+    assert main(["verify"]) == 0
+    assert "2 registrations, 15 events replayed: OK" in capsys.readouterr().out
+    # A second run adds to the same file.
+    assert main(["demo", "--db", str(database)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--db", str(database)]) == 0
+    assert "4 registrations, 30 events replayed: OK" in capsys.readouterr().out
+
+
+def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["events", "--db", ":memory:", "--registration", "registration-x"]) == 1
+    assert "no events" in capsys.readouterr().err
+    assert main(["verify", "--db", str(tmp_path / "missing" / "x.db")]) == 1
+    assert "does not exist" in capsys.readouterr().err

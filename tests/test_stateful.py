@@ -26,20 +26,10 @@ from hypothesis.stateful import (
 from lifecycle import ConflictException, RegistrationService, ResourceNotFoundException
 from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
+from tests import invariants
 from tests.conftest import BackendFactory
 from tests.test_machines import REFUSED, SAME, registration_expected, version_expected
 
-OPEN = {"DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
-        "REQUIRES_OFFLINE_REVIEW"}  # fmt: skip
-TERMINAL = {"DISCARDED", "DENIED", "REVOKED", "ARCHIVED"}
-HISTORY_KEY = {
-    "DRAFT": "DraftTimestamp", "SUBMITTED": "SubmittedTimestamp",
-    "AWS_REVIEWING": "AwsReviewingTimestamp", "REVIEWING": "ReviewingTimestamp",
-    "REQUIRES_AUTHENTICATION": "RequiresAuthenticationTimestamp",
-    "APPROVED": "ApprovedTimestamp", "DISCARDED": "DiscardedTimestamp",
-    "DENIED": "DeniedTimestamp", "REVOKED": "RevokedTimestamp",
-    "ARCHIVED": "ArchivedTimestamp",
-}  # fmt: skip
 USER_CALLS = {
     "create_version": "create_registration_version",
     "discard": "discard_registration_version",
@@ -73,7 +63,7 @@ class Expected:
             "aws_review": aws_review,
             "has_approved_version": "APPROVED" in self.versions,
             "has_denied_or_revoked_version": any(v in ("DENIED", "REVOKED") for v in self.versions),
-            "no_open_version": not any(v in OPEN for v in self.versions),
+            "no_open_version": not any(v in invariants.OPEN for v in self.versions),
         }
         r = registration_expected(event, self.status, flags)
         if event == "create_version":
@@ -199,59 +189,23 @@ class Lifecycle(RuleBasedStateMachine):
     # -- invariants ------------------------------------------------------------------
 
     def _describe(self, rid: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        reg = self.service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
-        versions = (
-            self.service.get_paginator("describe_registration_versions")
-            .paginate(RegistrationId=rid)
-            .build_full_result()["RegistrationVersions"]
-        )
-        return reg, versions
+        return invariants.describe(self.service, rid)
 
     @invariant()
     def invariants_hold(self) -> None:
         for rid, model in self.expected.items():
-            reg, versions = self._describe(rid)
-            statuses = [v["RegistrationVersionStatus"] for v in versions]
-            # 1. at most one APPROVED
-            assert statuses.count("APPROVED") <= 1
-            # 2. at most one open version, and it is the current one
-            open_numbers = [v["VersionNumber"] for v in versions
-                            if v["RegistrationVersionStatus"] in OPEN]  # fmt: skip
-            assert open_numbers in ([], [reg["CurrentVersionNumber"]])
-            # 3. version numbers are exactly 1..CurrentVersionNumber
-            assert [v["VersionNumber"] for v in versions] == list(
-                range(1, reg["CurrentVersionNumber"] + 1)
-            )
+            # 1, 2, 3, 4 and 7
+            reg, versions = invariants.check(self.service, rid)
             for v in versions:
-                history = v["RegistrationVersionStatusHistory"]
-                key = HISTORY_KEY.get(v["RegistrationVersionStatus"])
-                # 4. the current status's field is set; nothing earlier than Draft; and
-                #    the entry into the current status is the latest time recorded.
-                if key is not None:
-                    assert key in history
-                    assert history[key] == max(history.values())
-                assert all(t >= history["DraftTimestamp"] for t in history.values())
-                assert all(t.utcoffset() == timedelta(0) for t in history.values())
                 # 5. a terminal version never changes again
                 ident = (rid, v["VersionNumber"])
                 if ident in self.terminal:
                     assert v == self.terminal[ident]
-                elif v["RegistrationVersionStatus"] in TERMINAL:
+                elif v["RegistrationVersionStatus"] in invariants.TERMINAL:
                     self.terminal[ident] = v
             # 6. the coupling: statuses are those of the reference tables
             assert reg["RegistrationStatus"] == model.status
-            assert statuses == model.versions
-            # 7. derived numbers agree with the versions
-            approved = [v["VersionNumber"] for v in versions
-                        if v["RegistrationVersionStatus"] == "APPROVED"]  # fmt: skip
-            denied = [v["VersionNumber"] for v in versions
-                      if v["RegistrationVersionStatus"] == "DENIED"]  # fmt: skip
-            assert reg.get("ApprovedVersionNumber") == (approved[0] if approved else None)
-            assert reg.get("LatestDeniedVersionNumber") == (max(denied) if denied else None)
-            assert (
-                reg["CreatedTimestamp"]
-                == versions[0]["RegistrationVersionStatusHistory"]["DraftTimestamp"]
-            )
+            assert [v["RegistrationVersionStatus"] for v in versions] == model.versions
             # 8. DELETED is terminal (and every mutating call on it raised
             #    ResourceNotFound in _attempt).
             if rid in self.deleted:

@@ -1,0 +1,65 @@
+"""The reference's invariants that one look at a registration can check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from lifecycle import RegistrationService
+
+OPEN = {"DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
+        "REQUIRES_OFFLINE_REVIEW"}  # fmt: skip
+TERMINAL = {"DISCARDED", "DENIED", "REVOKED", "ARCHIVED"}
+HISTORY_KEY = {
+    "DRAFT": "DraftTimestamp", "SUBMITTED": "SubmittedTimestamp",
+    "AWS_REVIEWING": "AwsReviewingTimestamp", "REVIEWING": "ReviewingTimestamp",
+    "REQUIRES_AUTHENTICATION": "RequiresAuthenticationTimestamp",
+    "APPROVED": "ApprovedTimestamp", "DISCARDED": "DiscardedTimestamp",
+    "DENIED": "DeniedTimestamp", "REVOKED": "RevokedTimestamp",
+    "ARCHIVED": "ArchivedTimestamp",
+}  # fmt: skip
+
+
+def describe(service: RegistrationService, rid: str) -> tuple[dict[str, Any], list[Any]]:
+    """The registration and all its versions, as the describe calls show them."""
+    reg = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+    versions = (
+        service.get_paginator("describe_registration_versions")
+        .paginate(RegistrationId=rid)
+        .build_full_result()["RegistrationVersions"]
+    )
+    return reg, versions
+
+
+def check(service: RegistrationService, rid: str) -> tuple[dict[str, Any], list[Any]]:
+    """Assert invariants 1, 2, 3, 4 and 7 for ``rid``; returns what was described."""
+    reg, versions = describe(service, rid)
+    statuses = [v["RegistrationVersionStatus"] for v in versions]
+    # 1. at most one APPROVED
+    assert statuses.count("APPROVED") <= 1
+    # 2. at most one open version, and it is the current one
+    open_numbers = [v["VersionNumber"] for v in versions if v["RegistrationVersionStatus"] in OPEN]
+    assert open_numbers in ([], [reg["CurrentVersionNumber"]])
+    # 3. version numbers are exactly 1..CurrentVersionNumber
+    assert [v["VersionNumber"] for v in versions] == list(range(1, reg["CurrentVersionNumber"] + 1))
+    for v in versions:
+        history = v["RegistrationVersionStatusHistory"]
+        key = HISTORY_KEY.get(v["RegistrationVersionStatus"])
+        # 4. the current status's field is set; nothing earlier than Draft; and the
+        #    entry into the current status is the latest time recorded.
+        if key is not None:
+            assert key in history
+            assert history[key] == max(history.values())
+        assert all(t >= history["DraftTimestamp"] for t in history.values())
+        assert all(t.utcoffset() == timedelta(0) for t in history.values())
+    # 7. derived numbers agree with the versions
+    approved = [
+        v["VersionNumber"] for v in versions if v["RegistrationVersionStatus"] == "APPROVED"
+    ]
+    denied = [v["VersionNumber"] for v in versions if v["RegistrationVersionStatus"] == "DENIED"]
+    assert reg.get("ApprovedVersionNumber") == (approved[0] if approved else None)
+    assert reg.get("LatestDeniedVersionNumber") == (max(denied) if denied else None)
+    assert (
+        reg["CreatedTimestamp"] == versions[0]["RegistrationVersionStatusHistory"]["DraftTimestamp"]
+    )
+    return reg, versions
