@@ -98,6 +98,8 @@ class PostgresBackend(SqlBackend):
         dsn: a libpq connection string or URI.
         schema: the schema to keep the tables in; created and migrated if needed.
         pool_size: the most connections this backend opens.
+        application_name: how its connections appear in ``pg_stat_activity``.
+        connect_timeout: seconds to wait for the server when opening.
 
     Raises:
         ValidationException: a malformed argument.
@@ -106,7 +108,15 @@ class PostgresBackend(SqlBackend):
 
     paramstyle = "%s"
 
-    def __init__(self, dsn: str, *, schema: str = "lifecycle", pool_size: int = 4) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str = "lifecycle",
+        pool_size: int = 4,
+        application_name: str = "lifecycle",
+        connect_timeout: float = 10.0,
+    ) -> None:
         if not isinstance(dsn, str):
             raise ValidationException.for_field("dsn", "must be a connection string")
         if not isinstance(schema, str) or not _SCHEMA.fullmatch(schema):
@@ -119,13 +129,18 @@ class PostgresBackend(SqlBackend):
             dsn,
             min_size=1,
             max_size=pool_size,
-            kwargs={"options": f"-c search_path={schema}", "autocommit": False},
+            kwargs={
+                "options": f"-c search_path={schema}",
+                "autocommit": False,
+                "application_name": application_name,
+                "connect_timeout": max(1, int(connect_timeout)),
+            },
             configure=self._configure,
             check=ConnectionPool.check_connection,
             open=False,
         )
         try:
-            self._pool.open(wait=True, timeout=10)
+            self._pool.open(wait=True, timeout=connect_timeout)
         except Exception as exc:
             self._pool.close()
             raise InternalServerException(f"PostgreSQL at {_redacted(dsn)}: {exc}") from exc

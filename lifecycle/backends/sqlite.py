@@ -147,12 +147,20 @@ class SqliteBackend(SqlBackend):
             local.pid = os.getpid()
         return conn
 
+    def close(self) -> None:
+        """Close this thread's connection (the next call opens a new one)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Cursor]:
         conn = self._connection()
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         except sqlite3.Error as exc:
+            self.close()  # reconnect next time: the fault may be gone by then
             raise self._failure(exc) from exc
         try:
             yield conn.cursor()
@@ -163,6 +171,7 @@ class SqliteBackend(SqlBackend):
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
+                self.close()
                 raise self._failure(exc) from exc
             raise
 

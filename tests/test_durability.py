@@ -1,0 +1,351 @@
+"""Durable backends under restarts, crashes, faults and many worker processes.
+
+Every test runs on SQLite and on PostgreSQL (skipped with the reason when no server
+is configured); the fault tests are specific to each.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lifecycle import (
+    ConflictException,
+    InternalServerException,
+    RegistrationService,
+    ValidationException,
+    aggregate,
+)
+from lifecycle.audit import verify
+from lifecycle.backends.sqlite import SqliteBackend
+from lifecycle.clock import ManualClock
+from lifecycle.ports import Backend
+from tests import invariants
+from tests.conftest import POSTGRES_DSN, new_id, postgres_factory
+from tests.workers import event_key, operate
+
+ROOT = Path(__file__).resolve().parent.parent
+STRESS_SECONDS = float(os.environ.get("LIFECYCLE_STRESS_SECONDS", "20"))
+SPECS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(params=SPECS)
+def store(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_schemas: list[str]
+) -> Iterator[tuple[str, Callable[[], Backend]]]:
+    """(spec for the workers, opener for this process) of a fresh durable store."""
+    opened: list[Backend] = []
+    if request.param == "sqlite":
+        path = tmp_path / "lifecycle.db"
+        spec, make = f"sqlite:{path}", lambda: SqliteBackend(path)
+    else:
+        factory = postgres_factory(postgres_schemas)
+        backend = factory()
+        opened.append(backend)
+        spec, make = f"postgres:{backend.schema}", factory  # type: ignore[attr-defined]
+
+    def tracked() -> Backend:
+        backend = make()
+        opened.append(backend)
+        return backend
+
+    yield spec, tracked
+    for backend in opened:
+        with contextlib.suppress(Exception):
+            backend.close()  # type: ignore[attr-defined]
+
+
+def worker(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.workers", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
+
+
+def run_worker(*args: str) -> str:
+    proc = worker(*args)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return out
+
+
+def assert_consistent(backend: Backend, service: RegistrationService) -> None:
+    checked, _, problems = verify(backend)
+    assert problems == []
+    for registration in backend.registrations():
+        invariants.check(service, registration.registration_id)
+    assert checked == len(list(backend.registrations()))
+
+
+# -- restart -------------------------------------------------------------------------
+
+STEPS = [("create", 0), ("submit", 1), ("begin_review", 2), ("require_authentication", 3),
+         ("complete_authentication", 4), ("approve", 5)]  # fmt: skip
+T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
+
+
+def test_restart_across_three_processes(store: tuple[str, Callable[[], Backend]]) -> None:
+    spec, open_store = store
+    timed = [f"{op}@{(T0 + timedelta(days=day)).isoformat()}" for op, day in STEPS]
+    rid = run_worker("steps", spec, "-", *timed[:2]).strip()  # process 1: create, submit
+    run_worker("steps", spec, rid, *timed[2:4])  # process 2: review, authentication
+    run_worker("steps", spec, rid, *timed[4:])  # process 3: back to review, approve
+
+    clock = ManualClock(T0)
+    alone = RegistrationService(clock=clock)  # the same in one process, in memory
+    same = new_id(alone)
+    for op, day in STEPS[1:]:
+        clock.set(T0 + timedelta(days=day))
+        operate(alone, op, same)
+    backend = open_store()
+    durable = RegistrationService(backend)
+
+    def without_ids(pair: tuple[dict[str, Any], list[Any]]) -> Any:
+        reg, versions = pair
+        return ({k: v for k, v in reg.items() if k not in ("RegistrationId", "RegistrationArn")},
+                versions)  # fmt: skip
+
+    assert without_ids(invariants.describe(durable, rid)) == without_ids(
+        invariants.describe(alone, same)
+    )
+    assert invariants.describe(durable, rid)[0]["RegistrationStatus"] == "PROVISIONING"
+    assert [e.event.event for e in backend.read_log(registration_id=rid)] == [op for op, _ in STEPS]
+    assert verify(backend)[2] == []
+
+
+# -- crash ---------------------------------------------------------------------------
+
+
+def test_sigkill_mid_transition_leaves_before_or_after(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    spec, open_store = store
+    backend = open_store()
+    service = RegistrationService(backend)
+    for _ in range(20):
+        new_id(service)
+    rng = random.Random(7)
+    kills = 15
+    for round_ in range(kills):
+        proc = worker("churn", spec, str(round_))
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        # A fresh view of the store after each crash: log and state agree.
+        assert_consistent(open_store(), service)
+    assert len(backend.read_log()) > 20 + kills  # the workers really moved things
+
+
+# -- many workers ----------------------------------------------------------------------
+
+
+def test_eight_workers_on_shared_registrations(
+    store: tuple[str, Callable[[], Backend]], tmp_path: Path
+) -> None:
+    spec, open_store = store
+    backend = open_store()
+    service = RegistrationService(backend)
+    for _ in range(200):
+        new_id(service)
+    setup = [event_key(e.event) for e in backend.read_log(limit=1000)]
+    outs = [tmp_path / f"worker{i}.json" for i in range(8)]
+    procs = [
+        worker("hammer", spec, str(STRESS_SECONDS), str(seed), str(out))
+        for seed, out in enumerate(outs)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=STRESS_SECONDS + 120)
+        assert proc.returncode == 0, err
+    reports = [json.loads(out.read_text()) for out in outs]
+    seen = collections.Counter(tuple(k) for r in reports for k in r["events"])
+    seen.update(tuple(k) for k in setup)
+    logged: list[Any] = []
+    after = None
+    while page := backend.read_log(after=after, limit=5000):
+        logged += [tuple(event_key(e.event)) for e in page]
+        after = page[-1].position
+    # Every success a worker saw is in the log exactly once, and nothing else is: a
+    # refused call left no trace.
+    assert collections.Counter(logged) == seen
+    assert all(n == 1 for n in seen.values())
+    totals = collections.Counter()
+    for r in reports:
+        totals.update(r["counts"])
+    assert totals["ok"] > 100 and totals["conflict"] > 100
+    assert_consistent(backend, service)
+
+
+# -- faults: SQLite ----------------------------------------------------------------------
+
+
+def test_sqlite_locked_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    service = RegistrationService(SqliteBackend(path, timeout=0.2))
+    rid = new_id(service)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with pytest.raises(InternalServerException) as info:
+        service.submit_registration_version(RegistrationId=rid)
+    assert "locked" in info.value.message and str(path) in info.value.message
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert invariants.describe(service, rid)[0]["RegistrationStatus"] == "CREATED"
+    service.submit_registration_version(RegistrationId=rid)
+    assert verify(service.backend)[2] == []
+
+
+@contextlib.contextmanager
+def small_tmpfs(where: Path, size: str = "512k") -> Iterator[Path]:
+    where.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a small tmpfs needs root: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_sqlite_read_only_file_system(tmp_path: Path) -> None:
+    with small_tmpfs(tmp_path / "fs") as fs:
+        backend = SqliteBackend(fs / "lifecycle.db")
+        service = RegistrationService(backend)
+        rid = new_id(service)
+        before = invariants.describe(service, rid)
+        backend.close()  # a file system with files open for writing cannot go read-only
+        subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)
+        try:
+            with pytest.raises(InternalServerException) as info:
+                service.submit_registration_version(RegistrationId=rid)
+            assert str(fs) in info.value.message
+            assert "not writable" in info.value.message or "cannot be opened" in info.value.message
+        finally:
+            subprocess.run(["mount", "-o", "remount,rw", str(fs)], check=True)
+        assert invariants.describe(service, rid) == before
+        service.submit_registration_version(RegistrationId=rid)
+        assert verify(service.backend)[2] == []
+
+
+def test_sqlite_full_disk(tmp_path: Path) -> None:
+    with small_tmpfs(tmp_path / "fs", size="1m") as fs:
+        backend = SqliteBackend(fs / "lifecycle.db")
+        service = RegistrationService(backend)
+        rid = new_id(service)
+        filler = fs / "filler"
+        with contextlib.suppress(OSError), open(filler, "wb", buffering=0) as f:
+            while True:
+                f.write(b"\0" * 4096)
+        failure = None
+        for _ in range(500):  # the WAL may have room for a few more commits
+            log = backend.read_log()
+            state = backend.get(service.account_id, service.region, rid)
+            try:
+                service.create_registration_version(RegistrationId=rid) if (
+                    state and state.current_version.status.value == "DISCARDED"
+                ) else service.discard_registration_version(RegistrationId=rid)
+            except InternalServerException as exc:
+                failure = exc
+                break
+        assert failure is not None, "the disk never filled up"
+        assert "full" in failure.message
+        assert backend.read_log() == log
+        assert backend.get(service.account_id, service.region, rid) == state
+        filler.unlink()
+        service.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")
+        assert verify(backend)[2] == []
+
+
+def test_sqlite_newer_schema_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "future.db"
+    SqliteBackend(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (99)")
+    with pytest.raises(ValidationException, match="schema version 99"):
+        SqliteBackend(path)
+
+
+# -- faults: PostgreSQL ------------------------------------------------------------------
+
+
+def test_postgres_dropped_connection(postgres_schemas: list[str]) -> None:
+    from lifecycle.backends.postgres import PostgresBackend
+
+    factory = postgres_factory(postgres_schemas)
+    schema = factory().schema  # type: ignore[attr-defined]
+    name = f"lifecycle-{uuid.uuid4().hex[:8]}"
+    backend = PostgresBackend(POSTGRES_DSN or "", schema=schema, application_name=name)
+    service = RegistrationService(backend)
+    rid = new_id(service)
+    log = backend.read_log()
+    import psycopg
+
+    def drop_connections(events: Any) -> None:
+        with psycopg.connect(POSTGRES_DSN or "", autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                (name,),
+            )
+
+    unsubscribe = service.subscribe(drop_connections, transactional=True)
+    with pytest.raises(InternalServerException) as info:
+        service.submit_registration_version(RegistrationId=rid)
+    assert "PostgreSQL" in info.value.message
+    unsubscribe()
+    assert backend.read_log() == log
+    assert invariants.describe(service, rid)[0]["RegistrationStatus"] == "CREATED"
+    service.submit_registration_version(RegistrationId=rid)
+    assert verify(backend)[2] == []
+    backend.close()
+
+
+def test_postgres_unreachable_server_is_a_clear_error() -> None:
+    pytest.importorskip("psycopg")
+    from lifecycle.backends.postgres import PostgresBackend
+
+    with pytest.raises(InternalServerException, match="PostgreSQL at"):
+        PostgresBackend("host=127.0.0.1 port=1 connect_timeout=1 dbname=x", connect_timeout=2)
+
+
+def test_concurrent_writers_one_wins(store: tuple[str, Callable[[], Backend]]) -> None:
+    _, open_store = store
+    first, second = RegistrationService(open_store()), RegistrationService(open_store())
+    rid = new_id(first)
+    stale = second.backend.get(second.account_id, second.region, rid)
+    assert stale is not None
+    first.submit_registration_version(RegistrationId=rid)
+    step = aggregate.step(stale, "submit", datetime.now(UTC))
+    with pytest.raises(ConflictException):
+        second.backend.commit(
+            step.registration, expected_revision=stale.revision, events=step.events
+        )
+    assert len(first.backend.read_log(registration_id=rid)) == 2
