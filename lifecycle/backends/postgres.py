@@ -3,7 +3,12 @@
 Needs the ``postgres`` extra (``pip install 'lifecycle[postgres]'``: psycopg 3 and its
 pool). Transactions run at REPEATABLE READ: a read sees one snapshot, and of two
 writers racing on one registration, the loser gets ConflictException (revision
-compare-and-set, or PostgreSQL's serialisation failure) and writes nothing.
+compare-and-set, or PostgreSQL's serialisation failure) and writes nothing. Reads of
+one registration are one statement (one round trip).
+
+A connection the server dropped fails the call that finds it with
+InternalServerException; the pool then discards every dead idle connection, so the
+next call succeeds once the server is back.
 
 Event ids come from a sequence, so two transactions can commit their events out of
 id order. The log therefore orders events by (committing transaction, id) and shows a
@@ -131,12 +136,11 @@ class PostgresBackend(SqlBackend):
             max_size=pool_size,
             kwargs={
                 "options": f"-c search_path={schema}",
-                "autocommit": False,
+                "autocommit": True,
                 "application_name": application_name,
                 "connect_timeout": max(1, int(connect_timeout)),
             },
             configure=self._configure,
-            check=ConnectionPool.check_connection,
             open=False,
         )
         try:
@@ -152,7 +156,6 @@ class PostgresBackend(SqlBackend):
     @staticmethod
     def _configure(conn: psycopg.Connection[Any]) -> None:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        conn.commit()
 
     def close(self) -> None:
         """Close every connection of the pool."""
@@ -160,14 +163,33 @@ class PostgresBackend(SqlBackend):
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Cursor]:
+        with (
+            self._errors(),
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor() as cur,
+        ):
+            yield cur
+
+    @contextmanager
+    def _statement(self) -> Iterator[Cursor]:
+        with self._errors(), self._pool.connection() as conn, conn.cursor() as cur:
+            yield cur
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
         try:
-            with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-                yield cur
+            yield
         except pg_errors.SerializationFailure as exc:
             raise ConflictException(
                 "The registration was changed by another call at the same time; "
                 "read it again and retry.",
                 reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+            ) from exc
+        except psycopg.OperationalError as exc:
+            self._pool.check()  # drop the other connections the server has closed
+            raise InternalServerException(
+                f"PostgreSQL ({self.schema}): connection failed: {exc}".rstrip()
             ) from exc
         except psycopg.Error as exc:
             raise InternalServerException(

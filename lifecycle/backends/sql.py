@@ -66,11 +66,37 @@ EVENT_COLUMNS = (
 
 _REG_SELECT = f"SELECT {', '.join(REGISTRATION_COLUMNS)} FROM registrations"
 _VERSION_SELECT = f"SELECT registration_seq, {', '.join(VERSION_COLUMNS)} FROM versions"
+_GET = (
+    f"SELECT {', '.join(f'r.{c}' for c in REGISTRATION_COLUMNS)}, "
+    f"{', '.join(f'v.{c}' for c in VERSION_COLUMNS)} FROM registrations r "
+    "JOIN versions v ON v.registration_seq = r.seq "
+    "WHERE r.registration_id = ? AND r.account_id = ? AND r.region = ? ORDER BY v.version_number"
+)
+_INSERT_REGISTRATION = (
+    "INSERT INTO registrations (registration_id, account_id, region, registration_type, "
+    "status, revision, tags, current_version, approved_version, latest_denied_version, "
+    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
+)
+_UPDATE_REGISTRATION = (
+    "UPDATE registrations SET status = ?, revision = ?, current_version = ?, "
+    "approved_version = ?, latest_denied_version = ? "
+    "WHERE registration_id = ? AND account_id = ? AND region = ? AND revision = ? RETURNING seq"
+)
+# The version rows find their registration by id, so no earlier result is needed.
 _UPSERT_VERSION = (
     f"INSERT INTO versions (registration_seq, {', '.join(VERSION_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * (len(VERSION_COLUMNS) + 1))}) "
+    "VALUES ((SELECT seq FROM registrations WHERE registration_id = ?), "
+    f"{', '.join('?' * len(VERSION_COLUMNS))}) "
     "ON CONFLICT (registration_seq, version_number) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in VERSION_COLUMNS[1:])
+)
+_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+)
+_CLAIM = (
+    "INSERT INTO idempotency (account_id, region, token, fingerprint, registration_id) "
+    "VALUES (?, ?, ?, ?, ?)"
 )
 
 
@@ -84,10 +110,15 @@ def from_micros(value: int | None) -> datetime | None:
     return None if value is None else _EPOCH + timedelta(microseconds=value)
 
 
-def _version_row(seq: int, v: RegistrationVersion) -> tuple[Any, ...]:
+def _claim_row(record: IdempotencyRecord) -> tuple[str, ...]:
+    return (record.account_id, record.region, record.token, record.fingerprint,
+            record.registration_id)  # fmt: skip
+
+
+def _version_row(registration_id: str, v: RegistrationVersion) -> tuple[Any, ...]:
     h = v.history
     return (
-        seq,
+        registration_id,
         v.version_number,
         v.status.value,
         *(to_micros(getattr(h, name)) for name in HISTORY_KEYS),
@@ -130,6 +161,16 @@ def _event(row: Sequence[Any]) -> TransitionEvent:
     )  # fmt: skip
 
 
+def _registration(row: Sequence[Any], versions: tuple[RegistrationVersion, ...]) -> Registration:
+    """A registration from a ``REGISTRATION_COLUMNS`` row and its versions."""
+    _, rid, account, region, rtype, status, revision, tags = row
+    return Registration(
+        rid, account, region, rtype, RegistrationStatus(status), versions,
+        tuple(Tag.from_dict(t) for t in json.loads(tags)) if tags else (),
+        revision,
+    )  # fmt: skip
+
+
 class SqlBackend(ABC):
     """The backend port on a SQL database (see the module docstring for the schema)."""
 
@@ -144,6 +185,11 @@ class SqlBackend(ABC):
         it raises. Driver errors come out as InternalServerException naming the cause
         (ConflictException for a serialisation failure). ``write`` says the block will
         write, so a dialect can take its write lock up front."""
+
+    @abstractmethod
+    def _statement(self) -> AbstractContextManager[Cursor]:
+        """A cursor for one read statement, outside any explicit transaction (one
+        statement sees one snapshot); errors translated as for :meth:`_transaction`."""
 
     @abstractmethod
     def _is_unique_violation(self, error: BaseException) -> bool:
@@ -165,16 +211,17 @@ class SqlBackend(ABC):
         return self._pagination_key
 
     def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
-        """The registration, or ``None``."""
-        with self._transaction(write=False) as cur:
-            row = cur.execute(
-                self._sql(f"{_REG_SELECT} WHERE registration_id = ? AND account_id = ? "
-                          "AND region = ?"),
+        """The registration, or ``None`` (one statement: one consistent snapshot)."""
+        with self._statement() as cur:
+            rows = cur.execute(
+                self._sql(_GET),
                 (registration_id, account_id, region),
-            ).fetchone()  # fmt: skip
-            if row is None:
-                return None
-            return self._with_versions(cur, [row])[0]
+            ).fetchall()
+        if not rows:
+            return None
+        width = len(REGISTRATION_COLUMNS)
+        versions = tuple(_version(row[width:]) for row in rows)
+        return _registration(rows[0][:width], versions)
 
     def commit(
         self,
@@ -189,34 +236,37 @@ class SqlBackend(ABC):
         r = registration
         derived = (len(r.versions), r.approved_version_number, r.latest_denied_version_number)
         with self._transaction(write=True) as cur:
-            if expected_revision is None:
-                if idempotency is not None:
-                    self._claim(cur, idempotency)
-                seq = cur.execute(
-                    self._sql(
-                        "INSERT INTO registrations (registration_id, account_id, region, "
-                        "registration_type, status, revision, tags, current_version, "
-                        "approved_version, latest_denied_version, created_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
-                    ),
-                    (r.registration_id, r.account_id, r.region, r.registration_type,
-                     r.status.value, r.revision,
-                     json.dumps([t.to_dict() for t in r.tags]) if r.tags else None,
-                     *derived, to_micros(r.created_timestamp)),
-                ).fetchone()[0]  # fmt: skip
-                changed: Sequence[RegistrationVersion] = r.versions
-            else:
-                row = cur.execute(
-                    self._sql(
-                        "UPDATE registrations SET status = ?, revision = ?, current_version = ?, "
-                        "approved_version = ?, latest_denied_version = ? "
-                        "WHERE registration_id = ? AND account_id = ? AND region = ? "
-                        "AND revision = ? RETURNING seq"
-                    ),
-                    (r.status.value, r.revision, *derived, r.registration_id, r.account_id,
-                     r.region, expected_revision),
-                ).fetchone()  # fmt: skip
-                if row is None:
+            # No statement's result is read until all are sent, so a dialect that
+            # pipelines (PostgreSQL) pays one round trip here, and one to commit.
+            written = cur.connection.cursor()  # its RETURNING row is read last
+            try:
+                if expected_revision is None:
+                    if idempotency is not None:
+                        cur.execute(self._sql(_CLAIM), _claim_row(idempotency))
+                    written.execute(
+                        self._sql(_INSERT_REGISTRATION),
+                        (r.registration_id, r.account_id, r.region, r.registration_type,
+                         r.status.value, r.revision,
+                         json.dumps([t.to_dict() for t in r.tags]) if r.tags else None,
+                         *derived, to_micros(r.created_timestamp)),
+                    )  # fmt: skip
+                    changed: Sequence[RegistrationVersion] = r.versions
+                else:
+                    written.execute(
+                        self._sql(_UPDATE_REGISTRATION),
+                        (r.status.value, r.revision, *derived, r.registration_id,
+                         r.account_id, r.region, expected_revision),
+                    )  # fmt: skip
+                    numbers = sorted({e.version_number for e in events if e.version_number})
+                    changed = [r.versions[n - 1] for n in numbers]
+                if changed:
+                    cur.executemany(
+                        self._sql(_UPSERT_VERSION),
+                        [_version_row(r.registration_id, v) for v in changed],
+                    )
+                if events:
+                    cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
+                if written.fetchone() is None:  # the stored revision was not the expected one
                     raise ConflictException(
                         f"Registration {r.registration_id} was changed by another call since "
                         "it was read; read it again and retry.",
@@ -224,40 +274,17 @@ class SqlBackend(ABC):
                         resource_type="registration",
                         resource_id=r.registration_id,
                     )
-                seq = row[0]
-                numbers = sorted({e.version_number for e in events if e.version_number})
-                changed = [r.versions[n - 1] for n in numbers]
-            cur.executemany(self._sql(_UPSERT_VERSION), [_version_row(seq, v) for v in changed])
-            if events:
-                cur.executemany(
-                    self._sql(
-                        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
-                    ),
-                    [_event_row(e) for e in events],
-                )
+            except Exception as exc:
+                if not self._is_unique_violation(exc):
+                    raise
+                raise ConflictException(
+                    "ClientToken already used.",
+                    reason="RESOURCE_ALREADY_EXISTS",
+                    resource_type="registration",
+                    resource_id=r.registration_id,
+                ) from None
             if before_commit is not None:
                 before_commit(events)
-
-    def _claim(self, cur: Cursor, record: IdempotencyRecord) -> None:
-        try:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO idempotency (account_id, region, token, fingerprint, "
-                    "registration_id) VALUES (?, ?, ?, ?, ?)"
-                ),
-                (record.account_id, record.region, record.token, record.fingerprint,
-                 record.registration_id),
-            )  # fmt: skip
-        except Exception as exc:
-            if not self._is_unique_violation(exc):
-                raise
-            raise ConflictException(
-                "ClientToken already used.",
-                reason="RESOURCE_ALREADY_EXISTS",
-                resource_type="registration",
-                resource_id=record.registration_id,
-            ) from None
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""
@@ -307,7 +334,7 @@ class SqlBackend(ABC):
             params.extend(sorted(values))
         params.append(query.limit + 1)
         columns = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
-        with self._transaction(write=False) as cur:
+        with self._statement() as cur:
             rows = cur.execute(
                 self._sql(
                     f"SELECT {columns} FROM versions v JOIN registrations r "
@@ -324,7 +351,7 @@ class SqlBackend(ABC):
         self, account_id: str, region: str, token: str
     ) -> IdempotencyRecord | None:
         """The record of ``token``, if claimed."""
-        with self._transaction(write=False) as cur:
+        with self._statement() as cur:
             row = cur.execute(
                 self._sql(
                     "SELECT fingerprint, registration_id FROM idempotency "
@@ -347,7 +374,7 @@ class SqlBackend(ABC):
         if registration_id is not None:
             params.append(registration_id)
         params.append(limit)
-        with self._transaction(write=False) as cur:
+        with self._statement() as cur:
             rows = cur.execute(self._sql(self._log_statement(registration_id)), params).fetchall()
         return [LoggedEvent((row[0], row[1]), _event(row[2:])) for row in rows]
 
@@ -367,7 +394,7 @@ class SqlBackend(ABC):
 
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to."""
-        with self._transaction(write=False) as cur:
+        with self._statement() as cur:
             row = cur.execute(
                 self._sql("SELECT log_group, log_id FROM cursors WHERE name = ?"), (name,)
             ).fetchone()

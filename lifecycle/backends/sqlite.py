@@ -156,24 +156,26 @@ class SqliteBackend(SqlBackend):
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Cursor]:
-        conn = self._connection()
-        try:
+        with self._statement() as cur:
+            conn = cur.connection
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield cur
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    # The rollback of a failed commit may fail too; nothing was written.
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _statement(self) -> Iterator[Cursor]:
+        try:
+            yield self._connection().cursor()
         except sqlite3.Error as exc:
             self.close()  # reconnect next time: the fault may be gone by then
             raise self._failure(exc) from exc
-        try:
-            yield conn.cursor()
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                # The rollback of a failed commit may fail too; nothing was written.
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                self.close()
-                raise self._failure(exc) from exc
-            raise
 
     def _failure(self, exc: sqlite3.Error) -> InternalServerException:
         text = str(exc)
