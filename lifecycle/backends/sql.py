@@ -236,9 +236,9 @@ class SqlBackend(ABC):
         r = registration
         derived = (len(r.versions), r.approved_version_number, r.latest_denied_version_number)
         with self._transaction(write=True) as cur:
-            # No statement's result is read until all are sent, so a dialect that
-            # pipelines (PostgreSQL) pays one round trip here, and one to commit.
-            written = cur.connection.cursor()  # its RETURNING row is read last
+            # The registration statement's RETURNING row is read last: it is the
+            # compare-and-set verdict, and the other rows need nothing from it.
+            written = cur.connection.cursor()
             try:
                 if expected_revision is None:
                     if idempotency is not None:
