@@ -349,3 +349,21 @@ def test_concurrent_writers_one_wins(store: tuple[str, Callable[[], Backend]]) -
             step.registration, expected_revision=stale.revision, events=step.events
         )
     assert len(first.backend.read_log(registration_id=rid)) == 2
+
+
+def test_sqlite_forward_migration_keeps_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lifecycle.backends import sqlite as sqlite_backend
+
+    path = tmp_path / "old.db"
+    service = RegistrationService(SqliteBackend(path))
+    rid = new_id(service)
+    before = invariants.describe(service, rid)
+    assert SqliteBackend(path).schema_version == 1
+    version_2 = ("CREATE INDEX events_by_time ON events (at)",)
+    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", (*sqlite_backend.MIGRATIONS, version_2))
+    upgraded = SqliteBackend(path)
+    assert upgraded.schema_version == 2
+    assert invariants.describe(RegistrationService(upgraded), rid) == before
+    assert verify(upgraded)[2] == []
