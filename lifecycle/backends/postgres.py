@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend
+from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend, schema_v1
 from lifecycle.errors import ConflictException, InternalServerException, ValidationException
 
 try:
@@ -41,54 +41,14 @@ _XMIN = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL)",
-        """CREATE TABLE registrations (
-            seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            registration_id TEXT NOT NULL UNIQUE,
-            account_id TEXT NOT NULL,
-            region TEXT NOT NULL,
-            registration_type TEXT NOT NULL,
-            status TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            tags TEXT,
-            current_version INTEGER NOT NULL,
-            approved_version INTEGER,
-            latest_denied_version INTEGER,
-            created_at BIGINT NOT NULL)""",
-        "CREATE INDEX registrations_by_account ON registrations (account_id, region, seq)",
-        "CREATE INDEX registrations_by_status ON registrations (account_id, region, status, seq)",
-        "CREATE INDEX registrations_by_type "
-        "ON registrations (account_id, region, registration_type, seq)",
-        """CREATE TABLE versions (
-            registration_seq BIGINT NOT NULL REFERENCES registrations (seq),
-            version_number INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            draft_at BIGINT NOT NULL, submitted_at BIGINT, aws_reviewing_at BIGINT,
-            reviewing_at BIGINT, requires_authentication_at BIGINT, approved_at BIGINT,
-            discarded_at BIGINT, denied_at BIGINT, revoked_at BIGINT, archived_at BIGINT,
-            denied_reasons TEXT,
-            feedback TEXT,
-            PRIMARY KEY (registration_seq, version_number))""",
-        """CREATE TABLE events (
-            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            txid BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
-            account_id TEXT NOT NULL,
-            region TEXT NOT NULL,
-            registration_id TEXT NOT NULL,
-            event TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            version_number INTEGER,
-            version_from TEXT, version_to TEXT,
-            registration_from TEXT, registration_to TEXT,
-            at BIGINT NOT NULL)""",
+        *schema_v1(
+            serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+            blob="BYTEA",
+            # The committing transaction of each event: what the log is ordered by.
+            event_columns=" txid BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),",
+        ),
         "CREATE INDEX events_by_position ON events (txid, id)",
         "CREATE INDEX events_by_registration ON events (registration_id, txid, id)",
-        """CREATE TABLE idempotency (
-            account_id TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL,
-            fingerprint TEXT NOT NULL, registration_id TEXT NOT NULL,
-            PRIMARY KEY (account_id, region, token))""",
-        """CREATE TABLE cursors (
-            name TEXT PRIMARY KEY, log_group BIGINT NOT NULL, log_id BIGINT NOT NULL)""",
     ),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""

@@ -100,6 +100,60 @@ _CLAIM = (
 )
 
 
+def schema_v1(
+    *, serial: str, blob: str, without_rowid: str = "", event_columns: str = ""
+) -> tuple[str, ...]:
+    """The statements of schema version 1 in a dialect: ``serial`` is an
+    auto-numbered primary key, ``blob`` a byte string, ``without_rowid`` a table
+    suffix, ``event_columns`` extra leading columns of the event log."""
+    history = ", ".join(f"{c} BIGINT" for c in HISTORY_COLUMNS[1:])
+    return (
+        f"CREATE TABLE meta (key TEXT PRIMARY KEY, value {blob} NOT NULL)",
+        f"""CREATE TABLE registrations (
+            seq {serial},
+            registration_id TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            registration_type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            tags TEXT,
+            current_version INTEGER NOT NULL,
+            approved_version INTEGER,
+            latest_denied_version INTEGER,
+            created_at BIGINT NOT NULL)""",
+        "CREATE INDEX registrations_by_account ON registrations (account_id, region, seq)",
+        "CREATE INDEX registrations_by_status ON registrations (account_id, region, status, seq)",
+        "CREATE INDEX registrations_by_type "
+        "ON registrations (account_id, region, registration_type, seq)",
+        f"""CREATE TABLE versions (
+            registration_seq BIGINT NOT NULL REFERENCES registrations (seq),
+            version_number INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            draft_at BIGINT NOT NULL, {history},
+            denied_reasons TEXT,
+            feedback TEXT,
+            PRIMARY KEY (registration_seq, version_number)){without_rowid}""",
+        f"""CREATE TABLE events (
+            id {serial},{event_columns}
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            registration_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            version_number INTEGER,
+            version_from TEXT, version_to TEXT,
+            registration_from TEXT, registration_to TEXT,
+            at BIGINT NOT NULL)""",
+        f"""CREATE TABLE idempotency (
+            account_id TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL,
+            fingerprint TEXT NOT NULL, registration_id TEXT NOT NULL,
+            PRIMARY KEY (account_id, region, token)){without_rowid}""",
+        """CREATE TABLE cursors (
+            name TEXT PRIMARY KEY, log_group BIGINT NOT NULL, log_id BIGINT NOT NULL)""",
+    )
+
+
 def to_micros(when: datetime | None) -> int | None:
     """``when`` as integer microseconds since the epoch."""
     return None if when is None else (when - _EPOCH) // _MICRO
@@ -159,6 +213,20 @@ def _event(row: Sequence[Any]) -> TransitionEvent:
         None if r_to is None else RegistrationStatus(r_to),
         from_micros(at),  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def _filter_in(
+    where: list[str], params: list[Any], filters: list[tuple[str, frozenset[Any] | None]]
+) -> bool:
+    """Add ``column IN (...)`` for each given filter; False if one can match nothing."""
+    for column, values in filters:
+        if values is None:
+            continue
+        if not values:
+            return False
+        where.append(f"{column} IN ({', '.join('?' * len(values))})")
+        params.extend(sorted(values))
+    return True
 
 
 def _registration(row: Sequence[Any], versions: tuple[RegistrationVersion, ...]) -> Registration:
@@ -293,17 +361,12 @@ class SqlBackend(ABC):
         if query.after is not None:
             where.append("seq > ?")
             params.append(query.after)
-        for column, values in (
+        if not _filter_in(where, params, [
             ("registration_id", query.registration_ids),
             ("registration_type", query.registration_types),
             ("status", query.statuses),
-        ):
-            if values is None:
-                continue
-            if not values:
-                return Page((), None)
-            where.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(sorted(values))
+        ]):  # fmt: skip
+            return Page((), None)
         params.append(query.limit + 1)
         with self._transaction(write=False) as cur:
             rows = cur.execute(
@@ -322,16 +385,11 @@ class SqlBackend(ABC):
         if query.after is not None:
             where.append("v.version_number > ?")
             params.append(query.after)
-        for column, values in (
+        if not _filter_in(where, params, [
             ("v.version_number", query.version_numbers),
             ("v.status", query.statuses),
-        ):
-            if values is None:
-                continue
-            if not values:
-                return Page((), None)
-            where.append(f"{column} IN ({', '.join('?' * len(values))})")
-            params.extend(sorted(values))
+        ]):  # fmt: skip
+            return Page((), None)
         params.append(query.limit + 1)
         columns = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
         with self._statement() as cur:

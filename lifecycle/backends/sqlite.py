@@ -19,57 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend
+from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend, schema_v1
 from lifecycle.errors import InternalServerException, ValidationException
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
-        """CREATE TABLE registrations (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            registration_id TEXT NOT NULL UNIQUE,
-            account_id TEXT NOT NULL,
-            region TEXT NOT NULL,
-            registration_type TEXT NOT NULL,
-            status TEXT NOT NULL,
-            revision INTEGER NOT NULL,
-            tags TEXT,
-            current_version INTEGER NOT NULL,
-            approved_version INTEGER,
-            latest_denied_version INTEGER,
-            created_at INTEGER NOT NULL)""",
-        "CREATE INDEX registrations_by_account ON registrations (account_id, region, seq)",
-        "CREATE INDEX registrations_by_status ON registrations (account_id, region, status, seq)",
-        "CREATE INDEX registrations_by_type "
-        "ON registrations (account_id, region, registration_type, seq)",
-        """CREATE TABLE versions (
-            registration_seq INTEGER NOT NULL REFERENCES registrations (seq),
-            version_number INTEGER NOT NULL,
-            status TEXT NOT NULL,
-            draft_at INTEGER NOT NULL, submitted_at INTEGER, aws_reviewing_at INTEGER,
-            reviewing_at INTEGER, requires_authentication_at INTEGER, approved_at INTEGER,
-            discarded_at INTEGER, denied_at INTEGER, revoked_at INTEGER, archived_at INTEGER,
-            denied_reasons TEXT,
-            feedback TEXT,
-            PRIMARY KEY (registration_seq, version_number)) WITHOUT ROWID""",
-        """CREATE TABLE events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            account_id TEXT NOT NULL,
-            region TEXT NOT NULL,
-            registration_id TEXT NOT NULL,
-            event TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            version_number INTEGER,
-            version_from TEXT, version_to TEXT,
-            registration_from TEXT, registration_to TEXT,
-            at INTEGER NOT NULL)""",
+        *schema_v1(
+            serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB", without_rowid=" WITHOUT ROWID"
+        ),
         "CREATE INDEX events_by_registration ON events (registration_id, id)",
-        """CREATE TABLE idempotency (
-            account_id TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL,
-            fingerprint TEXT NOT NULL, registration_id TEXT NOT NULL,
-            PRIMARY KEY (account_id, region, token)) WITHOUT ROWID""",
-        """CREATE TABLE cursors (
-            name TEXT PRIMARY KEY, log_group INTEGER NOT NULL, log_id INTEGER NOT NULL)""",
     ),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
