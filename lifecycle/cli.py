@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from lifecycle import demo
+from lifecycle import demo, diagrams
 from lifecycle.audit import timeline, verify
 from lifecycle.backends import default_database_path, open_backend
 from lifecycle.errors import LifecycleError
+from lifecycle.models import Registration
 from lifecycle.ports import Backend
 
 
@@ -39,6 +41,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Print a registration's committed transitions in log order.",
     )
     events.add_argument("--registration", required=True, metavar="ID")
+    diagrams = commands.add_parser(
+        "diagrams",
+        parents=[db],
+        help="write the lifecycle diagrams (Mermaid, DOT, SVG), or one registration's path",
+        description="Write diagrams of the version machine, the registration machine and "
+        "an overview of both, drawn from the machines the library enforces. With "
+        "--registration, draw that registration's path through both machines instead "
+        "(read from --db).",
+    )
+    diagrams.add_argument("--out", default="diagrams", metavar="DIR", help="default: diagrams")
+    diagrams.add_argument(
+        "--format",
+        metavar="LIST",
+        help="comma-separated: mermaid, dot, svg, png (default: mermaid,dot,svg)",
+    )
+    diagrams.add_argument("--registration", metavar="ID")
     commands.add_parser(
         "verify",
         parents=[db],
@@ -70,10 +88,53 @@ def _verify(backend: Backend) -> int:
     return 1 if problems else 0
 
 
+def _diagrams(args: argparse.Namespace) -> int:
+    asked = args.format is not None
+    formats = [f.strip() for f in args.format.split(",")] if asked else ["mermaid", "dot", "svg"]
+    sources = None
+    if args.registration is not None:
+        backend = open_backend(args.db)
+        registration = _find(backend, args.registration)
+        if registration is None:
+            print(f"lifecycle: no registration {args.registration}", file=sys.stderr)
+            return 1
+        events, after = [], None
+        while page := backend.read_log(after=after, registration_id=args.registration):
+            events += [entry.event for entry in page]
+            after = page[-1].position
+        sources = {
+            args.registration: (
+                diagrams.registration_view_mermaid(registration, events),
+                diagrams.registration_view_dot(registration, events),
+            )
+        }
+    written, skipped = diagrams.write(Path(args.out), formats, sources)
+    for path in written:
+        print(f"wrote {path}")
+    if skipped:
+        print(
+            f"lifecycle: skipped {', '.join(skipped)}: Graphviz's dot program is not "
+            "installed (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)",
+            file=sys.stderr,
+        )
+        return 1 if asked else 0
+    return 0
+
+
+def _find(backend: Backend, registration_id: str) -> Registration | None:
+    for events in (backend.read_log(registration_id=registration_id, limit=1),):
+        if events:
+            first = events[0].event
+            return backend.get(first.account_id, first.region, registration_id)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "diagrams":
+            return _diagrams(args)
         backend = open_backend(args.db)
         if args.command == "demo":
             demo.run(sys.stdout, backend)
