@@ -94,6 +94,19 @@ def machine_edges(machine: CompiledMachine) -> list[Edge]:
     ]  # fmt: skip
 
 
+def _merged(edges: Sequence[Edge]) -> list[Edge]:
+    """One drawn edge per source, destination, actor and highlight, labels stacked:
+    parallel edges and loops would otherwise print their labels over each other."""
+    groups: dict[tuple[str, str, str, Actor, bool], Edge] = {}
+    for edge in edges:
+        key = (edge.machine.name, edge.source, edge.dest, edge.actor, edge.highlight)
+        known = groups.get(key)
+        groups[key] = (
+            edge if known is None else attrs.evolve(known, label=f"{known.label}\n{edge.label}")
+        )
+    return list(groups.values())
+
+
 def _node_id(machine: CompiledMachine, state: str) -> str:
     return f"{machine.name[0]}_{state}"
 
@@ -208,6 +221,7 @@ def _mermaid(
         if len(machines) > 1:
             lines.append("  end")
     styles = []
+    edges = _merged(edges)
     for n, edge in enumerate(edges):
         source, dest = _node_id(edge.machine, edge.source), _node_id(edge.machine, edge.dest)
         lines.append(f"  {source} -->|{_mermaid_text(edge.label)}| {dest}")
@@ -304,7 +318,7 @@ def _dot(
             lines.append(f"{indent}{node} [{', '.join(attrs_)}];")
         if len(machines) > 1:
             lines.append("  }")
-    for edge in edges:
+    for edge in _merged(edges):
         color = PATH_COLOR if edge.highlight else ACTOR_COLORS[edge.actor]
         lines.append(
             f"  {_node_id(edge.machine, edge.source)} -> {_node_id(edge.machine, edge.dest)} "
