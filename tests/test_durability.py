@@ -34,7 +34,7 @@ from lifecycle.audit import verify
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
-from tests import invariants
+from lifecycle.testing import invariants
 from tests.conftest import POSTGRES_DSN, new_id, postgres_factory
 from tests.workers import event_key, operate
 

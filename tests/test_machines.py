@@ -1,5 +1,6 @@
-"""Every (event, state) pair of both machines, legal and illegal, against tables written
-here from the reference (docs: registration-lifecycle.md), not read from the code.
+"""Every (event, state) pair of both machines, legal and illegal, against the tables of
+``lifecycle.testing.reference``: written by hand from the reference semantics, never
+read from the machines.
 
 Each pair is checked for every combination of the condition flags, three ways: the
 compiled lookup the service uses, and a real ``transitions`` trigger on the machine.
@@ -21,6 +22,7 @@ from lifecycle.machines import (
     VERSION,
     VERSION_MACHINE,
 )
+from lifecycle.testing.reference import REFUSED, SAME, registration_table, version_table
 
 ALL_EVENTS = [
     "create", "create_version", "submit", "discard", "begin_review", "require_authentication",
@@ -28,7 +30,6 @@ ALL_EVENTS = [
     "revoke", "complete_provisioning", "close", "delete",
 ]  # fmt: skip
 FLAGS = ["aws_review", "has_approved_version", "has_denied_or_revoked_version", "no_open_version"]
-SAME, REFUSED = "(unchanged)", "(refused)"
 
 VERSION_STATES = ["new", "DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING",
                   "REQUIRES_AUTHENTICATION", "REQUIRES_OFFLINE_REVIEW", "APPROVED",
@@ -36,75 +37,8 @@ VERSION_STATES = ["new", "DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING",
 REGISTRATION_STATES = ["new", "CREATED", "SUBMITTED", "AWS_REVIEWING", "REVIEWING",
                        "REQUIRES_AUTHENTICATION", "PROVISIONING", "COMPLETE",
                        "REQUIRES_UPDATES", "CLOSED", "DELETED"]  # fmt: skip
-
-
-def version_expected(event: str, state: str, f: dict[str, bool]) -> str | None:
-    """The reference's version table. None: the version machine has no such event."""
-    if event in ("complete_provisioning", "close", "delete"):
-        return None
-    table: dict[tuple[str, str], Any] = {
-        ("create", "new"): "DRAFT",
-        ("create_version", "new"): "DRAFT",
-        ("submit", "DRAFT"): "AWS_REVIEWING" if f["aws_review"] else "SUBMITTED",
-        ("discard", "DRAFT"): "DISCARDED",
-        ("discard", "SUBMITTED"): "DISCARDED",
-        ("begin_review", "SUBMITTED"): "REVIEWING",
-        ("begin_review", "AWS_REVIEWING"): "REVIEWING",
-        ("require_authentication", "REVIEWING"): "REQUIRES_AUTHENTICATION",
-        ("complete_authentication", "REQUIRES_AUTHENTICATION"): "REVIEWING",
-        ("require_offline_review", "REVIEWING"): "REQUIRES_OFFLINE_REVIEW",
-        ("approve", "REVIEWING"): "APPROVED",
-        ("approve", "REQUIRES_OFFLINE_REVIEW"): "APPROVED",
-        ("archive", "APPROVED"): "ARCHIVED",
-        ("deny", "AWS_REVIEWING"): "DENIED",
-        ("deny", "REVIEWING"): "DENIED",
-        ("deny", "REQUIRES_AUTHENTICATION"): "DENIED",
-        ("deny", "REQUIRES_OFFLINE_REVIEW"): "DENIED",
-        ("revoke", "APPROVED"): "REVOKED",
-    }
-    return table.get((event, state), REFUSED)
-
-
-def registration_expected(event: str, state: str, f: dict[str, bool]) -> str | None:
-    """The reference's registration table. None: no such event in this machine."""
-    if event == "archive":
-        return None
-    editable = ("CREATED", "REQUIRES_UPDATES", "COMPLETE")
-    if event == "create":
-        return "CREATED" if state == "new" else REFUSED
-    if event == "create_version":
-        return SAME if state in editable and f["no_open_version"] else REFUSED
-    if event == "submit":
-        if state in editable:
-            return "AWS_REVIEWING" if f["aws_review"] else "SUBMITTED"
-        return REFUSED
-    if event == "discard":
-        if state == "SUBMITTED":
-            if f["has_approved_version"]:
-                return "COMPLETE"
-            return "REQUIRES_UPDATES" if f["has_denied_or_revoked_version"] else "CREATED"
-        return SAME if state in editable else REFUSED
-    if event == "approve":
-        if state != "REVIEWING":
-            return REFUSED
-        return "COMPLETE" if f["has_approved_version"] else "PROVISIONING"
-    table = {
-        ("begin_review", "SUBMITTED"): "REVIEWING",
-        ("begin_review", "AWS_REVIEWING"): "REVIEWING",
-        ("require_authentication", "REVIEWING"): "REQUIRES_AUTHENTICATION",
-        ("complete_authentication", "REQUIRES_AUTHENTICATION"): "REVIEWING",
-        ("require_offline_review", "REVIEWING"): SAME,
-        ("deny", "AWS_REVIEWING"): "REQUIRES_UPDATES",
-        ("deny", "REVIEWING"): "REQUIRES_UPDATES",
-        ("deny", "REQUIRES_AUTHENTICATION"): "REQUIRES_UPDATES",
-        ("complete_provisioning", "PROVISIONING"): "COMPLETE",
-        ("revoke", "COMPLETE"): "REQUIRES_UPDATES",
-        ("close", "COMPLETE"): "CLOSED",
-        ("delete", "CREATED"): "DELETED",
-        ("delete", "REQUIRES_UPDATES"): "DELETED",
-        ("delete", "CLOSED"): "DELETED",
-    }
-    return table.get((event, state), REFUSED)
+version_expected = version_table
+registration_expected = registration_table
 
 
 EXPECTED_ACTORS = {

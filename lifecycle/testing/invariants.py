@@ -1,23 +1,17 @@
-"""The reference's invariants that one look at a registration can check."""
+"""The reference's invariants, checked on what the describe calls show.
+
+:func:`check` asserts invariants 1, 2, 3, 4 and 7 for one registration. Invariants 5,
+6 and 8 need history: :class:`~lifecycle.testing.LifecycleStateMachine` checks them
+across steps.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from lifecycle import RegistrationService
-
-OPEN = {"DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
-        "REQUIRES_OFFLINE_REVIEW"}  # fmt: skip
-TERMINAL = {"DISCARDED", "DENIED", "REVOKED", "ARCHIVED"}
-HISTORY_KEY = {
-    "DRAFT": "DraftTimestamp", "SUBMITTED": "SubmittedTimestamp",
-    "AWS_REVIEWING": "AwsReviewingTimestamp", "REVIEWING": "ReviewingTimestamp",
-    "REQUIRES_AUTHENTICATION": "RequiresAuthenticationTimestamp",
-    "APPROVED": "ApprovedTimestamp", "DISCARDED": "DiscardedTimestamp",
-    "DENIED": "DeniedTimestamp", "REVOKED": "RevokedTimestamp",
-    "ARCHIVED": "ArchivedTimestamp",
-}  # fmt: skip
+from lifecycle.service import RegistrationService
+from lifecycle.testing.reference import HISTORY_KEY, OPEN
 
 
 def describe(service: RegistrationService, rid: str) -> tuple[dict[str, Any], list[Any]]:

@@ -1,0 +1,219 @@
+"""Hypothesis strategies for the lifecycle: requests, bad requests, reviewers, sequences.
+
+All of them produce plain values (dicts, strings, tuples) to pass to a
+:class:`~lifecycle.RegistrationService` or to your own workflow code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from lifecycle.registration_types import BUILT_IN_REGISTRATION_TYPES
+from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS
+
+BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+RID = "registration-" + "a" * 32
+
+
+def _tags(n: int) -> list[dict[str, str]]:
+    return [{"Key": f"k{i}", "Value": "v"} for i in range(n)]
+
+
+def _filters(n: int, name: str = "registration-status", values: Any = ("CREATED",)) -> Any:
+    return [{"Name": name, "Values": list(values)} for _ in range(n)]
+
+
+INVALID_REQUESTS: list[tuple[str, dict[str, Any], str, str | None]] = [
+    # RegistrationType
+    ("create_registration", {}, "RegistrationType", "MISSING_PARAMETER"),
+    ("create_registration", {"RegistrationType": None}, "RegistrationType", None),
+    ("create_registration", {"RegistrationType": 7}, "RegistrationType", None),
+    ("create_registration", {"RegistrationType": ""}, "RegistrationType", None),
+    ("create_registration", {"RegistrationType": "A" * 65}, "RegistrationType", None),
+    ("create_registration", {"RegistrationType": "US-TEN"}, "RegistrationType", None),
+    ("create_registration", {"RegistrationType": "ÜS_TEN"}, "RegistrationType", None),
+    ("create_registration", {"RegistrationType": "NOT_A_TYPE"}, "RegistrationType",
+     "UNKNOWN_REGISTRATION_TYPE"),
+    # Tags
+    ("create_registration", {"RegistrationType": BRAND, "Tags": _tags(201)}, "Tags", None),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": "k=v"}, "Tags", None),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": ["k"]}, "Tags[0]", None),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": [{"Key": "", "Value": ""}]},
+     "Tags[0].Key", None),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": [{"Key": "k" * 129, "Value": ""}]},
+     "Tags[0].Key", None),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": [{"Key": "k", "Value": "v" * 257}]},
+     "Tags[0].Value", None),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": [{"Key": "k"}]},
+     "Tags[0].Value", "MISSING_PARAMETER"),
+    ("create_registration", {"RegistrationType": BRAND,
+                             "Tags": [{"Key": "k", "Value": "", "Extra": 1}]},
+     "Tags[0].Extra", "INVALID_PARAMETER"),
+    ("create_registration", {"RegistrationType": BRAND, "Tags": [*_tags(1), *_tags(1)]},
+     "Tags[1].Key", None),
+    # ClientToken
+    ("create_registration", {"RegistrationType": BRAND, "ClientToken": ""}, "ClientToken", None),
+    ("create_registration", {"RegistrationType": BRAND, "ClientToken": "t" * 65}, "ClientToken",
+     None),
+    ("create_registration", {"RegistrationType": BRAND, "ClientToken": "has space"},
+     "ClientToken", None),
+    ("create_registration", {"RegistrationType": BRAND, "ClientToken": "tøken"}, "ClientToken",
+     None),
+    # RegistrationId
+    ("submit_registration_version", {}, "RegistrationId", "MISSING_PARAMETER"),
+    ("submit_registration_version", {"RegistrationId": ""}, "RegistrationId", None),
+    ("submit_registration_version", {"RegistrationId": "r" * 257}, "RegistrationId", None),
+    ("submit_registration_version", {"RegistrationId": "reg id"}, "RegistrationId", None),
+    ("create_registration_version", {"RegistrationId": None}, "RegistrationId", None),
+    ("discard_registration_version", {"RegistrationId": b"registration-x"}, "RegistrationId",
+     None),
+    ("delete_registration", {"RegistrationId": ["x"]}, "RegistrationId", None),
+    ("describe_registration_versions", {}, "RegistrationId", "MISSING_PARAMETER"),
+    # AwsReview
+    ("submit_registration_version", {"RegistrationId": RID, "AwsReview": "yes"}, "AwsReview",
+     None),
+    ("submit_registration_version", {"RegistrationId": RID, "AwsReview": 1}, "AwsReview", None),
+    # RegistrationIds
+    ("describe_registrations", {"RegistrationIds": [RID] * 6}, "RegistrationIds", None),
+    ("describe_registrations", {"RegistrationIds": [""]}, "RegistrationIds[0]", None),
+    ("describe_registrations", {"RegistrationIds": RID}, "RegistrationIds", None),
+    # Filters
+    ("describe_registrations", {"Filters": _filters(21)}, "Filters", None),
+    ("describe_registrations", {"Filters": _filters(1, name="registration-version-status")},
+     "Filters[0].Name", None),
+    ("describe_registrations", {"Filters": _filters(1, values=())}, "Filters[0].Values", None),
+    ("describe_registrations", {"Filters": _filters(1, values=["A"] * 21)}, "Filters[0].Values",
+     None),
+    ("describe_registrations", {"Filters": _filters(1, values=["A" * 129])},
+     "Filters[0].Values[0]", None),
+    ("describe_registrations", {"Filters": _filters(1, values=["a b"])}, "Filters[0].Values[0]",
+     None),
+    ("describe_registrations", {"Filters": [{"Name": "registration-status"}]},
+     "Filters[0].Values", "MISSING_PARAMETER"),
+    ("describe_registration_versions", {"RegistrationId": RID,
+                                        "Filters": _filters(1, name="registration-type")},
+     "Filters[0].Name", None),
+    # VersionNumbers
+    ("describe_registration_versions", {"RegistrationId": RID, "VersionNumbers": [1] * 6},
+     "VersionNumbers", None),
+    ("describe_registration_versions", {"RegistrationId": RID, "VersionNumbers": [0]},
+     "VersionNumbers[0]", None),
+    ("describe_registration_versions", {"RegistrationId": RID, "VersionNumbers": [100001]},
+     "VersionNumbers[0]", None),
+    ("describe_registration_versions", {"RegistrationId": RID, "VersionNumbers": [True]},
+     "VersionNumbers[0]", None),
+    # MaxResults
+    ("describe_registrations", {"MaxResults": 0}, "MaxResults", None),
+    ("describe_registrations", {"MaxResults": 101}, "MaxResults", None),
+    ("describe_registrations", {"MaxResults": True}, "MaxResults", None),
+    ("describe_registrations", {"MaxResults": "5"}, "MaxResults", None),
+    ("describe_registration_versions", {"RegistrationId": RID, "MaxResults": 2.0}, "MaxResults",
+     None),
+    # NextToken
+    ("describe_registrations", {"NextToken": ""}, "NextToken", None),
+    ("describe_registrations", {"NextToken": "t" * 1025}, "NextToken", None),
+    ("describe_registrations", {"NextToken": "opaque"}, "NextToken", "INVALID_NEXT_TOKEN"),
+    # unknown parameters
+    ("create_registration", {"RegistrationType": BRAND, "Bogus": 1}, "Bogus", "INVALID_PARAMETER"),
+    ("describe_registrations", {"registrationIds": []}, "registrationIds", "INVALID_PARAMETER"),
+]  # fmt: skip
+"""One bad request per validation rule: (operation, parameters, the field a
+ValidationException must name, its Reason; ``None`` means FIELD_VALIDATION_FAILED)."""
+
+
+def registration_types(
+    types: Sequence[str] = BUILT_IN_REGISTRATION_TYPES,
+) -> st.SearchStrategy[str]:
+    """A registration type of ``types`` (default: the built-in ones)."""
+    return st.sampled_from(list(types))
+
+
+def tags(max_size: int = 5) -> st.SearchStrategy[list[dict[str, str]]]:
+    """Valid ``Tags``: unique keys of 1-128 and values of 0-256 characters."""
+    key = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\n\r"),
+                  min_size=1, max_size=128)  # fmt: skip
+    value = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\n\r"),
+                    max_size=256)  # fmt: skip
+    return st.lists(st.tuples(key, value), max_size=max_size, unique_by=lambda kv: kv[0]).map(
+        lambda pairs: [{"Key": k, "Value": v} for k, v in pairs]
+    )
+
+
+def client_tokens() -> st.SearchStrategy[str]:
+    """A valid ``ClientToken``: 1-64 printable ASCII characters."""
+    return st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=64)
+
+
+def valid_requests(
+    operation: str, registration_ids: Sequence[str] = ()
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Valid parameters of ``operation`` (an API name such as ``CreateRegistration``);
+    ``registration_ids`` are the ids to draw ``RegistrationId`` from."""
+    ids = st.sampled_from(list(registration_ids)) if registration_ids else st.just(RID)
+    statuses = st.sampled_from(["CREATED", "SUBMITTED", "REVIEWING", "COMPLETE", "DELETED"])
+    if operation == "CreateRegistration":
+        return st.fixed_dictionaries(
+            {"RegistrationType": registration_types()},
+            optional={"Tags": tags(), "ClientToken": client_tokens()},
+        )
+    if operation == "SubmitRegistrationVersion":
+        return st.fixed_dictionaries({"RegistrationId": ids}, optional={"AwsReview": st.booleans()})
+    if operation in (
+        "CreateRegistrationVersion",
+        "DiscardRegistrationVersion",
+        "DeleteRegistration",
+    ):
+        return st.fixed_dictionaries({"RegistrationId": ids})
+    if operation == "DescribeRegistrations":
+        return st.fixed_dictionaries({}, optional={
+            "RegistrationIds": st.lists(ids, max_size=5),
+            "Filters": st.lists(st.fixed_dictionaries({
+                "Name": st.sampled_from(["registration-status", "registration-type"]),
+                "Values": st.lists(statuses | registration_types(), min_size=1, max_size=3),
+            }), max_size=2),
+            "MaxResults": st.integers(1, 100),
+        })  # fmt: skip
+    if operation == "DescribeRegistrationVersions":
+        return st.fixed_dictionaries({"RegistrationId": ids}, optional={
+            "MaxResults": st.integers(1, 100),
+            "Filters": st.lists(st.fixed_dictionaries({
+                "Name": st.just("registration-version-status"),
+                "Values": st.lists(st.sampled_from(["DRAFT", "SUBMITTED", "APPROVED"]),
+                                   min_size=1, max_size=3),
+            }), max_size=1),
+        })  # fmt: skip
+    raise ValueError(f"unknown operation {operation!r}")
+
+
+def invalid_requests() -> st.SearchStrategy[tuple[str, dict[str, Any], str, str | None]]:
+    """One of :data:`INVALID_REQUESTS`: (method name, parameters, field, reason)."""
+    return st.sampled_from(INVALID_REQUESTS)
+
+
+def denied_reasons(max_size: int = 3) -> st.SearchStrategy[list[dict[str, str]]]:
+    """Valid reasons for a denial (at least one)."""
+    text = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=40)
+    reason = st.fixed_dictionaries(
+        {"Reason": text, "ShortDescription": text},
+        optional={"LongDescription": text, "DocumentationLink": text},
+    )
+    return st.lists(reason, min_size=1, max_size=max_size)
+
+
+def reviewer_outcomes() -> st.SearchStrategy[tuple[str, list[dict[str, str]] | None]]:
+    """What a reviewer does next: an event, with reasons when it is ``deny``."""
+    return st.one_of(
+        st.tuples(st.sampled_from([e for e in REVIEWER_EVENTS if e != "deny"]), st.none()),
+        st.tuples(st.just("deny"), denied_reasons()),
+    )
+
+
+def event_sequences(max_size: int = 12) -> st.SearchStrategy[list[tuple[str, bool]]]:
+    """Sequences of user and reviewer events, legal or not: ``(event, aws_review)``."""
+    return st.lists(
+        st.tuples(st.sampled_from([*USER_EVENTS, *REVIEWER_EVENTS]), st.booleans()),
+        max_size=max_size,
+    )
