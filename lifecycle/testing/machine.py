@@ -166,7 +166,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         frontier: list[tuple[ReferenceRegistration, tuple[str, bool] | None]] = [(model, None)]
         seen = {(model.status, tuple(model.versions))}
         for _ in range(depth):
-            following = []
+            following: list[tuple[ReferenceRegistration, tuple[str, bool] | None]] = []
             for state, first in frontier:
                 for event in (*USER_EVENTS, *REVIEWER_EVENTS):
                     for aws_review in (False, True) if event == "submit" else (False,):
