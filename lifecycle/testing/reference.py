@@ -132,7 +132,9 @@ class ReferenceRegistration:
         self.status = "CREATED"
         self.versions = ["DRAFT"]
         self.history: list[dict[str, datetime]] = [{"DraftTimestamp": created}]
-        self.denied: list[list[dict[str, str]]] = [[]]
+        self.denied: list[list[dict[str, str]] | None] = [[]]
+        """Per version: its denied reasons; ``None`` while unknown (denied by code
+        outside the harness)."""
 
     def copy(self) -> ReferenceRegistration:
         """An independent copy."""
@@ -140,7 +142,7 @@ class ReferenceRegistration:
         twin.registration_type, twin.status = self.registration_type, self.status
         twin.versions = list(self.versions)
         twin.history = [dict(h) for h in self.history]
-        twin.denied = [list(d) for d in self.denied]
+        twin.denied = [None if d is None else list(d) for d in self.denied]
         return twin
 
     def flags(self, aws_review: bool = False) -> dict[str, bool]:
@@ -202,7 +204,7 @@ class ReferenceRegistration:
                 stamps.append("SubmittedTimestamp")
             self._stamp(index, stamps, now)
             if event == "deny":
-                self.denied[index] = list(reasons or [])
+                self.denied[index] = None if reasons is None else list(reasons)
             if event == "approve" and previously_approved is not None:
                 self.versions[previously_approved] = "ARCHIVED"
                 self._stamp(previously_approved, ["ArchivedTimestamp"], now)

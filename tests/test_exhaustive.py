@@ -1,0 +1,98 @@
+"""Every sequence of events up to depth 6 from a new registration, legal and illegal,
+compared with the reference model at each step, full describe output included.
+
+A branch is pruned where it reaches an observable state (statuses, which history
+fields are set, denied reasons) that was already checked.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from lifecycle import (
+    ConflictException,
+    InMemoryBackend,
+    Registration,
+    RegistrationService,
+    ResourceNotFoundException,
+)
+from lifecycle.clock import ManualClock
+from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
+from lifecycle.testing.strategies import BRAND
+
+DEPTH = 6
+MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS)] + [("submit", True)]
+DENIAL = [{"Reason": "R", "ShortDescription": "denied"}]
+CALLS = {"create_version": "create_registration_version",
+         "discard": "discard_registration_version", "delete": "delete_registration"}  # fmt: skip
+
+
+def _fire(service: RegistrationService, rid: str, event: str, aws_review: bool) -> None:
+    if event == "submit":
+        service.submit_registration_version(RegistrationId=rid, AwsReview=aws_review)
+    elif event in CALLS:
+        getattr(service, CALLS[event])(RegistrationId=rid)
+    elif event == "deny":
+        service.reviewer.deny(rid, DENIAL)
+    else:
+        getattr(service.reviewer, event)(rid)
+
+
+def _observable(model: ReferenceRegistration) -> tuple[Any, ...]:
+    return (model.status, tuple(model.versions),
+            tuple(tuple(sorted(h)) for h in model.history))  # fmt: skip
+
+
+def _branch(snapshot: Registration, clock_time: Any) -> tuple[RegistrationService, ManualClock]:
+    """A service on a new store holding exactly ``snapshot``."""
+    backend = InMemoryBackend()
+    backend.commit(snapshot, expected_revision=None, events=())
+    clock = ManualClock(clock_time)
+    return RegistrationService(backend, clock=clock), clock
+
+
+def test_every_sequence_up_to_depth_six() -> None:
+    clock = ManualClock()
+    service = RegistrationService(clock=clock)
+    model = ReferenceRegistration(clock.now(), BRAND)
+    rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    start = service.backend.get(service.account_id, service.region, rid)
+    assert start is not None
+    frontier = [(start, model, clock.now())]
+    checked = {_observable(model)}
+    steps = 0
+    for _ in range(DEPTH):
+        following = []
+        for snapshot, state, now in frontier:
+            for event, aws_review in MOVES:
+                steps += 1
+                branch, branch_clock = _branch(snapshot, now + timedelta(hours=5))
+                expected = state.copy()
+                legal = expected.allows(event, aws_review)
+                try:
+                    _fire(branch, rid, event, aws_review)
+                except ResourceNotFoundException:
+                    assert expected.status == "DELETED", (event, expected.status)
+                    continue
+                except ConflictException as refused:
+                    assert not legal, (event, expected.status, expected.versions)
+                    if event in USER_EVENTS:
+                        assert refused.reason == expected.refusal_reason(event)
+                else:
+                    assert legal, (event, expected.status, expected.versions)
+                    expected.apply(event, branch_clock.now(), aws_review=aws_review,
+                                   reasons=DENIAL)  # fmt: skip
+                reg = branch.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+                versions = branch.describe_registration_versions(RegistrationId=rid)
+                assert (reg, versions["RegistrationVersions"]) == expected.describe(
+                    rid, reg["RegistrationArn"]
+                ), (event, aws_review)
+                key = _observable(expected)
+                if key not in checked:
+                    checked.add(key)
+                    after = branch.backend.get(branch.account_id, branch.region, rid)
+                    assert after is not None
+                    following.append((after, expected, branch_clock.now()))
+        frontier = following
+    assert len(checked) > 50 and steps > 1000
