@@ -1,0 +1,99 @@
+"""The AWS JSON 1.0 protocol of ``pinpoint-sms-voice-v2``, answered by a service.
+
+:func:`handle` takes what an SDK sends (the ``X-Amz-Target`` header and the JSON
+body) and returns what AWS would answer: the HTTP status, headers and JSON body,
+errors included. The in-process boto3 client and ``lifecycle serve`` both use it, so
+they answer the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from lifecycle.errors import LifecycleError
+from lifecycle.service import RegistrationService
+
+TARGET_PREFIX = "PinpointSMSVoiceV2."
+CONTENT_TYPE = "application/x-amz-json-1.0"
+NAMESPACE = "com.amazonaws.pinpointsmsvoicev2"
+
+OPERATIONS: Mapping[str, str] = {
+    "CreateRegistration": "create_registration",
+    "CreateRegistrationVersion": "create_registration_version",
+    "SubmitRegistrationVersion": "submit_registration_version",
+    "DiscardRegistrationVersion": "discard_registration_version",
+    "DeleteRegistration": "delete_registration",
+    "DescribeRegistrations": "describe_registrations",
+    "DescribeRegistrationVersions": "describe_registration_versions",
+}
+"""The operations the library answers, by API name, with the service method of each."""
+
+
+def _default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.timestamp()  # the JSON protocol sends timestamps as epoch seconds
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def encode(body: Mapping[str, Any]) -> bytes:
+    """``body`` as the protocol's JSON (timestamps as epoch seconds)."""
+    return json.dumps(body, default=_default, separators=(",", ":")).encode()
+
+
+def error_body(code: str, message: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An AWS JSON error body for ``code``."""
+    return {"__type": f"{NAMESPACE}#{code}", "message": message, **(fields or {})}
+
+
+def _error(
+    status: int, code: str, message: str, **fields: Any
+) -> tuple[int, dict[str, str], bytes]:
+    return status, _headers(code), encode(error_body(code, message, fields))
+
+
+def _headers(error_code: str | None = None) -> dict[str, str]:
+    headers = {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}
+    if error_code is not None:
+        headers["x-amzn-ErrorType"] = error_code
+    return headers
+
+
+def handle(
+    service: RegistrationService, target: str | None, body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """Answer one request: ``(status, headers, body)``.
+
+    Unknown operations, malformed JSON and every :class:`~lifecycle.errors.LifecycleError`
+    become AWS-style JSON errors; nothing else escapes.
+    """
+    if not target or not target.startswith(TARGET_PREFIX):
+        return _error(
+            400,
+            "UnknownOperationException",
+            f"X-Amz-Target must be {TARGET_PREFIX}<Operation>, got {target!r}",
+        )
+    operation = target[len(TARGET_PREFIX) :]
+    method = OPERATIONS.get(operation)
+    if method is None:
+        return _error(
+            400,
+            "UnknownOperationException",
+            f"{operation} is not provided by lifecycle, which implements only the "
+            f"registration lifecycle: {', '.join(OPERATIONS)}.",
+        )
+    try:
+        params = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _error(400, "SerializationException", f"The request body is not JSON: {exc}")
+    if not isinstance(params, dict):
+        return _error(400, "SerializationException", "The request body must be a JSON object.")
+    try:
+        result = getattr(service, method)(**params)
+    except LifecycleError as exc:
+        fields = {k: v for k, v in exc.to_dict().items() if k != "Message"}
+        return _error(exc.http_status, exc.code, exc.message, **fields)
+    return 200, _headers(), encode(result)

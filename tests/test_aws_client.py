@@ -1,0 +1,202 @@
+"""The in-process boto3 client: genuine botocore parsing against the current model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError, ParamValidationError  # noqa: E402
+
+import lifecycle.aws  # noqa: E402
+from lifecycle import RegistrationService  # noqa: E402
+from lifecycle.aws.protocol import OPERATIONS  # noqa: E402
+
+BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+
+
+@pytest.fixture
+def service() -> RegistrationService:
+    return RegistrationService()
+
+
+@pytest.fixture
+def client(service: RegistrationService) -> Any:
+    return lifecycle.aws.client(service)
+
+
+def conforms(shape: Any, value: Any, path: str = "") -> None:
+    """Assert ``value`` fits botocore's ``shape``: required members, enums, types."""
+    kind = shape.type_name
+    if kind == "structure":
+        assert isinstance(value, dict), path
+        for name in shape.required_members:
+            assert name in value, f"{path}.{name} is required"
+        for name, member in value.items():
+            if name == "ResponseMetadata":
+                continue
+            assert name in shape.members, f"{path}.{name} is not in the model"
+            conforms(shape.members[name], member, f"{path}.{name}")
+    elif kind == "list":
+        assert isinstance(value, list), path
+        for i, item in enumerate(value):
+            conforms(shape.member, item, f"{path}[{i}]")
+    elif kind == "map":
+        assert isinstance(value, dict), path
+    elif kind == "string":
+        assert isinstance(value, str), path
+        if shape.enum:
+            assert value in shape.enum, f"{path}={value!r} is not one of the model's values"
+    elif kind in ("integer", "long"):
+        assert type(value) is int, path
+    elif kind == "boolean":
+        assert type(value) is bool, path
+    elif kind == "timestamp":
+        assert isinstance(value, datetime) and value.tzinfo is not None, path
+
+
+def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
+    """Call every operation once; returns each operation's response."""
+    out: dict[str, Any] = {}
+    out["CreateRegistration"] = client.create_registration(
+        RegistrationType=BRAND, Tags=[{"Key": "k", "Value": "v"}]
+    )
+    rid = out["CreateRegistration"]["RegistrationId"]
+    out["SubmitRegistrationVersion"] = client.submit_registration_version(
+        RegistrationId=rid, AwsReview=True
+    )
+    service.reviewer.begin_review(rid)
+    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s", "LongDescription": "l"}])
+    out["CreateRegistrationVersion"] = client.create_registration_version(RegistrationId=rid)
+    out["DiscardRegistrationVersion"] = client.discard_registration_version(RegistrationId=rid)
+    out["DescribeRegistrations"] = client.describe_registrations(RegistrationIds=[rid])
+    out["DescribeRegistrationVersions"] = client.describe_registration_versions(RegistrationId=rid)
+    out["DeleteRegistration"] = client.delete_registration(RegistrationId=rid)
+    return out
+
+
+def test_every_operation_conforms_to_the_model(client: Any, service: RegistrationService) -> None:
+    responses = _drive(client, service)
+    assert set(responses) == set(OPERATIONS)
+    model = client.meta.service_model
+    for operation, response in responses.items():
+        conforms(model.operation_model(operation).output_shape, response, operation)
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    versions = responses["DescribeRegistrationVersions"]["RegistrationVersions"]
+    assert versions[0]["DeniedReasons"][0]["LongDescription"] == "l"
+    assert responses["SubmitRegistrationVersion"]["AwsReview"] is True
+    assert responses["DeleteRegistration"]["RegistrationStatus"] == "DELETED"
+
+
+def test_responses_equal_the_service_answers(client: Any, service: RegistrationService) -> None:
+    rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    via_boto = client.describe_registrations(RegistrationIds=[rid])["Registrations"]
+    direct = service.describe_registrations(RegistrationIds=[rid])["Registrations"]
+    assert via_boto == direct  # timestamps survive the round trip to the microsecond
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "fields"),
+    [
+        (lambda c, rid: c.submit_registration_version(RegistrationId="registration-" + "0" * 32),
+         "ResourceNotFoundException", {"ResourceType": "registration"}),
+        (lambda c, rid: c.delete_registration(RegistrationId=rid) and c.submit_registration_version(
+            RegistrationId=rid), "ResourceNotFoundException", {}),
+        (lambda c, rid: c.discard_registration_version(RegistrationId=rid)
+         and c.discard_registration_version(RegistrationId=rid),
+         "ConflictException", {"Reason": "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED"}),
+        (lambda c, rid: c.submit_registration_version(
+            RegistrationId="arn:aws:sms-voice:us-east-1:999999999999:registration/x"),
+         "AccessDeniedException", {}),
+        (lambda c, rid: c.describe_registrations(NextToken="forged"),
+         "ValidationException", {"Reason": "INVALID_NEXT_TOKEN"}),
+    ],
+)  # fmt: skip
+def test_errors_are_modeled_client_errors(
+    client: Any, call: Any, code: str, fields: dict[str, str]
+) -> None:
+    rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    with pytest.raises(getattr(client.exceptions, code)) as info:
+        call(client, rid)
+    error = info.value.response
+    assert error["Error"]["Code"] == code and error["Error"]["Message"]
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    for name, value in fields.items():
+        assert error[name] == value
+
+
+def test_validation_fields_reach_the_client(service: RegistrationService) -> None:
+    raw = lifecycle.aws.client(service, config=Config(parameter_validation=False))
+    with pytest.raises(raw.exceptions.ValidationException) as info:
+        raw.create_registration(RegistrationType=BRAND, Tags=[{"Key": "", "Value": "v"}])
+    error = info.value.response
+    assert error["Reason"] == "FIELD_VALIDATION_FAILED"
+    assert error["Fields"][0]["Name"] == "Tags[0].Key"
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "botocore_rejects"),
+    [
+        ("create_registration", {}, True),
+        ("create_registration", {"RegistrationType": ""}, True),
+        ("create_registration", {"RegistrationType": BRAND, "Tags": [{"Key": "k"}]}, True),
+        ("submit_registration_version", {"RegistrationId": 5}, True),
+        ("describe_registrations", {"MaxResults": "ten"}, True),
+        ("describe_registration_versions", {"RegistrationId": "r", "VersionNumbers": [0]}, True),
+        # botocore checks minimums only: these reach the library either way
+        ("describe_registrations", {"RegistrationIds": ["a"] * 6}, False),
+        ("describe_registrations", {"MaxResults": 1000}, False),
+        ("create_registration", {"RegistrationType": "A" * 65}, False),
+    ],
+)
+def test_bad_input_both_ways(
+    service: RegistrationService, operation: str, params: Any, botocore_rejects: bool
+) -> None:
+    checked = lifecycle.aws.client(service)
+    expected = ParamValidationError if botocore_rejects else checked.exceptions.ValidationException
+    with pytest.raises(expected):
+        getattr(checked, operation)(**params)
+    unchecked = lifecycle.aws.client(service, config=Config(parameter_validation=False))
+    with pytest.raises(unchecked.exceptions.ValidationException):
+        getattr(unchecked, operation)(**params)
+    assert service.describe_registrations()["Registrations"] == []
+
+
+def test_every_other_operation_names_itself_as_not_provided(client: Any) -> None:
+    raw = lifecycle.aws.client(config=Config(parameter_validation=False))
+    others = [op for op in raw.meta.service_model.operation_names if op not in OPERATIONS]
+    assert len(others) > 90
+    for operation in others:
+        with pytest.raises(ClientError) as info:
+            raw._make_api_call(operation, {})
+        error = info.value.response["Error"]
+        assert error["Code"] == "UnknownOperationException"
+        assert operation in error["Message"] and "not provided by lifecycle" in error["Message"]
+
+
+@pytest.mark.parametrize(("page_size", "max_items"), [(2, 3), (3, 3), (1, 5), (4, 2)])
+def test_botocore_paginators_resume_from_their_own_tokens(
+    client: Any, page_size: int, max_items: int
+) -> None:
+    ids = [client.create_registration(RegistrationType=BRAND)["RegistrationId"] for _ in range(7)]
+    paginator = client.get_paginator("describe_registrations")
+    seen: list[str] = []
+    token = None
+    while True:
+        config = {"PageSize": page_size, "MaxItems": max_items}
+        if token:
+            config["StartingToken"] = token
+        result = paginator.paginate(PaginationConfig=config).build_full_result()
+        seen += [r["RegistrationId"] for r in result["Registrations"]]
+        token = result.get("NextToken")
+        if not token:
+            break
+    assert seen == ids
+    versions = client.get_paginator("describe_registration_versions").paginate(
+        RegistrationId=ids[0], PaginationConfig={"PageSize": 1}
+    )
+    full = versions.build_full_result()
+    assert full["RegistrationId"] == ids[0] and len(full["RegistrationVersions"]) == 1
