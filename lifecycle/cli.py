@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lifecycle import demo, diagrams
 from lifecycle.audit import timeline, verify
+from lifecycle.aws.server import REVIEW_ACTIONS
 from lifecycle.backends import default_database_path, open_backend
 from lifecycle.errors import LifecycleError
 from lifecycle.models import Registration
@@ -57,6 +58,28 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated: mermaid, dot, svg, png (default: mermaid,dot,svg)",
     )
     diagrams.add_argument("--registration", metavar="ID")
+    serve = commands.add_parser(
+        "serve",
+        parents=[db],
+        help="serve the AWS JSON API over HTTP, for any SDK or the AWS CLI",
+        description="Serve pinpoint-sms-voice-v2's registration operations over HTTP "
+        "(AWS JSON 1.0), plus reviewer actions under /_lifecycle/review/. Stops cleanly "
+        "on SIGTERM or SIGINT.",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--account-id", default="123456789012")
+    serve.add_argument("--region", default="us-east-1")
+    review = commands.add_parser(
+        "review",
+        help="act as the reviewer on a registration served by lifecycle serve",
+        description="Play the reviewer against a running lifecycle serve.",
+    )
+    review.add_argument("action", choices=REVIEW_ACTIONS)
+    review.add_argument("registration_id", metavar="registration-id")
+    review.add_argument("--endpoint-url", required=True, metavar="URL")
+    review.add_argument("--reason", default="REVIEW_DENIED", help="for deny")
+    review.add_argument("--short-description", default="Denied by the reviewer", help="for deny")
     commands.add_parser(
         "verify",
         parents=[db],
@@ -121,6 +144,40 @@ def _diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from lifecycle.aws.server import serve
+    from lifecycle.service import RegistrationService
+
+    service = RegistrationService(
+        open_backend(args.db), account_id=args.account_id, region=args.region
+    )
+    serve(service, args.host, args.port)
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = {}
+    if args.action == "deny":
+        body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
+    url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{args.registration_id}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            print(json.dumps(json.loads(response.read()), indent=2))
+            return 0
+    except urllib.error.HTTPError as exc:
+        error = json.loads(exc.read() or b"{}")
+        code = str(error.get("__type", exc.code)).rsplit("#", 1)[-1]
+        print(f"lifecycle: {code}: {error.get('message', exc.reason)}", file=sys.stderr)
+    except urllib.error.URLError as exc:
+        print(f"lifecycle: cannot reach {args.endpoint_url}: {exc.reason}", file=sys.stderr)
+    return 1
+
+
 def _find(backend: Backend, registration_id: str) -> Registration | None:
     for events in (backend.read_log(registration_id=registration_id, limit=1),):
         if events:
@@ -135,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "diagrams":
             return _diagrams(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "review":
+            return _review(args)
         backend = open_backend(args.db)
         if args.command == "demo":
             demo.run(sys.stdout, backend)

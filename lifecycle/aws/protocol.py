@@ -49,9 +49,10 @@ def error_body(code: str, message: str, fields: Mapping[str, Any] | None = None)
     return {"__type": f"{NAMESPACE}#{code}", "message": message, **(fields or {})}
 
 
-def _error(
+def error_response(
     status: int, code: str, message: str, **fields: Any
 ) -> tuple[int, dict[str, str], bytes]:
+    """A whole AWS-style error answer: status, headers and JSON body."""
     return status, _headers(code), encode(error_body(code, message, fields))
 
 
@@ -71,7 +72,7 @@ def handle(
     become AWS-style JSON errors; nothing else escapes.
     """
     if not target or not target.startswith(TARGET_PREFIX):
-        return _error(
+        return error_response(
             400,
             "UnknownOperationException",
             f"X-Amz-Target must be {TARGET_PREFIX}<Operation>, got {target!r}",
@@ -79,7 +80,7 @@ def handle(
     operation = target[len(TARGET_PREFIX) :]
     method = OPERATIONS.get(operation)
     if method is None:
-        return _error(
+        return error_response(
             400,
             "UnknownOperationException",
             f"{operation} is not provided by lifecycle, which implements only the "
@@ -88,12 +89,14 @@ def handle(
     try:
         params = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
-        return _error(400, "SerializationException", f"The request body is not JSON: {exc}")
+        return error_response(400, "SerializationException", f"The request body is not JSON: {exc}")
     if not isinstance(params, dict):
-        return _error(400, "SerializationException", "The request body must be a JSON object.")
+        return error_response(
+            400, "SerializationException", "The request body must be a JSON object."
+        )
     try:
         result = getattr(service, method)(**params)
     except LifecycleError as exc:
         fields = {k: v for k, v in exc.to_dict().items() if k != "Message"}
-        return _error(exc.http_status, exc.code, exc.message, **fields)
+        return error_response(exc.http_status, exc.code, exc.message, **fields)
     return 200, _headers(), encode(result)

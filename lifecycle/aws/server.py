@@ -1,0 +1,148 @@
+"""``lifecycle serve``: the AWS JSON 1.0 endpoint over HTTP, for any SDK or the AWS CLI.
+
+A plain WSGI application served by waitress (the ``server`` extra). ``POST /`` with
+``X-Amz-Target: PinpointSMSVoiceV2.<Operation>`` answers as AWS does (signatures are
+not checked). The admin routes let a test in any language play the reviewer:
+
+- ``POST /_lifecycle/review/<action>/<registration-id>``: a reviewer action
+  (``begin_review``, ``approve``, ``deny``, ...); for ``deny``, the JSON body is
+  ``{"reasons": [{"Reason": ..., "ShortDescription": ...}]}``. Answers the
+  registration as ``DescribeRegistrations`` shows it.
+- ``GET /_lifecycle/health``: ``{"status": "ok"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any, TextIO
+
+from lifecycle.aws.protocol import CONTENT_TYPE, encode, error_response, handle
+from lifecycle.errors import LifecycleError, ValidationException
+from lifecycle.service import RegistrationService
+
+MAX_BODY = 1024 * 1024
+"""The largest request body accepted (bytes); larger ones get 413."""
+
+REVIEW_ACTIONS = (
+    "begin_review", "require_authentication", "complete_authentication",
+    "require_offline_review", "approve", "deny", "revoke", "complete_provisioning", "close",
+)  # fmt: skip
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class App:
+    """The WSGI application answering for ``service``."""
+
+    def __init__(self, service: RegistrationService, max_body: int = MAX_BODY) -> None:
+        self.service = service
+        self.max_body = max_body
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        status, headers, body = self.respond(environ)
+        start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
+        return [body]
+
+    def respond(self, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+        """``(status, headers, body)`` for one request; never raises."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
+        try:
+            if path == "/_lifecycle/health" and method == "GET":
+                return 200, {"Content-Type": "application/json"}, b'{"status":"ok"}'
+            if method != "POST":
+                return error_response(
+                    405, "UnknownOperationException", f"{method} {path} is not served"
+                )
+            body = self._body(environ)
+            if isinstance(body, tuple):
+                return body
+            if path == "/":
+                return handle(self.service, environ.get("HTTP_X_AMZ_TARGET"), body)
+            if path.startswith("/_lifecycle/review/"):
+                return self._review(path.removeprefix("/_lifecycle/review/"), body)
+            return error_response(404, "UnknownOperationException", f"no route {path}")
+        except Exception as exc:  # pragma: no cover - the last line of defence
+            return error_response(500, "InternalServerException", f"{type(exc).__name__}: {exc}")
+
+    def _body(self, environ: dict[str, Any]) -> bytes | tuple[int, dict[str, str], bytes]:
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit():
+            return error_response(411, "ValidationException", "Content-Length must be a number")
+        if int(length) > self.max_body:
+            return error_response(
+                413,
+                "ValidationException",
+                f"request body of {length} bytes exceeds the limit of {self.max_body}",
+            )
+        return bytes(environ["wsgi.input"].read(int(length)))
+
+    def _review(self, rest: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        action, _, registration_id = rest.partition("/")
+        if action not in REVIEW_ACTIONS:
+            return error_response(
+                404, "UnknownOperationException",
+                f"unknown reviewer action {action!r}; one of {', '.join(REVIEW_ACTIONS)}",
+            )  # fmt: skip
+        try:
+            params = json.loads(body or b"{}")
+            if not isinstance(params, dict):
+                raise ValueError("not an object")
+        except (ValueError, UnicodeDecodeError) as exc:
+            return error_response(
+                400, "SerializationException", f"The request body is not JSON: {exc}"
+            )
+        try:
+            method = getattr(self.service.reviewer, action)
+            if action == "deny":
+                if "reasons" not in params:
+                    raise ValidationException.for_field("reasons", "is required")
+                result = method(registration_id, params["reasons"])
+            else:
+                result = method(registration_id)
+        except LifecycleError as exc:
+            fields = {k: v for k, v in exc.to_dict().items() if k != "Message"}
+            return error_response(exc.http_status, exc.code, exc.message, **fields)
+        return 200, {"Content-Type": CONTENT_TYPE}, encode(result)
+
+
+def serve(
+    service: RegistrationService,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    threads: int = 8,
+    out: TextIO = sys.stdout,
+) -> None:
+    """Serve ``service`` until SIGTERM or SIGINT, then close cleanly.
+
+    Prints ``listening on http://HOST:PORT`` (the real port, when ``port`` is 0).
+    """
+    try:
+        from waitress.server import create_server
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise ImportError(
+            "lifecycle serve needs waitress: pip install 'lifecycle[server]'"
+        ) from exc
+    server = create_server(App(service), host=host, port=port, threads=threads)
+
+    def stop(signum: int, frame: object) -> None:
+        server.close()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    print(
+        f"listening on http://{server.effective_host}:{server.effective_port}", file=out, flush=True
+    )
+    try:
+        server.run()
+    except OSError:  # the loop's sockets were closed under it by the signal handler
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        server.task_dispatcher.shutdown()
+    print("stopped", file=out, flush=True)

@@ -1,0 +1,198 @@
+"""``lifecycle serve``: any SDK, the AWS CLI and the reviewer over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
+pytest.importorskip("waitress", reason="the server extra is not installed")
+from botocore.exceptions import ClientError  # noqa: E402
+
+from lifecycle import RegistrationService  # noqa: E402
+from lifecycle.audit import verify  # noqa: E402
+from lifecycle.backends.sqlite import SqliteBackend  # noqa: E402
+from lifecycle.testing import invariants  # noqa: E402
+
+BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+DENY_BODY = json.dumps({"reasons": [{"Reason": "R", "ShortDescription": "s"}]}).encode()
+ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
+       "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
+
+
+class Server:
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "lifecycle", "serve", "--port", "0", "--db", str(db)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        assert line.startswith("listening on http://"), line + self.proc.stderr.read()
+        self.url = line.removeprefix("listening on ")
+
+    def client(self) -> Any:
+        return boto3.client("pinpoint-sms-voice-v2", endpoint_url=self.url,
+                            region_name="us-east-1", aws_access_key_id="x",
+                            aws_secret_access_key="y")  # fmt: skip
+
+    def post(
+        self, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        request = urllib.request.Request(self.url + path, data=body, method="POST",
+                                         headers=headers or {})  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        self.proc.send_signal(sig)
+        out, _ = self.proc.communicate(timeout=30)
+        assert self.proc.returncode == 0
+        return out
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path / "served.db")
+    yield running
+    if running.proc.poll() is None:
+        assert "stopped" in running.stop()
+
+
+def review(server: Server, action: str, rid: str) -> subprocess.CompletedProcess[str]:
+    """``lifecycle review ACTION RID --endpoint-url URL``."""
+    return subprocess.run(
+        [sys.executable, "-m", "lifecycle", "review", action, rid, "--endpoint-url", server.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_any_sdk_and_the_reviewer_cli(server: Server) -> None:
+    client = server.client()
+    rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    client.submit_registration_version(RegistrationId=rid)
+    for action in ("begin_review", "deny"):
+        done = review(server, action, rid)
+        assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["RegistrationStatus"] == "REQUIRES_UPDATES"
+    versions = client.describe_registration_versions(RegistrationId=rid)["RegistrationVersions"]
+    assert versions[0]["DeniedReasons"][0]["Reason"] == "REVIEW_DENIED"
+    refused = review(server, "approve", rid)
+    assert refused.returncode == 1 and "ConflictException" in refused.stderr
+
+
+@pytest.mark.skipif(
+    shutil.which("aws", path=os.path.dirname(sys.executable)) is None,
+    reason="the AWS CLI (awscli, in the ci extra) is not installed",
+)
+def test_the_aws_cli(server: Server) -> None:
+    aws = shutil.which("aws", path=os.path.dirname(sys.executable))
+
+    def cli(*args: str) -> Any:
+        done = subprocess.run(
+            [aws or "aws", "--endpoint-url", server.url, "--output", "json",
+             "pinpoint-sms-voice-v2", *args],
+            capture_output=True, text=True, env=ENV, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    ids = [cli("create-registration", "--registration-type", BRAND)["RegistrationId"]
+           for _ in range(5)]  # fmt: skip
+    submitted = cli("submit-registration-version", "--registration-id", ids[0])
+    assert submitted["RegistrationVersionStatus"] == "SUBMITTED"
+    first = cli("describe-registrations", "--max-items", "2")
+    assert [r["RegistrationId"] for r in first["Registrations"]] == ids[:2]
+    rest = cli("describe-registrations", "--max-items", "10", "--starting-token",
+               first["NextToken"])  # fmt: skip
+    assert [r["RegistrationId"] for r in rest["Registrations"]] == ids[2:]
+    assert rest["Registrations"][0]["RegistrationStatus"] == "CREATED"
+
+
+def test_protocol_errors(server: Server) -> None:
+    target = {"X-Amz-Target": "PinpointSMSVoiceV2.CreateRegistration"}
+    status, body = server.post("/", b"{not json", target)
+    assert status == 400 and body["__type"].endswith("#SerializationException")
+    status, body = server.post("/", b"{}", {"X-Amz-Target": "PinpointSMSVoiceV2.SendTextMessage"})
+    assert status == 400 and "SendTextMessage is not provided" in body["message"]
+    status, body = server.post("/", b"{}", {"X-Amz-Target": "Nope"})
+    assert status == 400 and body["__type"].endswith("#UnknownOperationException")
+    status, body = server.post("/", b"x" * (2 * 1024 * 1024), target)
+    assert status == 413 and "exceeds the limit" in body["message"]
+    status, body = server.post("/", b'{"RegistrationType": 5}', target)
+    assert status == 400 and body["Fields"][0]["Name"] == "RegistrationType"
+    status, body = server.post("/_lifecycle/review/promote/x", b"{}")
+    assert status == 404 and "unknown reviewer action" in body["message"]
+    with urllib.request.urlopen(server.url + "/_lifecycle/health", timeout=10) as response:
+        assert json.loads(response.read()) == {"status": "ok"}
+
+
+def test_eight_client_threads(server: Server) -> None:
+    shared = [server.client().create_registration(RegistrationType=BRAND)["RegistrationId"]
+              for _ in range(4)]  # fmt: skip
+    failures: list[str] = []
+    server_errors: list[str] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        client = server.client()
+        own = [client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+               for _ in range(2)]  # fmt: skip
+        user_ops = ["submit_registration_version", "discard_registration_version",
+                    "create_registration_version", "describe_registration_versions"]  # fmt: skip
+        reviewer = ["begin_review", "approve", "deny", "complete_provisioning"]
+        for _ in range(60):
+            rid = rng.choice(own + shared)
+            try:
+                if rng.random() < 0.6:
+                    getattr(client, rng.choice(user_ops))(RegistrationId=rid)
+                else:
+                    status, body = server.post(
+                        f"/_lifecycle/review/{rng.choice(reviewer)}/{rid}", DENY_BODY
+                    )
+                    if status >= 500:
+                        server_errors.append(str(body))
+            except ClientError as exc:
+                code = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+                if code >= 500:
+                    server_errors.append(str(exc))
+            except Exception as exc:
+                failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and server_errors == []
+    backend = SqliteBackend(server.db)
+    service = RegistrationService(backend)
+    assert verify(backend)[2] == []
+    for registration in backend.registrations():
+        invariants.check(service, registration.registration_id)
+    assert len(list(backend.registrations())) == 4 + 16
+
+
+def test_stops_cleanly_on_sigint(server: Server) -> None:
+    server.client().create_registration(RegistrationType=BRAND)
+    assert "stopped" in server.stop(signal.SIGINT)
+    assert len(list(SqliteBackend(server.db).registrations())) == 1
