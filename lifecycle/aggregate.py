@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import attrs
+
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, FOLLOW_UPS, NEW, REGISTRATION, VERSION, TransitionSpec
@@ -174,6 +176,14 @@ def step(
         registration.revision + 1,
     )
     return Step(after, tuple(events), moved)
+
+
+def restate(step: Step, stored: Registration) -> Step:
+    """``step`` as a backend stored it: its registration (id and timestamps may be
+    another system's), its events and version renamed to match."""
+    events = tuple(attrs.evolve(e, registration_id=stored.registration_id) for e in step.events)
+    version = None if step.version is None else stored.version(step.version.version_number)
+    return Step(stored, events, version)
 
 
 def legal_events(registration: Registration) -> list[str]:

@@ -58,6 +58,8 @@ def _move(
 
 def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
     """Apply one logged event to ``state``; the problem if the machines refuse it."""
+    if event.event == "anomaly":
+        return None  # a divergence the AWS backend observed and reported: nothing moved
     if event.event not in EVENTS:
         return f"unknown event {event.event!r}"
     ctx = _conditions(state, aws_review=event.version_to == "AWS_REVIEWING")

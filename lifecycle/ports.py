@@ -115,11 +115,13 @@ class Backend(Protocol):
         events: Sequence[TransitionEvent],
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
-    ) -> None:
-        """Store ``registration`` and its ``events`` atomically.
+    ) -> Registration:
+        """Store ``registration`` and its ``events`` atomically; returns what was stored.
 
         ``expected_revision`` is the revision the change was computed from, or
-        ``None`` for a new registration.
+        ``None`` for a new registration. A backend in front of another system may
+        store that system's answer (its registration id, its timestamps) instead of
+        ``registration``; the service answers with what this returns.
 
         Raises:
             ConflictException: the stored revision differs (Reason

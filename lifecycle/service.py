@@ -177,7 +177,7 @@ class RegistrationService:
                 self.account_id, self.region, token, fingerprint, step.registration.registration_id
             )
         try:
-            self._commit(step, None, record)
+            step = self._commit(step, None, record)
         except ConflictException:
             # Another call claimed the same token first: answer as that call did.
             replay = self._replay(token, fingerprint) if token is not None else None
@@ -420,29 +420,32 @@ class RegistrationService:
             aws_review=aws_review,
             denied_reasons=denied_reasons,
         )
-        self._commit(step, registration.revision)
-        return step
+        return self._commit(step, registration.revision)
 
     def _commit(
         self,
         step: aggregate.Step,
         expected_revision: int | None,
         idempotency: IdempotencyRecord | None = None,
-    ) -> None:
+    ) -> aggregate.Step:
+        """Commit ``step``; returns it as the backend stored it."""
         transactional = self._transactional
-        self.backend.commit(
+        stored = self.backend.commit(
             step.registration,
             expected_revision=expected_revision,
             events=step.events,
             idempotency=idempotency,
             before_commit=_deliver_to(transactional) if transactional else None,
         )
+        if stored is not step.registration:
+            step = aggregate.restate(step, stored)
         for subscriber in self._subscribers:
             for event in step.events:
                 try:
                     subscriber(event)
                 except Exception:
                     log.exception("subscriber %r failed on %r", subscriber, event)
+        return step
 
     def _replay(self, token: str, fingerprint: str) -> dict[str, Any] | None:
         record = self.backend.find_idempotency(self.account_id, self.region, token)

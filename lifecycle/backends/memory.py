@@ -71,7 +71,7 @@ class InMemoryBackend:
         events: Sequence[TransitionEvent],
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
-    ) -> None:
+    ) -> Registration:
         """Store ``registration`` atomically; see :meth:`lifecycle.ports.Backend.commit`."""
         key = (registration.account_id, registration.region)
         with self._lock:
@@ -102,6 +102,7 @@ class InMemoryBackend:
             else:
                 part.registrations[position] = registration
             self._log.extend(events)
+        return registration
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order."""

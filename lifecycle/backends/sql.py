@@ -299,7 +299,7 @@ class SqlBackend(ABC):
         events: Sequence[TransitionEvent],
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
-    ) -> None:
+    ) -> Registration:
         """Store ``registration`` with its events in one transaction."""
         r = registration
         derived = (len(r.versions), r.approved_version_number, r.latest_denied_version_number)
@@ -353,6 +353,7 @@ class SqlBackend(ABC):
                 ) from None
             if before_commit is not None:
                 before_commit(events)
+        return registration
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""

@@ -1,0 +1,390 @@
+"""The library in front of the live service: a backend that forwards to AWS.
+
+:class:`AwsBackend` keeps a local mirror (any other backend, in memory by default)
+and a boto3 ``pinpoint-sms-voice-v2`` client. A user operation is checked by the
+machines first, so an illegal call never reaches AWS. It is then forwarded, and what
+AWS answered (its registration id, statuses and timestamps) is what the mirror
+records.
+
+Reviewers act at AWS, not here. :meth:`AwsBackend.sync` reads the real registration
+and finds, in the machines, the events that explain the change. It applies them with
+AWS's timestamps. A change the machines cannot explain is recorded as an
+``anomaly`` event and reported, and the mirror keeps its last good state.
+ThrottlingException is retried with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from lifecycle import aggregate
+from lifecycle.backends.memory import InMemoryBackend
+from lifecycle.errors import (
+    ERRORS_BY_CODE,
+    ConflictException,
+    InternalServerException,
+    ResourceNotFoundException,
+    ThrottlingException,
+    ValidationException,
+)
+from lifecycle.events import TransitionEvent
+from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
+from lifecycle.ports import (
+    Backend,
+    BeforeCommit,
+    IdempotencyRecord,
+    LoggedEvent,
+    LogPosition,
+    Page,
+    RegistrationQuery,
+    VersionQuery,
+)
+from lifecycle.service import utc_now
+from lifecycle.statuses import Actor
+
+SYNC_EVENTS = (
+    "begin_review", "require_authentication", "complete_authentication",
+    "require_offline_review", "approve", "deny", "revoke", "complete_provisioning", "close",
+    "create_version", "submit", "discard", "delete",
+)  # fmt: skip
+"""Events sync may find between two observed states (users act in the console too)."""
+
+
+@attrs.frozen
+class SyncReport:
+    """What :meth:`AwsBackend.sync` did for one registration."""
+
+    registration_id: str
+    applied: tuple[str, ...]
+    """The events applied through the machines, in order."""
+    anomaly: str | None = None
+    """Why the observed change could not be applied, if it could not."""
+
+
+class AwsBackend:
+    """A :class:`~lifecycle.ports.Backend` that forwards user operations to AWS.
+
+    Args:
+        client: a boto3 ``pinpoint-sms-voice-v2`` client.
+        store: the local mirror (default: a new in-memory backend).
+        retries: how many times a throttled call is retried.
+        backoff: the first retry's delay in seconds (doubled each time, with jitter).
+        sleep: how to wait (tests pass a no-op).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        store: Backend | None = None,
+        *,
+        retries: int = 5,
+        backoff: float = 0.2,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.client = client
+        self.store: Backend = InMemoryBackend() if store is None else store
+        self.retries = retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self._clock = clock
+
+    # -- reads go to the mirror --------------------------------------------------------
+
+    @property
+    def pagination_key(self) -> bytes:
+        """The mirror's key."""
+        return self.store.pagination_key
+
+    def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
+        """The mirrored registration."""
+        return self.store.get(account_id, region, registration_id)
+
+    def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
+        """Mirrored registrations."""
+        return self.store.query_registrations(query)
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """Mirrored versions."""
+        return self.store.query_versions(query)
+
+    def find_idempotency(
+        self, account_id: str, region: str, token: str
+    ) -> IdempotencyRecord | None:
+        """A mirrored ClientToken."""
+        return self.store.find_idempotency(account_id, region, token)
+
+    def read_log(
+        self,
+        *,
+        after: LogPosition | None = None,
+        limit: int = 1000,
+        registration_id: str | None = None,
+    ) -> list[LoggedEvent]:
+        """The mirror's log (anomalies included)."""
+        return self.store.read_log(after=after, limit=limit, registration_id=registration_id)
+
+    def registrations(self) -> Iterator[Registration]:
+        """Every mirrored registration."""
+        return self.store.registrations()
+
+    def get_cursor(self, name: str) -> LogPosition | None:
+        """An outbox cursor of the mirror."""
+        return self.store.get_cursor(name)
+
+    def set_cursor(self, name: str, position: LogPosition) -> None:
+        """Move an outbox cursor of the mirror."""
+        self.store.set_cursor(name, position)
+
+    # -- writes go to AWS first ----------------------------------------------------------
+
+    def commit(
+        self,
+        registration: Registration,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        before_commit: BeforeCommit | None = None,
+    ) -> Registration:
+        """Forward the user operation of ``events`` to AWS, then mirror AWS's answer.
+
+        Raises:
+            ValidationException: ``events`` are a reviewer's (they happen at AWS:
+                call :meth:`sync`).
+            LifecycleError: what AWS answered, as the library's exception.
+        """
+        if not events or events[0].actor is not Actor.USER:
+            name = events[0].event if events else "nothing"
+            raise ValidationException.for_field(
+                "event",
+                f"{name} is done by AWS and the carriers, not through this backend: "
+                "call sync(registration_id) to apply what AWS did",
+            )
+        answered = self._forward(registration, events[0], idempotency)
+        renamed = [
+            attrs.evolve(
+                e, registration_id=answered.registration_id, timestamp=_aws_time(answered, e)
+            )
+            for e in events
+        ]
+        record = idempotency and attrs.evolve(idempotency, registration_id=answered.registration_id)
+        return self.store.commit(
+            answered,
+            expected_revision=expected_revision,
+            events=renamed,
+            idempotency=record,
+            before_commit=before_commit,
+        )
+
+    def _forward(
+        self,
+        registration: Registration,
+        event: TransitionEvent,
+        idempotency: IdempotencyRecord | None,
+    ) -> Registration:
+        rid = registration.registration_id
+        if event.event == "create":
+            answer = self._call(
+                "create_registration",
+                RegistrationType=registration.registration_type,
+                Tags=[t.to_dict() for t in registration.tags],
+                ClientToken=idempotency.token if idempotency else uuid.uuid4().hex,
+            )
+            first = attrs.evolve(
+                registration.versions[0],
+                history=attrs.evolve(registration.versions[0].history,
+                                     draft=answer["CreatedTimestamp"]),
+            )  # fmt: skip
+            return attrs.evolve(registration, registration_id=answer["RegistrationId"],
+                                versions=(first,))  # fmt: skip
+        if event.event == "delete":
+            self._call("delete_registration", RegistrationId=rid)
+            return registration
+        calls = {
+            "create_version": "create_registration_version",
+            "discard": "discard_registration_version",
+            "submit": "submit_registration_version",
+        }
+        kwargs: dict[str, Any] = {"RegistrationId": rid}
+        if event.event == "submit":
+            kwargs["AwsReview"] = event.version_to == "AWS_REVIEWING"
+        answer = self._call(calls[event.event], **kwargs)
+        observed = RegistrationVersion.from_dict(answer)
+        predicted = registration.version(observed.version_number)
+        if predicted is None or observed.status != predicted.status:
+            raise InternalServerException(
+                f"AWS moved version {observed.version_number} of {rid} to {observed.status}, "
+                f"the machines expected {predicted and predicted.status}: the mirror was not "
+                "updated; call sync() to reconcile"
+            )
+        moved = attrs.evolve(predicted, history=observed.history)
+        versions = list(registration.versions)
+        versions[observed.version_number - 1] = moved
+        return attrs.evolve(registration, versions=tuple(versions))
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        """Call AWS, retrying throttled calls; AWS errors become the library's."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        for attempt in range(self.retries + 1):
+            try:
+                return dict(getattr(self.client, operation)(**kwargs))
+            except ClientError as exc:
+                error = exc.response.get("Error", {})
+                code = error.get("Code", "")
+                if code == "ThrottlingException" and attempt < self.retries:
+                    self._sleep(self.backoff * 2**attempt * random.uniform(0.5, 1.5))
+                    continue
+                cls = ERRORS_BY_CODE.get(code, InternalServerException)
+                raise cls(
+                    f"AWS {operation}: {error.get('Message') or code}",
+                    reason=exc.response.get("Reason"),
+                    resource_type=exc.response.get("ResourceType"),
+                    resource_id=exc.response.get("ResourceId"),
+                    fields=exc.response.get("Fields", ()),
+                ) from exc
+            except BotoCoreError as exc:
+                raise InternalServerException(f"AWS {operation}: {exc}") from exc
+        raise ThrottlingException(f"AWS {operation}: still throttled")  # pragma: no cover
+
+    # -- what AWS did ---------------------------------------------------------------------
+
+    def sync(self, registration_id: str) -> SyncReport:
+        """Apply what AWS did to ``registration_id`` since the mirror last saw it.
+
+        Raises:
+            ResourceNotFoundException: the registration is not in the mirror (it was
+                not created through this backend).
+        """
+        found = self._call("describe_registrations", RegistrationIds=[registration_id])
+        remote_versions: list[dict[str, Any]] = []
+        for page in self.client.get_paginator("describe_registration_versions").paginate(
+            RegistrationId=registration_id
+        ):
+            remote_versions += page["RegistrationVersions"]
+        remote = Registration.from_dicts(found["Registrations"][0], remote_versions)
+        local = self.store.get(remote.account_id, remote.region, registration_id)
+        if local is None:
+            raise ResourceNotFoundException(
+                f"Registration {registration_id} is not mirrored: it was not created "
+                "through this backend.",
+                resource_type="registration",
+                resource_id=registration_id,
+            )
+        path = _explain(local, remote)
+        if path is None:
+            return self._anomaly(local, remote)
+        current = local
+        for (event, aws_review), when in zip(path, self._times(local, remote, path), strict=True):
+            step = aggregate.step(
+                current, event, when, aws_review=aws_review, denied_reasons=_reasons(remote, event)
+            )
+            current = self.store.commit(
+                step.registration, expected_revision=current.revision, events=step.events
+            )
+        return SyncReport(registration_id, tuple(event for event, _ in path))
+
+    def _times(
+        self, local: Registration, remote: Registration, path: list[tuple[str, bool]]
+    ) -> list[datetime]:
+        """When each step of ``path`` happened, by AWS's history: a step whose field is
+        set again later in the path takes the next known time (AWS keeps only the last)."""
+        stamps: list[tuple[int, str] | None] = []
+        state = local
+        for event, aws_review in path:
+            step = aggregate.step(state, event, self._clock(), aws_review=aws_review)
+            moved = step.version
+            field = None if moved is None else HISTORY_FIELD_OF_STATUS.get(moved.status)
+            stamps.append(None if moved is None or field is None else (moved.version_number, field))
+            state = step.registration
+        times: list[datetime | None] = []
+        for i, stamp in enumerate(stamps):
+            known = None
+            if stamp is not None and stamp not in stamps[i + 1 :]:
+                observed = remote.version(stamp[0])
+                known = None if observed is None else getattr(observed.history, stamp[1])
+            times.append(known)
+        filled: list[datetime] = []
+        following = self._clock()
+        for known in reversed(times):
+            following = known or following
+            filled.append(following)
+        return filled[::-1]
+
+    def _anomaly(self, local: Registration, remote: Registration) -> SyncReport:
+        seen = f"{remote.status}, versions {[v.status.value for v in remote.versions]}"
+        mine = f"{local.status}, versions {[v.status.value for v in local.versions]}"
+        problem = f"AWS shows {seen}; no sequence of legal moves leads there from {mine}"
+        event = TransitionEvent(
+            local.account_id, local.region, local.registration_id, "anomaly", Actor.SYSTEM,
+            None, None, None, local.status, remote.status, self._clock(),
+        )  # fmt: skip
+        self.store.commit(attrs.evolve(local, revision=local.revision + 1),
+                          expected_revision=local.revision, events=[event])  # fmt: skip
+        return SyncReport(local.registration_id, (), problem)
+
+
+def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:
+    """The time AWS recorded for ``event``'s version move (the event's own otherwise)."""
+    version = None if event.version_number is None else answered.version(event.version_number)
+    field = None if version is None else HISTORY_FIELD_OF_STATUS.get(version.status)
+    recorded = None if field is None or version is None else getattr(version.history, field)
+    return event.timestamp if recorded is None else recorded
+
+
+def _target(registration: Registration) -> tuple[object, ...]:
+    """What sync must reproduce: statuses, and which history fields each version has."""
+    return (
+        registration.status,
+        tuple((v.status, tuple(k for k, t in v.history.to_dict().items() if t)) for v in
+              registration.versions),
+    )  # fmt: skip
+
+
+def _reasons(remote: Registration, event: str) -> tuple[Any, ...]:
+    if event != "deny":
+        return ()
+    for version in reversed(remote.versions):
+        if version.denied_reasons:
+            return version.denied_reasons
+    return ()
+
+
+def _explain(
+    local: Registration, remote: Registration, depth: int = 8
+) -> list[tuple[str, bool]] | None:
+    """The shortest sequence of legal events from ``local`` to ``remote``'s statuses."""
+    goal = _target(remote)
+    if _target(local) == goal:
+        return []
+    now = local.current_version.history.latest()
+    frontier: list[tuple[Registration, list[tuple[str, bool]]]] = [(local, [])]
+    seen = {_target(local)}
+    for _ in range(depth):
+        following = []
+        for state, path in frontier:
+            for event in aggregate.legal_events(state):
+                if event not in SYNC_EVENTS:
+                    continue
+                for aws_review in (False, True) if event == "submit" else (False,):
+                    try:
+                        after = aggregate.step(state, event, now, aws_review=aws_review)
+                    except ConflictException:  # a refused branch is simply not taken
+                        continue
+                    reached = after.registration
+                    key = _target(reached)
+                    if key == goal:
+                        return [*path, (event, aws_review)]
+                    if key not in seen and len(reached.versions) <= len(remote.versions):
+                        seen.add(key)
+                        following.append((reached, [*path, (event, aws_review)]))
+        frontier = following
+    return None

@@ -1,0 +1,172 @@
+"""The library in front of AWS: forwarding, sync, anomalies, retries.
+
+"AWS" is the in-process client of a second service (its reviewer plays the carriers);
+the error paths use botocore's Stubber.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import pytest
+
+boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
+from botocore.stub import Stubber  # noqa: E402
+
+import lifecycle.aws  # noqa: E402
+from lifecycle import (  # noqa: E402
+    ConflictException,
+    RegistrationService,
+    ThrottlingException,
+    ValidationException,
+    VersionStatus,
+)
+from lifecycle.audit import verify  # noqa: E402
+from lifecycle.backends.aws import AwsBackend  # noqa: E402
+from lifecycle.clock import ManualClock  # noqa: E402
+from lifecycle.testing import invariants  # noqa: E402
+
+BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+
+
+@pytest.fixture
+def aws() -> RegistrationService:
+    """The service standing in for AWS; its reviewer is the carriers."""
+    return RegistrationService(clock=ManualClock())
+
+
+@pytest.fixture
+def wire(aws: RegistrationService) -> tuple[Any, list[str]]:
+    """A client to "AWS", and the operations it was asked to call."""
+    client = lifecycle.aws.client(aws)
+    calls: list[str] = []
+    client.meta.events.register(
+        "before-call.pinpoint-sms-voice-v2", lambda model, **_: calls.append(model.name)
+    )
+    return client, calls
+
+
+def test_forwarding_sync_and_anomalies(aws: RegistrationService, wire: Any) -> None:
+    client, calls = wire
+    backend = AwsBackend(client)
+    local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
+
+    created = local.create_registration(RegistrationType=BRAND, Tags=[{"Key": "k", "Value": "v"}])
+    rid = created["RegistrationId"]
+    at_aws = aws.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+    assert at_aws["CreatedTimestamp"] == created["CreatedTimestamp"]  # AWS's id and time
+    local.submit_registration_version(RegistrationId=rid)
+    assert invariants.describe(aws, rid)[1][0]["RegistrationVersionStatus"] == "SUBMITTED"
+
+    before = len(calls)
+    with pytest.raises(ConflictException):
+        local.submit_registration_version(RegistrationId=rid)
+    with pytest.raises(ConflictException):
+        local.reviewer.approve(rid)  # illegal: refused by the machines
+    with pytest.raises(ValidationException, match="sync"):
+        local.reviewer.begin_review(rid)  # legal, but reviewers act at AWS
+    assert len(calls) == before  # illegal calls and reviewer events never reach AWS
+
+    # The carriers review at AWS: sync applies it through the machines.
+    for action in ("begin_review", "require_authentication", "complete_authentication", "approve"):
+        aws.clock.advance(hours=3)  # type: ignore[attr-defined]
+        getattr(aws.reviewer, action)(rid)
+    report = backend.sync(rid)
+    assert report.anomaly is None
+    assert report.applied == (
+        "begin_review", "require_authentication", "complete_authentication", "approve"
+    )  # fmt: skip
+    assert invariants.describe(local, rid) == invariants.describe(aws, rid)  # timestamps too
+    assert backend.sync(rid).applied == ()
+    assert [e.event.event for e in backend.read_log(registration_id=rid)][-4:] == list(
+        report.applied
+    )
+    assert verify(backend)[2] == []
+
+    # A jump the machines forbid: reported and logged, never written over.
+    stored = aws.backend.get(aws.account_id, aws.region, rid)
+    assert stored is not None
+    denied = attrs.evolve(stored.versions[0], status=VersionStatus.DENIED)  # from APPROVED
+    forged = attrs.evolve(stored, versions=(denied,), revision=stored.revision + 1)
+    aws.backend.commit(forged, expected_revision=stored.revision, events=())
+    report = backend.sync(rid)
+    assert report.anomaly is not None and "DENIED" in report.anomaly
+    assert invariants.describe(local, rid)[0]["RegistrationStatus"] == "PROVISIONING"
+    assert backend.read_log(registration_id=rid)[-1].event.event == "anomaly"
+    assert verify(backend)[2] == []
+
+
+def test_denials_and_new_versions_sync(aws: RegistrationService, wire: Any) -> None:
+    client, _ = wire
+    backend = AwsBackend(client)
+    local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
+    rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    local.submit_registration_version(RegistrationId=rid, AwsReview=True)
+    aws.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "no"}])
+    assert backend.sync(rid).applied == ("deny",)
+    local.create_registration_version(RegistrationId=rid)
+    local.submit_registration_version(RegistrationId=rid)
+    assert invariants.describe(local, rid) == invariants.describe(aws, rid)
+
+
+def _stubbed(**kwargs: Any) -> tuple[Any, Stubber, AwsBackend, list[float]]:
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+    stubber = Stubber(client)
+    sleeps: list[float] = []
+    return client, stubber, AwsBackend(client, sleep=sleeps.append, **kwargs), sleeps
+
+
+CREATED = {
+    "RegistrationArn": "arn:aws:sms-voice:us-east-1:123456789012:registration/registration-1",
+    "RegistrationId": "registration-1",
+    "RegistrationType": BRAND,
+    "RegistrationStatus": "CREATED",
+    "CurrentVersionNumber": 1,
+    "CreatedTimestamp": datetime(2026, 3, 1, tzinfo=UTC),
+}
+
+
+def test_throttling_is_retried_with_backoff() -> None:
+    _, stubber, backend, sleeps = _stubbed()
+    for _ in range(2):
+        stubber.add_client_error("create_registration", "ThrottlingException", "slow down")
+    stubber.add_response("create_registration", CREATED)
+    with stubber:
+        out = RegistrationService(backend).create_registration(RegistrationType=BRAND)
+    assert out["RegistrationId"] == "registration-1"
+    assert out["CreatedTimestamp"] == CREATED["CreatedTimestamp"]
+    assert len(sleeps) == 2 and sleeps[1] > 0
+    stubber.assert_no_pending_responses()
+
+
+def test_throttling_gives_up_and_writes_nothing() -> None:
+    _, stubber, backend, sleeps = _stubbed(retries=2)
+    for _ in range(3):
+        stubber.add_client_error("create_registration", "ThrottlingException", "slow down")
+    service = RegistrationService(backend)
+    with stubber, pytest.raises(ThrottlingException, match="slow down"):
+        service.create_registration(RegistrationType=BRAND)
+    assert len(sleeps) == 2
+    assert list(backend.registrations()) == [] and backend.read_log() == []
+
+
+def test_aws_errors_become_the_library_s_and_write_nothing() -> None:
+    _, stubber, backend, _ = _stubbed()
+    stubber.add_response("create_registration", CREATED)
+    stubber.add_client_error(
+        "submit_registration_version", "ConflictException", "already submitted elsewhere",
+        modeled_fields={"Reason": "REGISTRATION_ALREADY_SUBMITTED"},
+    )  # fmt: skip
+    service = RegistrationService(backend)
+    with stubber:
+        rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        log = backend.read_log()
+        with pytest.raises(ConflictException) as info:
+            service.submit_registration_version(RegistrationId=rid)
+    assert info.value.reason == "REGISTRATION_ALREADY_SUBMITTED"
+    assert "already submitted elsewhere" in info.value.message
+    assert backend.read_log() == log
+    assert invariants.describe(service, rid)[1][0]["RegistrationVersionStatus"] == "DRAFT"
