@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,6 +27,14 @@ def test_readme_harness_example_passes(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
     assert "transitions exercised" in done.stdout
+
+
+def test_readme_boto3_example_runs() -> None:
+    pytest.importorskip("boto3", reason="the aws extra is not installed")
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- boto3 example[^>]*-->\n```python\n(.*?)```", readme, re.S)
+    assert match, "README.md lost its boto3 example"
+    exec(compile(match.group(1), "README.md", "exec"), {})
 
 
 def test_plugin_fixtures(lifecycle_service, lifecycle_clock) -> None:  # type: ignore[no-untyped-def]
