@@ -11,6 +11,7 @@ from lifecycle import (
     ResourceNotFoundException,
     ValidationException,
 )
+from lifecycle.aws.protocol import OPERATIONS as METHODS
 from lifecycle.clock import ManualClock
 from lifecycle.testing.reference import ReferenceRegistration
 from lifecycle.testing.strategies import (
@@ -23,16 +24,6 @@ from lifecycle.testing.strategies import (
 )
 from lifecycle.validation import OPERATIONS
 from tests.workers import operate
-
-METHODS = {
-    "CreateRegistration": "create_registration",
-    "CreateRegistrationVersion": "create_registration_version",
-    "SubmitRegistrationVersion": "submit_registration_version",
-    "DiscardRegistrationVersion": "discard_registration_version",
-    "DeleteRegistration": "delete_registration",
-    "DescribeRegistrations": "describe_registrations",
-    "DescribeRegistrationVersions": "describe_registration_versions",
-}
 
 
 @settings(max_examples=150, deadline=None)
