@@ -206,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LifecycleError as exc:
         print(f"lifecycle: {exc.code}: {exc.message}", file=sys.stderr)
         return 1
+    except ImportError as exc:  # an optional extra is missing; the message names it
+        print(f"lifecycle: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # the reader went away (`lifecycle demo | head`)
         sys.stderr.close()
         return 0
