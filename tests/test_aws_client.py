@@ -183,20 +183,38 @@ def test_botocore_paginators_resume_from_their_own_tokens(
 ) -> None:
     ids = [client.create_registration(RegistrationType=BRAND)["RegistrationId"] for _ in range(7)]
     paginator = client.get_paginator("describe_registrations")
-    seen: list[str] = []
+    resumed = _resume(paginator, page_size, max_items, "Registrations")
+    assert [r["RegistrationId"] for r in resumed] == ids
+
+
+def _resume(paginator: Any, page_size: int, max_items: int, key: str, **params: Any) -> list[Any]:
+    """Every item, read ``max_items`` at a time, each run starting from the last token."""
+    items: list[Any] = []
     token = None
     while True:
-        config = {"PageSize": page_size, "MaxItems": max_items}
+        config: dict[str, Any] = {"PageSize": page_size, "MaxItems": max_items}
         if token:
             config["StartingToken"] = token
-        result = paginator.paginate(PaginationConfig=config).build_full_result()
-        seen += [r["RegistrationId"] for r in result["Registrations"]]
+        result = paginator.paginate(**params, PaginationConfig=config).build_full_result()
+        assert len(result[key]) <= max_items
+        items += result[key]
         token = result.get("NextToken")
         if not token:
-            break
-    assert seen == ids
-    versions = client.get_paginator("describe_registration_versions").paginate(
-        RegistrationId=ids[0], PaginationConfig={"PageSize": 1}
-    )
-    full = versions.build_full_result()
-    assert full["RegistrationId"] == ids[0] and len(full["RegistrationVersions"]) == 1
+            return items
+
+
+@pytest.mark.parametrize(("page_size", "max_items"), [(2, 3), (1, 2), (3, 2)])
+def test_the_versions_paginator_resumes_too(
+    client: Any, service: RegistrationService, page_size: int, max_items: int
+) -> None:
+    rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    for _ in range(4):  # four denied versions and a fifth draft
+        client.submit_registration_version(RegistrationId=rid)
+        service.reviewer.begin_review(rid)
+        service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}])
+        client.create_registration_version(RegistrationId=rid)
+    everything = client.describe_registration_versions(RegistrationId=rid)
+    assert len(everything["RegistrationVersions"]) == 5
+    paginator = client.get_paginator("describe_registration_versions")
+    resumed = _resume(paginator, page_size, max_items, "RegistrationVersions", RegistrationId=rid)
+    assert resumed == everything["RegistrationVersions"]
