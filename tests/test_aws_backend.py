@@ -138,7 +138,9 @@ def test_throttling_is_retried_with_backoff() -> None:
         out = RegistrationService(backend).create_registration(RegistrationType=BRAND)
     assert out["RegistrationId"] == "registration-1"
     assert out["CreatedTimestamp"] == CREATED["CreatedTimestamp"]
-    assert len(sleeps) == 2 and sleeps[1] > 0
+    assert len(sleeps) == 2  # exponential from backoff=0.2, with jitter of ±50%
+    for attempt, slept in enumerate(sleeps):
+        assert 0.1 * 2**attempt <= slept <= 0.3 * 2**attempt
     stubber.assert_no_pending_responses()
 
 
