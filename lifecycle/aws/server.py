@@ -22,15 +22,17 @@ from typing import Any, TextIO
 
 from lifecycle.aws.protocol import CONTENT_TYPE, encode, error_response, handle
 from lifecycle.errors import LifecycleError, ValidationException
+from lifecycle.machines import EVENTS
 from lifecycle.service import RegistrationService
+from lifecycle.statuses import Actor
 
 MAX_BODY = 1024 * 1024
 """The largest request body accepted (bytes); larger ones get 413."""
 
-REVIEW_ACTIONS = (
-    "begin_review", "require_authentication", "complete_authentication",
-    "require_offline_review", "approve", "deny", "revoke", "complete_provisioning", "close",
-)  # fmt: skip
+REVIEW_ACTIONS: tuple[str, ...] = tuple(
+    name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER
+)
+"""The reviewer's events, read from the machines: the admin route's actions."""
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 

@@ -49,13 +49,6 @@ from lifecycle.ports import (
 from lifecycle.service import utc_now
 from lifecycle.statuses import Actor
 
-SYNC_EVENTS = (
-    "begin_review", "require_authentication", "complete_authentication",
-    "require_offline_review", "approve", "deny", "revoke", "complete_provisioning", "close",
-    "create_version", "submit", "discard", "delete",
-)  # fmt: skip
-"""Events sync may find between two observed states (users act in the console too)."""
-
 
 @attrs.frozen
 class SyncReport:
@@ -371,9 +364,8 @@ def _explain(
     for _ in range(depth):
         following = []
         for state, path in frontier:
+            # Reviewer and user events alike: users act in the console too.
             for event in aggregate.legal_events(state):
-                if event not in SYNC_EVENTS:
-                    continue
                 for aws_review in (False, True) if event == "submit" else (False,):
                     try:
                         after = aggregate.step(state, event, now, aws_review=aws_review)
