@@ -143,6 +143,10 @@ def test_protocol_errors(server: Server) -> None:
     assert status == 413 and "exceeds the limit" in body["message"]
     status, body = server.post("/", b'{"RegistrationType": 5}', target)
     assert status == 400 and body["Fields"][0]["Name"] == "RegistrationType"
+    status, body = server.post("/_lifecycle/review/deny/x", b"[1]")
+    assert status == 400 and body["__type"].endswith("#SerializationException")
+    status, body = server.post("/_lifecycle/review/deny/x", b"{}")
+    assert status == 400 and body["Fields"][0]["Name"] == "reasons"
     status, body = server.post("/_lifecycle/review/promote/x", b"{}")
     assert status == 404 and "unknown reviewer action" in body["message"]
     with urllib.request.urlopen(server.url + "/_lifecycle/health", timeout=10) as response:

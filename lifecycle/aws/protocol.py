@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,9 @@ from lifecycle.service import RegistrationService
 TARGET_PREFIX = "PinpointSMSVoiceV2."
 CONTENT_TYPE = "application/x-amz-json-1.0"
 NAMESPACE = "com.amazonaws.pinpointsmsvoicev2"
+
+Response = tuple[int, dict[str, str], bytes]
+"""An answer: HTTP status, headers and body."""
 
 OPERATIONS: Mapping[str, str] = {
     "CreateRegistration": "create_registration",
@@ -49,9 +52,7 @@ def error_body(code: str, message: str, fields: Mapping[str, Any] | None = None)
     return {"__type": f"{NAMESPACE}#{code}", "message": message, **(fields or {})}
 
 
-def error_response(
-    status: int, code: str, message: str, **fields: Any
-) -> tuple[int, dict[str, str], bytes]:
+def error_response(status: int, code: str, message: str, **fields: Any) -> Response:
     """A whole AWS-style error answer: status, headers and JSON body."""
     return status, _headers(code), encode(error_body(code, message, fields))
 
@@ -63,9 +64,7 @@ def _headers(error_code: str | None = None) -> dict[str, str]:
     return headers
 
 
-def handle(
-    service: RegistrationService, target: str | None, body: bytes
-) -> tuple[int, dict[str, str], bytes]:
+def handle(service: RegistrationService, target: str | None, body: bytes) -> Response:
     """Answer one request: ``(status, headers, body)``.
 
     Unknown operations, malformed JSON and every :class:`~lifecycle.errors.LifecycleError`
@@ -86,6 +85,15 @@ def handle(
             f"{operation} is not provided by lifecycle, which implements only the "
             f"registration lifecycle: {', '.join(OPERATIONS)}.",
         )
+    return answer(body, lambda params: getattr(service, method)(**params))
+
+
+def answer(body: bytes, call: Callable[[dict[str, Any]], Mapping[str, Any]]) -> Response:
+    """``call`` with ``body``'s JSON object, and its result as a whole answer.
+
+    Malformed JSON and every :class:`~lifecycle.errors.LifecycleError` ``call`` raises
+    become AWS-style JSON errors.
+    """
     try:
         params = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
@@ -95,7 +103,7 @@ def handle(
             400, "SerializationException", "The request body must be a JSON object."
         )
     try:
-        result = getattr(service, method)(**params)
+        result = call(params)
     except LifecycleError as exc:
         fields = {k: v for k, v in exc.to_dict().items() if k != "Message"}
         return error_response(exc.http_status, exc.code, exc.message, **fields)

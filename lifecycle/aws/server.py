@@ -13,15 +13,14 @@ not checked). The admin routes let a test in any language play the reviewer:
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any, TextIO
 
-from lifecycle.aws.protocol import CONTENT_TYPE, encode, error_response, handle
-from lifecycle.errors import LifecycleError, ValidationException
+from lifecycle.aws.protocol import Response, answer, error_response, handle
+from lifecycle.errors import ValidationException
 from lifecycle.machines import EVENTS
 from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
@@ -49,7 +48,7 @@ class App:
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
         return [body]
 
-    def respond(self, environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, environ: dict[str, Any]) -> Response:
         """``(status, headers, body)`` for one request; never raises."""
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
@@ -71,7 +70,7 @@ class App:
         except Exception as exc:  # pragma: no cover - the last line of defence
             return error_response(500, "InternalServerException", f"{type(exc).__name__}: {exc}")
 
-    def _body(self, environ: dict[str, Any]) -> bytes | tuple[int, dict[str, str], bytes]:
+    def _body(self, environ: dict[str, Any]) -> bytes | Response:
         length = environ.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
             return error_response(411, "ValidationException", "Content-Length must be a number")
@@ -83,33 +82,23 @@ class App:
             )
         return bytes(environ["wsgi.input"].read(int(length)))
 
-    def _review(self, rest: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _review(self, rest: str, body: bytes) -> Response:
         action, _, registration_id = rest.partition("/")
         if action not in REVIEW_ACTIONS:
             return error_response(
                 404, "UnknownOperationException",
                 f"unknown reviewer action {action!r}; one of {', '.join(REVIEW_ACTIONS)}",
             )  # fmt: skip
-        try:
-            params = json.loads(body or b"{}")
-            if not isinstance(params, dict):
-                raise ValueError("not an object")
-        except (ValueError, UnicodeDecodeError) as exc:
-            return error_response(
-                400, "SerializationException", f"The request body is not JSON: {exc}"
-            )
-        try:
-            method = getattr(self.service.reviewer, action)
-            if action == "deny":
-                if "reasons" not in params:
-                    raise ValidationException.for_field("reasons", "is required")
-                result = method(registration_id, params["reasons"])
-            else:
-                result = method(registration_id)
-        except LifecycleError as exc:
-            fields = {k: v for k, v in exc.to_dict().items() if k != "Message"}
-            return error_response(exc.http_status, exc.code, exc.message, **fields)
-        return 200, {"Content-Type": CONTENT_TYPE}, encode(result)
+
+        def call(params: dict[str, Any]) -> dict[str, Any]:
+            method: Callable[..., dict[str, Any]] = getattr(self.service.reviewer, action)
+            if action != "deny":
+                return method(registration_id)
+            if "reasons" not in params:
+                raise ValidationException.for_field("reasons", "is required")
+            return method(registration_id, params["reasons"])
+
+        return answer(body, call)
 
 
 def serve(
