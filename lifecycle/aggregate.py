@@ -40,32 +40,51 @@ _REFUSAL_REASONS = {
 
 
 class Conditions:
-    """The named conditions of the machines, read from the registration before a step."""
+    """The named conditions of the machines, read from a registration's derived
+    numbers before a step (never from a scan of its versions)."""
 
-    __slots__ = ("_registration", "aws_review")
+    __slots__ = ("aws_review", "has_approved_version", "has_denied_or_revoked_version",
+                 "no_open_version")  # fmt: skip
 
-    def __init__(self, registration: Registration | None, aws_review: bool = False) -> None:
-        self._registration = registration
+    def __init__(
+        self,
+        *,
+        aws_review: bool = False,
+        has_approved_version: bool = False,
+        has_denied_or_revoked_version: bool = False,
+        no_open_version: bool = False,
+    ) -> None:
         self.aws_review = aws_review
         """Submit was called with ``AwsReview=True``."""
-
-    def _statuses(self) -> list[VersionStatus]:
-        return [] if self._registration is None else [v.status for v in self._registration.versions]
-
-    @property
-    def has_approved_version(self) -> bool:
+        self.has_approved_version = has_approved_version
         """Some version is APPROVED."""
-        return VersionStatus.APPROVED in self._statuses()
-
-    @property
-    def has_denied_or_revoked_version(self) -> bool:
+        self.has_denied_or_revoked_version = has_denied_or_revoked_version
         """Some version is DENIED or REVOKED."""
-        return any(s in (VersionStatus.DENIED, VersionStatus.REVOKED) for s in self._statuses())
-
-    @property
-    def no_open_version(self) -> bool:
+        self.no_open_version = no_open_version
         """No version is DRAFT or in review."""
-        return not any(s in OPEN_VERSION_STATUSES for s in self._statuses())
+
+    @classmethod
+    def of(cls, registration: Registration, aws_review: bool = False) -> Conditions:
+        """The conditions of ``registration``: only its current version can be open."""
+        return cls(
+            aws_review=aws_review,
+            has_approved_version=registration.approved_version is not None,
+            has_denied_or_revoked_version=registration.latest_denied_version_number is not None
+            or registration.latest_revoked_version_number is not None,
+            no_open_version=registration.current_version.status not in OPEN_VERSION_STATUSES,
+        )
+
+    @classmethod
+    def of_statuses(cls, statuses: Sequence[str], aws_review: bool = False) -> Conditions:
+        """The conditions of a registration whose versions have ``statuses``."""
+        return cls(
+            aws_review=aws_review,
+            has_approved_version=VersionStatus.APPROVED in statuses,
+            has_denied_or_revoked_version=any(
+                s in (VersionStatus.DENIED, VersionStatus.REVOKED) for s in statuses
+            ),
+            no_open_version=not any(s in OPEN_VERSION_STATUSES for s in statuses),
+        )
 
 
 class Step(NamedTuple):
@@ -77,6 +96,8 @@ class Step(NamedTuple):
     """One event per transition, in order (approve, then the archive it caused)."""
     version: RegistrationVersion | None
     """The version the step's own event moved, if any."""
+    written: tuple[RegistrationVersion, ...]
+    """Every version the step created or changed (what a backend must store)."""
 
     def version_dict(self) -> dict[str, Any]:
         """The response of the version operations, for the version this step moved."""
@@ -95,7 +116,7 @@ def create(
     now: datetime,
 ) -> Step:
     """A new registration with version 1 in DRAFT (the ``create`` event)."""
-    conditions = Conditions(None)
+    conditions = Conditions()
     v_spec = _resolved(VERSION.resolve(NEW, "create", conditions))
     r_spec = _resolved(REGISTRATION.resolve(NEW, "create", conditions))
     version = RegistrationVersion(
@@ -103,13 +124,20 @@ def create(
     )
     status = r_spec.dest
     registration = Registration(
-        registration_id, account_id, region, registration_type, status, (version,), tags
+        registration_id=registration_id,
+        account_id=account_id,
+        region=region,
+        registration_type=registration_type,
+        status=status,
+        current_version=version,
+        created_timestamp=now,
+        tags=tags,
     )
     event = TransitionEvent(
         account_id, region, registration_id, "create", Actor.USER,
         1, None, version.status, None, status, now,
     )  # fmt: skip
-    return Step(registration, (event,), version)
+    return Step(registration, (event,), version, (version,))
 
 
 def step(
@@ -119,8 +147,11 @@ def step(
     *,
     aws_review: bool = False,
     denied_reasons: Sequence[DeniedReason] = (),
+    feedback: str | None = None,
 ) -> Step:
     """Apply ``event`` to ``registration`` and every machine that defines it.
+
+    ``denied_reasons`` and ``feedback`` are recorded on the version the event moves.
 
     Raises:
         ValidationException: ``event`` is not an event of the lifecycle.
@@ -131,20 +162,23 @@ def step(
         raise ValidationException.for_field(
             "event", f"must be one of {', '.join(e for e in EVENTS if e != 'create')}"
         )
-    conditions = Conditions(registration, aws_review)
+    conditions = Conditions.of(registration, aws_review)
     plan = _plan(registration, event, conditions)
     if plan is None:
         raise _refusal(registration, event)
     r_spec, v_spec, target = plan
-    versions = list(registration.versions)
     status_before = registration.status
     status = status_before if r_spec is None or r_spec.dest is None else r_spec.dest
+    after = attrs.evolve(registration, status=status, revision=registration.revision + 1)
     events: list[TransitionEvent] = []
+    written: list[RegistrationVersion] = []
     actor = EVENTS[event].actor
     moved: RegistrationVersion | None = None
     if v_spec is not None:
         when = now if target is None else _when(target, now)
-        moved = _move(versions, target, v_spec, when, tuple(denied_reasons))
+        number = registration.current_version_number + 1 if target is None else None
+        moved = _move(target, number, v_spec, when, tuple(denied_reasons), feedback)
+        written.append(moved)
         events.append(
             _event(registration, event, actor, moved.version_number,
                    None if target is None else target.status, moved.status,
@@ -160,30 +194,25 @@ def step(
     if follow_up is not None and previously_approved is not None:
         spec = _resolved(VERSION.resolve(previously_approved.status, follow_up, conditions))
         when = _when(previously_approved, now)
-        done = _move(versions, previously_approved, spec, when, ())
+        done = _move(previously_approved, None, spec, when, (), None)
+        written.append(done)
         events.append(
             _event(registration, follow_up, EVENTS[follow_up].actor, done.version_number,
                    previously_approved.status, done.status, None, None, when)
         )  # fmt: skip
-    after = Registration(
-        registration.registration_id,
-        registration.account_id,
-        registration.region,
-        registration.registration_type,
-        status,
-        tuple(versions),
-        registration.tags,
-        registration.revision + 1,
-    )
-    return Step(after, tuple(events), moved)
+    for version in written:
+        after = after.with_version(version)
+    return Step(after, tuple(events), moved, tuple(written))
 
 
 def restate(step: Step, stored: Registration) -> Step:
     """``step`` as a backend stored it: its registration (id and timestamps may be
     another system's), its events and version renamed to match."""
     events = tuple(attrs.evolve(e, registration_id=stored.registration_id) for e in step.events)
-    version = None if step.version is None else stored.version(step.version.version_number)
-    return Step(stored, events, version)
+    version = step.version
+    if version is not None and version.version_number == stored.current_version_number:
+        version = stored.current_version
+    return Step(stored, events, version, step.written)
 
 
 def legal_events(registration: Registration) -> list[str]:
@@ -193,7 +222,7 @@ def legal_events(registration: Registration) -> list[str]:
         if spec.actor is Actor.SYSTEM or name == "create":
             continue
         for aws_review in (False, True) if name == "submit" else (False,):
-            if _plan(registration, name, Conditions(registration, aws_review)) is not None:
+            if _plan(registration, name, Conditions.of(registration, aws_review)) is not None:
                 legal.append(name)
                 break
     return legal
@@ -235,30 +264,27 @@ def _plan(
 
 
 def _move(
-    versions: list[RegistrationVersion],
     target: RegistrationVersion | None,
+    number: int | None,
     spec: TransitionSpec,
     when: datetime,
     denied_reasons: tuple[DeniedReason, ...],
+    feedback: str | None,
 ) -> RegistrationVersion:
-    """Move ``target`` (``None``: a new version) along ``spec`` inside ``versions`` at
+    """``target`` (``None``: a new version numbered ``number``) moved along ``spec`` at
     ``when`` (already clamped)."""
-    dest = spec.dest
     if target is None:
-        moved = RegistrationVersion(
-            len(versions) + 1, dest, VersionStatusHistory(**dict.fromkeys(spec.stamps, when))
+        assert number is not None
+        return RegistrationVersion(
+            number, spec.dest, VersionStatusHistory(**dict.fromkeys(spec.stamps, when))
         )
-        versions.append(moved)
-        return moved
-    moved = RegistrationVersion(
+    return RegistrationVersion(
         target.version_number,
-        dest,
+        spec.dest,
         target.history.stamped(spec.stamps, when),
         denied_reasons or target.denied_reasons,
-        target.feedback,
+        target.feedback if feedback is None else feedback,
     )
-    versions[target.version_number - 1] = moved
-    return moved
 
 
 def _when(version: RegistrationVersion, now: datetime) -> datetime:

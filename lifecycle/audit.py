@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from types import SimpleNamespace
 
 import attrs
 
 from lifecycle.aggregate import Conditions
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, NEW, REGISTRATION, VERSION, CompiledMachine
-from lifecycle.models import HISTORY_KEYS, Registration
-from lifecycle.ports import Backend
+from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion
+from lifecycle.ports import Backend, all_versions
 
 
 @attrs.frozen
@@ -36,11 +35,6 @@ class _Replayed:
     versions: list[str] = attrs.Factory(list)
     history: list[dict[str, datetime]] = attrs.Factory(list)
     events: int = 0
-
-
-def _conditions(state: _Replayed, aws_review: bool) -> Conditions:
-    snapshot = SimpleNamespace(versions=[SimpleNamespace(status=s) for s in state.versions])
-    return Conditions(snapshot, aws_review)  # type: ignore[arg-type]
 
 
 def _move(
@@ -62,7 +56,7 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
         return None  # a divergence the AWS backend observed and reported: nothing moved
     if event.event not in EVENTS:
         return f"unknown event {event.event!r}"
-    ctx = _conditions(state, aws_review=event.version_to == "AWS_REVIEWING")
+    ctx = Conditions.of_statuses(state.versions, aws_review=event.version_to == "AWS_REVIEWING")
     if REGISTRATION.defines(event.event):
         if event.registration_from != (None if state.status == NEW else state.status):
             return (
@@ -108,15 +102,17 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
     return None
 
 
-def _compare(registration: Registration, state: _Replayed) -> str | None:
+def _compare(
+    registration: Registration, versions: list[RegistrationVersion], state: _Replayed
+) -> str | None:
     if state.events == 0:
         return "no events in the log"
     if registration.status != state.status:
         return f"stored status {registration.status}, replayed {state.status}"
-    stored = [v.status for v in registration.versions]
+    stored = [v.status for v in versions]
     if stored != state.versions:
         return f"stored versions {stored}, replayed {state.versions}"
-    for version, replayed in zip(registration.versions, state.history, strict=True):
+    for version, replayed in zip(versions, state.history, strict=True):
         for field in HISTORY_KEYS:
             if getattr(version.history, field) != replayed.get(field):
                 return (
@@ -157,7 +153,7 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
         rid = registration.registration_id
         state = states.pop(rid, _Replayed())
         if rid not in broken:
-            problem = _compare(registration, state)
+            problem = _compare(registration, all_versions(backend, registration), state)
             if problem:
                 found.append(Discrepancy(rid, problem))
     for rid in states:

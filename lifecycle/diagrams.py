@@ -24,6 +24,7 @@ from pathlib import Path
 
 import attrs
 
+from lifecycle import aggregate
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import NEW, REGISTRATION, VERSION, CompiledMachine, TransitionSpec
@@ -123,8 +124,6 @@ def coupling() -> dict[tuple[str, str, str], list[tuple[str, str]]]:
     version status and approved/denied history from a new registration, with the
     library's own step function: the coupling as enforced, not as drawn by hand.
     """
-    from lifecycle import aggregate  # the diagrams only need it here
-
     start = aggregate.create(
         registration_id="registration-0", account_id="000000000000", region="us-east-1",
         registration_type="T", tags=(), now=_EPOCH,
@@ -161,12 +160,12 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _abstract(registration: Registration) -> tuple[object, ...]:
-    statuses = [v.status for v in registration.versions]
+    conditions = aggregate.Conditions.of(registration)
     return (
         registration.status,
         registration.current_version.status,
-        "APPROVED" in statuses,
-        any(s in ("DENIED", "REVOKED") for s in statuses),
+        conditions.has_approved_version,
+        conditions.has_denied_or_revoked_version,
         registration.approved_version_number == registration.current_version_number,
     )
 

@@ -264,12 +264,15 @@ def registration_arn(region: str, account_id: str, registration_id: str) -> str:
     )
 
 
-@attrs.define(slots=True)
+@attrs.define(slots=True, kw_only=True)
 class Registration:
-    """A registration with all its versions: the aggregate that moves as one.
+    """A registration as one lifecycle step needs it: the aggregate that moves as one.
 
-    ``versions`` holds versions 1..N in order; ``revision`` counts committed changes
-    and is what optimistic concurrency compares.
+    It holds the registration's own fields, its current version, its approved
+    version and the derived numbers, never the whole version history: a step costs
+    the same at version 1 and at version 1,000. The versions live in the backend
+    (``Backend.query_versions``). ``revision`` counts committed changes and is what
+    optimistic concurrency compares.
     """
 
     registration_id: str
@@ -277,7 +280,16 @@ class Registration:
     region: str
     registration_type: str
     status: RegistrationStatus
-    versions: tuple[RegistrationVersion, ...]
+    current_version: RegistrationVersion
+    """The highest-numbered version."""
+    approved_version: RegistrationVersion | None = None
+    """The version now APPROVED, if any."""
+    latest_denied_version_number: int | None = None
+    """``LatestDeniedVersionNumber``: the highest DENIED version; ``None`` when none is."""
+    latest_revoked_version_number: int | None = None
+    """The highest REVOKED version; ``None`` when none is (not shown by the API)."""
+    created_timestamp: datetime
+    """``CreatedTimestamp``: the ``DraftTimestamp`` of version 1."""
     tags: tuple[Tag, ...] = ()
     revision: int = 1
 
@@ -287,22 +299,9 @@ class Registration:
         return registration_arn(self.region, self.account_id, self.registration_id)
 
     @property
-    def current_version(self) -> RegistrationVersion:
-        """The highest-numbered version."""
-        return self.versions[-1]
-
-    @property
     def current_version_number(self) -> int:
         """``CurrentVersionNumber``: the highest version number."""
-        return len(self.versions)
-
-    @property
-    def approved_version(self) -> RegistrationVersion | None:
-        """The version now APPROVED, if any."""
-        for v in reversed(self.versions):
-            if v.status is VersionStatus.APPROVED:
-                return v
-        return None
+        return self.current_version.version_number
 
     @property
     def approved_version_number(self) -> int | None:
@@ -310,24 +309,60 @@ class Registration:
         v = self.approved_version
         return None if v is None else v.version_number
 
-    @property
-    def latest_denied_version_number(self) -> int | None:
-        """``LatestDeniedVersionNumber``: the highest DENIED version; ``None`` when none is."""
-        for v in reversed(self.versions):
-            if v.status is VersionStatus.DENIED:
-                return v.version_number
-        return None
+    def with_version(self, version: RegistrationVersion) -> Registration:
+        """A copy in which ``version`` (changed, or the next one) is recorded: the
+        current and approved versions and the derived numbers follow it."""
+        number = version.version_number
+        current = self.current_version
+        approved = self.approved_version
+        if number >= current.version_number:
+            current = version
+        if version.status is VersionStatus.APPROVED:
+            approved = version
+        elif approved is not None and approved.version_number == number:
+            approved = None
+        denied, revoked = self.latest_denied_version_number, self.latest_revoked_version_number
+        if version.status is VersionStatus.DENIED and (denied or 0) < number:
+            denied = number
+        if version.status is VersionStatus.REVOKED and (revoked or 0) < number:
+            revoked = number
+        return attrs.evolve(
+            self,
+            current_version=current,
+            approved_version=approved,
+            latest_denied_version_number=denied,
+            latest_revoked_version_number=revoked,
+        )
 
-    @property
-    def created_timestamp(self) -> datetime:
-        """``CreatedTimestamp``: the ``DraftTimestamp`` of version 1."""
-        return self.versions[0].history.draft
-
-    def version(self, number: int) -> RegistrationVersion | None:
-        """Version ``number``, or ``None`` if it does not exist."""
-        if 1 <= number <= len(self.versions):
-            return self.versions[number - 1]
-        return None
+    @classmethod
+    def from_versions(
+        cls,
+        versions: Sequence[RegistrationVersion],
+        *,
+        registration_id: str,
+        account_id: str,
+        region: str,
+        registration_type: str,
+        status: RegistrationStatus,
+        tags: tuple[Tag, ...] = (),
+        revision: int = 1,
+    ) -> Registration:
+        """The registration whose versions are ``versions`` (1..N, in any order)."""
+        ordered = sorted(versions, key=lambda v: v.version_number)
+        registration = cls(
+            registration_id=registration_id,
+            account_id=account_id,
+            region=region,
+            registration_type=registration_type,
+            status=status,
+            current_version=ordered[0],
+            created_timestamp=ordered[0].history.draft,
+            tags=tags,
+            revision=revision,
+        )
+        for version in ordered:
+            registration = registration.with_version(version)
+        return registration
 
     def _summary(self) -> dict[str, Any]:
         """The members every registration response starts with."""
@@ -336,7 +371,7 @@ class Registration:
             "RegistrationId": self.registration_id,
             "RegistrationType": self.registration_type,
             "RegistrationStatus": self.status.value,
-            "CurrentVersionNumber": len(self.versions),
+            "CurrentVersionNumber": self.current_version_number,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -379,25 +414,20 @@ class Registration:
         tags: Sequence[Mapping[str, Any]] = (),
         revision: int = 1,
     ) -> Registration:
-        """A registration rebuilt from a boto3 registration dictionary and its versions.
-
-        Account and region are read from ``RegistrationArn``.
-        """
+        """A registration rebuilt from a boto3 registration dictionary and all its
+        versions. Account and region are read from ``RegistrationArn``."""
         arn_parts = registration["RegistrationArn"].split(":")
-        return cls(
-            registration["RegistrationId"],
-            arn_parts[4],
-            arn_parts[3],
-            registration["RegistrationType"],
-            RegistrationStatus(registration["RegistrationStatus"]),
-            tuple(
-                sorted(
-                    (RegistrationVersion.from_dict(v) for v in versions),
-                    key=lambda v: v.version_number,
-                )
-            ),
-            tuple(Tag.from_dict(t) for t in tags),
-            revision,
+        if not versions:
+            raise KeyError("RegistrationVersions")
+        return cls.from_versions(
+            [RegistrationVersion.from_dict(v) for v in versions],
+            registration_id=registration["RegistrationId"],
+            account_id=arn_parts[4],
+            region=arn_parts[3],
+            registration_type=registration["RegistrationType"],
+            status=RegistrationStatus(registration["RegistrationStatus"]),
+            tags=tuple(Tag.from_dict(t) for t in tags),
+            revision=revision,
         )
 
 

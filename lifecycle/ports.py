@@ -113,10 +113,15 @@ class Backend(Protocol):
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
+        versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
-        """Store ``registration`` and its ``events`` atomically; returns what was stored.
+        """Store ``registration``, the ``versions`` the change created or changed and
+        its ``events`` atomically; returns what was stored.
+
+        Versions not named in ``versions`` are left as they are, so a change costs
+        the same whatever the registration's history.
 
         ``expected_revision`` is the revision the change was computed from, or
         ``None`` for a new registration. A backend in front of another system may
@@ -170,3 +175,22 @@ class Backend(Protocol):
     def set_cursor(self, name: str, position: LogPosition) -> None:
         """Record that reader ``name`` has processed the log up to ``position``."""
         ...
+
+
+def all_versions(backend: Backend, registration: Registration) -> list[RegistrationVersion]:
+    """Every version of ``registration``, in version-number order, read page by page."""
+    versions: list[RegistrationVersion] = []
+    after: int | None = None
+    while True:
+        page = backend.query_versions(
+            VersionQuery(
+                registration.account_id,
+                registration.region,
+                registration.registration_id,
+                after=after,
+            )
+        )
+        versions += page.items
+        if page.next_position is None:
+            return versions
+        after = page.next_position

@@ -296,7 +296,7 @@ class RegistrationService:
         numbers = None
         if "VersionNumbers" in params:
             for i, number in enumerate(params["VersionNumbers"]):
-                if registration.version(number) is None:
+                if number > registration.current_version_number:
                     raise ValidationException.for_field(
                         f"VersionNumbers[{i}]",
                         f"registration {registration.registration_id} has no version {number}",
@@ -434,6 +434,7 @@ class RegistrationService:
             step.registration,
             expected_revision=expected_revision,
             events=step.events,
+            versions=step.written,
             idempotency=idempotency,
             before_commit=_deliver_to(transactional) if transactional else None,
         )

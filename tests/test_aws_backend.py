@@ -88,9 +88,9 @@ def test_forwarding_sync_and_anomalies(aws: RegistrationService, wire: Any) -> N
     # A jump the machines forbid: reported and logged, never written over.
     stored = aws.backend.get(aws.account_id, aws.region, rid)
     assert stored is not None
-    denied = attrs.evolve(stored.versions[0], status=VersionStatus.DENIED)  # from APPROVED
-    forged = attrs.evolve(stored, versions=(denied,), revision=stored.revision + 1)
-    aws.backend.commit(forged, expected_revision=stored.revision, events=())
+    denied = attrs.evolve(stored.current_version, status=VersionStatus.DENIED)  # from APPROVED
+    forged = attrs.evolve(stored, revision=stored.revision + 1).with_version(denied)
+    aws.backend.commit(forged, expected_revision=stored.revision, events=(), versions=[denied])
     report = backend.sync(rid)
     assert report.anomaly is not None and "DENIED" in report.anomaly
     assert invariants.describe(local, rid)[0]["RegistrationStatus"] == "PROVISIONING"

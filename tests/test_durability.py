@@ -12,6 +12,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -351,19 +352,27 @@ def test_concurrent_writers_one_wins(store: tuple[str, Callable[[], Backend]]) -
     assert len(first.backend.read_log(registration_id=rid)) == 2
 
 
-def test_sqlite_forward_migration_keeps_the_data(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from lifecycle.backends import sqlite as sqlite_backend
-
+def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
+    """A schema-1 file (no ``latest_revoked_version``) is upgraded in place, the
+    column filled from the versions: a discarded update after a revoke goes back to
+    REQUIRES_UPDATES, as it did when the conditions scanned the versions."""
     path = tmp_path / "old.db"
     service = RegistrationService(SqliteBackend(path))
     rid = new_id(service)
+    service.submit_registration_version(RegistrationId=rid)
+    for action in ("begin_review", "approve", "complete_provisioning", "revoke"):
+        getattr(service.reviewer, action)(rid)
+    service.create_registration_version(RegistrationId=rid)
+    service.submit_registration_version(RegistrationId=rid)
     before = invariants.describe(service, rid)
-    assert SqliteBackend(path).schema_version == 1
-    version_2 = ("CREATE INDEX events_by_time ON events (at)",)
-    monkeypatch.setattr(sqlite_backend, "MIGRATIONS", (*sqlite_backend.MIGRATIONS, version_2))
-    upgraded = SqliteBackend(path)
-    assert upgraded.schema_version == 2
-    assert invariants.describe(RegistrationService(upgraded), rid) == before
-    assert verify(upgraded)[2] == []
+    with sqlite3.connect(path) as conn:  # back to schema 1
+        conn.execute("ALTER TABLE registrations DROP COLUMN latest_revoked_version")
+        conn.execute("DELETE FROM schema_version WHERE version > 1")
+    assert SqliteBackend(path).schema_version == 2
+    upgraded = RegistrationService(SqliteBackend(path))
+    assert invariants.describe(upgraded, rid) == before
+    stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)
+    assert stored is not None and stored.latest_revoked_version_number == 1
+    upgraded.discard_registration_version(RegistrationId=rid)
+    assert invariants.describe(upgraded, rid)[0]["RegistrationStatus"] == "REQUIRES_UPDATES"
+    assert verify(upgraded.backend)[2] == []

@@ -15,9 +15,11 @@ from lifecycle import (
     InMemoryBackend,
     Registration,
     RegistrationService,
+    RegistrationVersion,
     ResourceNotFoundException,
 )
 from lifecycle.clock import ManualClock
+from lifecycle.ports import all_versions
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
 from lifecycle.testing.strategies import BRAND
 
@@ -44,10 +46,20 @@ def _observable(model: ReferenceRegistration) -> tuple[Any, ...]:
             tuple(tuple(sorted(h)) for h in model.history))  # fmt: skip
 
 
-def _branch(snapshot: Registration, clock_time: Any) -> tuple[RegistrationService, ManualClock]:
+Snapshot = tuple[Registration, list[RegistrationVersion]]
+
+
+def _snapshot(service: RegistrationService, rid: str) -> Snapshot:
+    registration = service.backend.get(service.account_id, service.region, rid)
+    assert registration is not None
+    return registration, all_versions(service.backend, registration)
+
+
+def _branch(snapshot: Snapshot, clock_time: Any) -> tuple[RegistrationService, ManualClock]:
     """A service on a new store holding exactly ``snapshot``."""
     backend = InMemoryBackend()
-    backend.commit(snapshot, expected_revision=None, events=())
+    registration, versions = snapshot
+    backend.commit(registration, expected_revision=None, events=(), versions=versions)
     clock = ManualClock(clock_time)
     return RegistrationService(backend, clock=clock), clock
 
@@ -57,9 +69,7 @@ def test_every_sequence_up_to_depth_six() -> None:
     service = RegistrationService(clock=clock)
     model = ReferenceRegistration(clock.now(), BRAND)
     rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
-    start = service.backend.get(service.account_id, service.region, rid)
-    assert start is not None
-    frontier = [(start, model, clock.now())]
+    frontier = [(_snapshot(service, rid), model, clock.now())]
     checked = {_observable(model)}
     steps = 0
     for _ in range(DEPTH):
@@ -91,8 +101,6 @@ def test_every_sequence_up_to_depth_six() -> None:
                 key = _observable(expected)
                 if key not in checked:
                     checked.add(key)
-                    after = branch.backend.get(branch.account_id, branch.region, rid)
-                    assert after is not None
-                    following.append((after, expected, branch_clock.now()))
+                    following.append((_snapshot(branch, rid), expected, branch_clock.now()))
         frontier = following
     assert len(checked) > 50 and steps > 1000

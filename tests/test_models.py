@@ -91,7 +91,7 @@ def test_round_trip_through_boto3_dictionaries(service: RegistrationService) -> 
     assert rebuilt == stored
     assert rebuilt.to_dict() == reg_dict
     assert [RegistrationVersion.from_dict(v).to_dict() for v in versions] == versions
-    reason = stored.versions[0].denied_reasons[0]
+    reason = RegistrationVersion.from_dict(versions[0]).denied_reasons[0]
     assert DeniedReason.from_dict(reason.to_dict()) == reason
     assert Tag.from_dict({"Key": "k", "Value": "v"}) == Tag("k", "v")
     flt = Filter.from_dict({"Name": "registration-status", "Values": ["CREATED"]})

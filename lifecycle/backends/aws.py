@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ from lifecycle.ports import (
     Page,
     RegistrationQuery,
     VersionQuery,
+    all_versions,
 )
 from lifecycle.service import utc_now
 from lifecycle.statuses import Actor
@@ -144,6 +145,7 @@ class AwsBackend:
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
+        versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
@@ -169,10 +171,15 @@ class AwsBackend:
             for e in events
         ]
         record = idempotency and attrs.evolve(idempotency, registration_id=answered.registration_id)
+        # A user operation moves only the current version, which AWS's answer restamped.
+        current = answered.current_version
         return self.store.commit(
             answered,
             expected_revision=expected_revision,
             events=renamed,
+            versions=[
+                current if v.version_number == current.version_number else v for v in versions
+            ],
             idempotency=record,
             before_commit=before_commit,
         )
@@ -191,13 +198,11 @@ class AwsBackend:
                 Tags=[t.to_dict() for t in registration.tags],
                 ClientToken=idempotency.token if idempotency else uuid.uuid4().hex,
             )
-            first = attrs.evolve(
-                registration.versions[0],
-                history=attrs.evolve(registration.versions[0].history,
-                                     draft=answer["CreatedTimestamp"]),
-            )  # fmt: skip
+            created = answer["CreatedTimestamp"]
+            first = registration.current_version
+            first = attrs.evolve(first, history=attrs.evolve(first.history, draft=created))
             return attrs.evolve(registration, registration_id=answer["RegistrationId"],
-                                versions=(first,))  # fmt: skip
+                                current_version=first, created_timestamp=created)  # fmt: skip
         if event.event == "delete":
             self._call("delete_registration", RegistrationId=rid)
             return registration
@@ -211,17 +216,17 @@ class AwsBackend:
             kwargs["AwsReview"] = event.version_to == "AWS_REVIEWING"
         answer = self._call(calls[event.event], **kwargs)
         observed = RegistrationVersion.from_dict(answer)
-        predicted = registration.version(observed.version_number)
-        if predicted is None or observed.status != predicted.status:
+        predicted = registration.current_version
+        if (observed.version_number, observed.status) != (
+            predicted.version_number,
+            predicted.status,
+        ):
             raise InternalServerException(
                 f"AWS moved version {observed.version_number} of {rid} to {observed.status}, "
-                f"the machines expected {predicted and predicted.status}: the mirror was not "
-                "updated; call sync() to reconcile"
+                f"the machines expected version {predicted.version_number} to be "
+                f"{predicted.status}: the mirror was not updated; call sync() to reconcile"
             )
-        moved = attrs.evolve(predicted, history=observed.history)
-        versions = list(registration.versions)
-        versions[observed.version_number - 1] = moved
-        return attrs.evolve(registration, versions=tuple(versions))
+        return registration.with_version(attrs.evolve(predicted, history=observed.history))
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         """Call AWS, retrying throttled calls; AWS errors become the library's."""
@@ -258,12 +263,14 @@ class AwsBackend:
                 not created through this backend).
         """
         found = self._call("describe_registrations", RegistrationIds=[registration_id])
-        remote_versions: list[dict[str, Any]] = []
-        for page in self.client.get_paginator("describe_registration_versions").paginate(
+        pages = self.client.get_paginator("describe_registration_versions").paginate(
             RegistrationId=registration_id
-        ):
-            remote_versions += page["RegistrationVersions"]
+        )
+        remote_versions = [v for page in pages for v in page["RegistrationVersions"]]
         remote = Registration.from_dicts(found["Registrations"][0], remote_versions)
+        observed = {
+            v.version_number: v for v in map(RegistrationVersion.from_dict, remote_versions)
+        }
         local = self.store.get(remote.account_id, remote.region, registration_id)
         if local is None:
             raise ResourceNotFoundException(
@@ -274,19 +281,27 @@ class AwsBackend:
             )
         path = _explain(local, remote)
         if path is None:
-            return self._anomaly(local, remote)
+            return self._anomaly(local, remote, observed)
         current = local
-        for (event, aws_review), when in zip(path, self._times(local, remote, path), strict=True):
+        times = self._times(local, observed, path)
+        for (event, aws_review), when in zip(path, times, strict=True):
             step = aggregate.step(
-                current, event, when, aws_review=aws_review, denied_reasons=_reasons(remote, event)
-            )
+                current, event, when, aws_review=aws_review,
+                denied_reasons=_reasons(observed, event),
+            )  # fmt: skip
             current = self.store.commit(
-                step.registration, expected_revision=current.revision, events=step.events
+                step.registration,
+                expected_revision=current.revision,
+                events=step.events,
+                versions=step.written,
             )
         return SyncReport(registration_id, tuple(event for event, _ in path))
 
     def _times(
-        self, local: Registration, remote: Registration, path: list[tuple[str, bool]]
+        self,
+        local: Registration,
+        observed: Mapping[int, RegistrationVersion],
+        path: list[tuple[str, bool]],
     ) -> list[datetime]:
         """When each step of ``path`` happened, by AWS's history: a step whose field is
         set again later in the path takes the next known time (AWS keeps only the last)."""
@@ -302,8 +317,8 @@ class AwsBackend:
         for i, stamp in enumerate(stamps):
             known = None
             if stamp is not None and stamp not in stamps[i + 1 :]:
-                observed = remote.version(stamp[0])
-                known = None if observed is None else getattr(observed.history, stamp[1])
+                version = observed.get(stamp[0])
+                known = None if version is None else getattr(version.history, stamp[1])
             times.append(known)
         filled: list[datetime] = []
         following = self._clock()
@@ -312,9 +327,12 @@ class AwsBackend:
             filled.append(following)
         return filled[::-1]
 
-    def _anomaly(self, local: Registration, remote: Registration) -> SyncReport:
-        seen = f"{remote.status}, versions {[v.status.value for v in remote.versions]}"
-        mine = f"{local.status}, versions {[v.status.value for v in local.versions]}"
+    def _anomaly(
+        self, local: Registration, remote: Registration, observed: Mapping[int, RegistrationVersion]
+    ) -> SyncReport:
+        seen = f"{remote.status}, versions {[v.status.value for v in observed.values()]}"
+        mirrored = all_versions(self.store, local)
+        mine = f"{local.status}, versions {[v.status.value for v in mirrored]}"
         problem = f"AWS shows {seen}; no sequence of legal moves leads there from {mine}"
         event = TransitionEvent(
             local.account_id, local.region, local.registration_id, "anomaly", Actor.SYSTEM,
@@ -327,27 +345,35 @@ class AwsBackend:
 
 def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:
     """The time AWS recorded for ``event``'s version move (the event's own otherwise)."""
-    version = None if event.version_number is None else answered.version(event.version_number)
-    field = None if version is None else HISTORY_FIELD_OF_STATUS.get(version.status)
-    recorded = None if field is None or version is None else getattr(version.history, field)
+    version = answered.current_version
+    if event.version_number != version.version_number:
+        return event.timestamp
+    field = HISTORY_FIELD_OF_STATUS.get(version.status)
+    recorded = None if field is None else getattr(version.history, field)
     return event.timestamp if recorded is None else recorded
 
 
 def _target(registration: Registration) -> tuple[object, ...]:
-    """What sync must reproduce: statuses, and which history fields each version has."""
+    """What sync must reproduce: the status, the derived numbers, and the status and
+    history fields of the current and the approved version (the only ones a step moves,
+    but for the archive that the approved version's number shows)."""
     return (
         registration.status,
-        tuple((v.status, tuple(k for k, t in v.history.to_dict().items() if t)) for v in
-              registration.versions),
-    )  # fmt: skip
+        registration.latest_denied_version_number,
+        registration.latest_revoked_version_number,
+        *(
+            None if v is None else (v.version_number, v.status, tuple(v.history.to_dict()))
+            for v in (registration.current_version, registration.approved_version)
+        ),
+    )
 
 
-def _reasons(remote: Registration, event: str) -> tuple[Any, ...]:
+def _reasons(observed: Mapping[int, RegistrationVersion], event: str) -> tuple[Any, ...]:
     if event != "deny":
         return ()
-    for version in reversed(remote.versions):
-        if version.denied_reasons:
-            return version.denied_reasons
+    for number in sorted(observed, reverse=True):
+        if observed[number].denied_reasons:
+            return observed[number].denied_reasons
     return ()
 
 
@@ -375,7 +401,10 @@ def _explain(
                     key = _target(reached)
                     if key == goal:
                         return [*path, (event, aws_review)]
-                    if key not in seen and len(reached.versions) <= len(remote.versions):
+                    if (
+                        key not in seen
+                        and reached.current_version_number <= remote.current_version_number
+                    ):
                         seen.add(key)
                         following.append((reached, [*path, (event, aws_review)]))
         frontier = following

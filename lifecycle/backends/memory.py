@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from lifecycle.errors import ConflictException
 from lifecycle.events import TransitionEvent
@@ -26,12 +26,14 @@ from lifecycle.ports import (
 
 
 class _Partition:
-    """The registrations of one account and region, in creation (keyset) order."""
+    """The registrations of one account and region, in creation (keyset) order, and
+    the versions of each (``versions[position][n - 1]`` is version ``n``)."""
 
-    __slots__ = ("index", "registrations", "tokens")
+    __slots__ = ("index", "registrations", "tokens", "versions")
 
     def __init__(self) -> None:
         self.registrations: list[Registration] = []
+        self.versions: list[list[RegistrationVersion]] = []
         self.index: dict[str, int] = {}
         self.tokens: dict[str, IdempotencyRecord] = {}
 
@@ -39,8 +41,10 @@ class _Partition:
 class InMemoryBackend:
     """Registrations in process memory. Safe to share between threads.
 
-    Reads take no lock (they see whole snapshots); commits are serialised by one
-    lock, under which the revision is compared and the snapshot swapped in.
+    Reads of registrations take no lock (they see whole snapshots); commits are
+    serialised by one lock, under which the revision is compared, the snapshot swapped
+    in and the versions written. Version reads take the lock too, so that they never
+    see half of a commit.
     """
 
     def __init__(self) -> None:
@@ -69,6 +73,7 @@ class InMemoryBackend:
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
+        versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
@@ -95,12 +100,19 @@ class InMemoryBackend:
             if before_commit is not None:
                 before_commit(events)
             if position is None:
-                part.index[registration.registration_id] = len(part.registrations)
+                position = part.index[registration.registration_id] = len(part.registrations)
                 part.registrations.append(registration)
+                part.versions.append([])
                 if idempotency is not None:
                     part.tokens[idempotency.token] = idempotency
             else:
                 part.registrations[position] = registration
+            stored = part.versions[position]
+            for version in versions:
+                if version.version_number > len(stored):
+                    stored.append(version)
+                else:
+                    stored[version.version_number - 1] = version
             self._log.extend(events)
         return registration
 
@@ -136,20 +148,28 @@ class InMemoryBackend:
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of matching versions, in version-number order."""
-        reg = self.get(query.account_id, query.region, query.registration_id)
-        if reg is None:
+        part = self._partitions.get((query.account_id, query.region))
+        position = None if part is None else part.index.get(query.registration_id)
+        if part is None or position is None:
             return Page((), None)
         found: list[RegistrationVersion] = []
         after = 0 if query.after is None else query.after
-        numbers, statuses = query.version_numbers, query.statuses
-        for version in reg.versions[after:]:
-            if numbers is not None and version.version_number not in numbers:
-                continue
-            if statuses is not None and version.status not in statuses:
-                continue
-            if len(found) == query.limit:
-                return Page(tuple(found), found[-1].version_number)
-            found.append(version)
+        statuses = query.statuses
+        # Under the lock: a commit changes several versions together (approve and archive).
+        with self._lock:
+            stored = part.versions[position]
+            numbers: Iterable[int] = (
+                range(after + 1, len(stored) + 1)
+                if query.version_numbers is None
+                else sorted(n for n in query.version_numbers if after < n <= len(stored))
+            )
+            for number in numbers:
+                version = stored[number - 1]
+                if statuses is not None and version.status not in statuses:
+                    continue
+                if len(found) == query.limit:
+                    return Page(tuple(found), found[-1].version_number)
+                found.append(version)
         return Page(tuple(found), None)
 
     def find_idempotency(

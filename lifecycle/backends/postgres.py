@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend, schema_v1
+from lifecycle.backends.sql import EVENT_COLUMNS, SCHEMA_V2, Cursor, SqlBackend, schema_v1
 from lifecycle.errors import ConflictException, InternalServerException, ValidationException
 
 try:
@@ -50,6 +50,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX events_by_position ON events (txid, id)",
         "CREATE INDEX events_by_registration ON events (registration_id, txid, id)",
     ),
+    SCHEMA_V2,
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 

@@ -5,11 +5,12 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 1), in both dialects:
+Schema (version 2), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
-  as columns.
+  as columns (version 2 adds ``latest_revoked_version``), so reading a registration
+  joins exactly two version rows: the current and the approved one.
 - ``versions``: one row per version, with one column per status-history timestamp
   (integer microseconds since the epoch, UTC).
 - ``events``: the transition log, in commit order.
@@ -64,22 +65,25 @@ EVENT_COLUMNS = (
     "version_from", "version_to", "registration_from", "registration_to", "at",
 )  # fmt: skip
 
-_REG_SELECT = f"SELECT {', '.join(REGISTRATION_COLUMNS)} FROM registrations"
-_VERSION_SELECT = f"SELECT registration_seq, {', '.join(VERSION_COLUMNS)} FROM versions"
-_GET = (
-    f"SELECT {', '.join(f'r.{c}' for c in REGISTRATION_COLUMNS)}, "
-    f"{', '.join(f'v.{c}' for c in VERSION_COLUMNS)} FROM registrations r "
-    "JOIN versions v ON v.registration_seq = r.seq "
-    "WHERE r.registration_id = ? AND r.account_id = ? AND r.region = ? ORDER BY v.version_number"
+DERIVED_COLUMNS = ("latest_denied_version", "latest_revoked_version", "created_at")
+# A registration as a step needs it, in one statement: its row, its current version
+# and its approved version (absent: NULLs).
+_READ = (
+    f"SELECT {', '.join(f'r.{c}' for c in (*REGISTRATION_COLUMNS, *DERIVED_COLUMNS))}, "
+    f"{', '.join(f'c.{c}' for c in VERSION_COLUMNS)}, "
+    f"{', '.join(f'a.{c}' for c in VERSION_COLUMNS)} FROM registrations r "
+    "JOIN versions c ON c.registration_seq = r.seq AND c.version_number = r.current_version "
+    "LEFT JOIN versions a ON a.registration_seq = r.seq AND a.version_number = r.approved_version"
 )
 _INSERT_REGISTRATION = (
     "INSERT INTO registrations (registration_id, account_id, region, registration_type, "
     "status, revision, tags, current_version, approved_version, latest_denied_version, "
-    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
+    "latest_revoked_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "RETURNING seq"
 )
 _UPDATE_REGISTRATION = (
     "UPDATE registrations SET status = ?, revision = ?, current_version = ?, "
-    "approved_version = ?, latest_denied_version = ? "
+    "approved_version = ?, latest_denied_version = ?, latest_revoked_version = ? "
     "WHERE registration_id = ? AND account_id = ? AND region = ? AND revision = ? RETURNING seq"
 )
 # The version rows find their registration by id, so no earlier result is needed.
@@ -154,6 +158,15 @@ def schema_v1(
     )
 
 
+SCHEMA_V2: tuple[str, ...] = (
+    "ALTER TABLE registrations ADD COLUMN latest_revoked_version INTEGER",
+    "UPDATE registrations SET latest_revoked_version = (SELECT MAX(v.version_number) "
+    "FROM versions v WHERE v.registration_seq = registrations.seq AND v.status = 'REVOKED')",
+)
+"""Schema version 2 in both dialects: the derived number a step's conditions need
+instead of a scan of the versions."""
+
+
 def to_micros(when: datetime | None) -> int | None:
     """``when`` as integer microseconds since the epoch."""
     return None if when is None else (when - _EPOCH) // _MICRO
@@ -182,7 +195,7 @@ def _version_row(registration_id: str, v: RegistrationVersion) -> tuple[Any, ...
 
 
 def _version(row: Sequence[Any]) -> RegistrationVersion:
-    """A version from a ``_VERSION_SELECT`` row (without its leading ``registration_seq``)."""
+    """A version from a row of ``VERSION_COLUMNS``."""
     number, status, draft, *rest = row
     later = rest[: len(HISTORY_COLUMNS) - 1]
     reasons, feedback = rest[len(HISTORY_COLUMNS) - 1 :]
@@ -229,14 +242,26 @@ def _filter_in(
     return True
 
 
-def _registration(row: Sequence[Any], versions: tuple[RegistrationVersion, ...]) -> Registration:
-    """A registration from a ``REGISTRATION_COLUMNS`` row and its versions."""
-    _, rid, account, region, rtype, status, revision, tags = row
+def _registration(row: Sequence[Any]) -> Registration:
+    """A registration from a ``_READ`` row."""
+    width = len(REGISTRATION_COLUMNS) + len(DERIVED_COLUMNS)
+    _, rid, account, region, rtype, status, revision, tags, denied, revoked, created = row[:width]
+    current = row[width : width + len(VERSION_COLUMNS)]
+    approved = row[width + len(VERSION_COLUMNS) :]
     return Registration(
-        rid, account, region, rtype, RegistrationStatus(status), versions,
-        tuple(Tag.from_dict(t) for t in json.loads(tags)) if tags else (),
-        revision,
-    )  # fmt: skip
+        registration_id=rid,
+        account_id=account,
+        region=region,
+        registration_type=rtype,
+        status=RegistrationStatus(status),
+        current_version=_version(current),
+        approved_version=None if approved[0] is None else _version(approved),
+        latest_denied_version_number=denied,
+        latest_revoked_version_number=revoked,
+        created_timestamp=_EPOCH + created * _MICRO,
+        tags=tuple(Tag.from_dict(t) for t in json.loads(tags)) if tags else (),
+        revision=revision,
+    )
 
 
 class SqlBackend(ABC):
@@ -281,15 +306,13 @@ class SqlBackend(ABC):
     def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
         """The registration, or ``None`` (one statement: one consistent snapshot)."""
         with self._statement() as cur:
-            rows = cur.execute(
-                self._sql(_GET),
+            row = cur.execute(
+                self._sql(
+                    f"{_READ} WHERE r.registration_id = ? AND r.account_id = ? AND r.region = ?"
+                ),
                 (registration_id, account_id, region),
-            ).fetchall()
-        if not rows:
-            return None
-        width = len(REGISTRATION_COLUMNS)
-        versions = tuple(_version(row[width:]) for row in rows)
-        return _registration(rows[0][:width], versions)
+            ).fetchone()
+        return None if row is None else _registration(row)
 
     def commit(
         self,
@@ -297,12 +320,14 @@ class SqlBackend(ABC):
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
+        versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
-        """Store ``registration`` with its events in one transaction."""
+        """Store ``registration`` with its versions and events in one transaction."""
         r = registration
-        derived = (len(r.versions), r.approved_version_number, r.latest_denied_version_number)
+        derived = (r.current_version_number, r.approved_version_number,
+                   r.latest_denied_version_number, r.latest_revoked_version_number)  # fmt: skip
         with self._transaction(write=True) as cur:
             # The registration statement's RETURNING row is read last: it is the
             # compare-and-set verdict, and the other rows need nothing from it.
@@ -318,19 +343,16 @@ class SqlBackend(ABC):
                          json.dumps([t.to_dict() for t in r.tags]) if r.tags else None,
                          *derived, to_micros(r.created_timestamp)),
                     )  # fmt: skip
-                    changed: Sequence[RegistrationVersion] = r.versions
                 else:
                     written.execute(
                         self._sql(_UPDATE_REGISTRATION),
                         (r.status.value, r.revision, *derived, r.registration_id,
                          r.account_id, r.region, expected_revision),
                     )  # fmt: skip
-                    numbers = sorted({e.version_number for e in events if e.version_number})
-                    changed = [r.versions[n - 1] for n in numbers]
-                if changed:
+                if versions:
                     cur.executemany(
                         self._sql(_UPSERT_VERSION),
-                        [_version_row(r.registration_id, v) for v in changed],
+                        [_version_row(r.registration_id, v) for v in versions],
                     )
                 if events:
                     cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
@@ -357,27 +379,26 @@ class SqlBackend(ABC):
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""
-        where = ["account_id = ?", "region = ?"]
+        where = ["r.account_id = ?", "r.region = ?"]
         params: list[Any] = [query.account_id, query.region]
         if query.after is not None:
-            where.append("seq > ?")
+            where.append("r.seq > ?")
             params.append(query.after)
         if not _filter_in(where, params, [
-            ("registration_id", query.registration_ids),
-            ("registration_type", query.registration_types),
-            ("status", query.statuses),
+            ("r.registration_id", query.registration_ids),
+            ("r.registration_type", query.registration_types),
+            ("r.status", query.statuses),
         ]):  # fmt: skip
             return Page((), None)
         params.append(query.limit + 1)
-        with self._transaction(write=False) as cur:
+        with self._statement() as cur:
             rows = cur.execute(
-                self._sql(f"{_REG_SELECT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?"),
+                self._sql(f"{_READ} WHERE {' AND '.join(where)} ORDER BY r.seq LIMIT ?"),
                 params,
             ).fetchall()
-            more = len(rows) > query.limit
-            rows = rows[: query.limit]
-            items = self._with_versions(cur, rows)
-        return Page(tuple(items), rows[-1][0] if more else None)
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        return Page(tuple(map(_registration, rows)), rows[-1][0] if more else None)
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of one registration's matching versions, by version number."""
@@ -441,12 +462,11 @@ class SqlBackend(ABC):
         """Every registration, in creation order, read in batches."""
         after = -1
         while True:
-            with self._transaction(write=False) as cur:
+            with self._statement() as cur:
                 rows = cur.execute(
-                    self._sql(f"{_REG_SELECT} WHERE seq > ? ORDER BY seq LIMIT ?"), (after, batch)
+                    self._sql(f"{_READ} WHERE r.seq > ? ORDER BY r.seq LIMIT ?"), (after, batch)
                 ).fetchall()
-                items = self._with_versions(cur, rows)
-            yield from items
+            yield from map(_registration, rows)
             if len(rows) < batch:
                 return
             after = rows[-1][0]
@@ -470,32 +490,3 @@ class SqlBackend(ABC):
                 ),
                 (name, *position),
             )
-
-    # -- rows to records --------------------------------------------------------------
-
-    def _with_versions(self, cur: Cursor, rows: Sequence[Sequence[Any]]) -> list[Registration]:
-        if not rows:
-            return []
-        seqs = [row[0] for row in rows]
-        by_seq: dict[int, list[RegistrationVersion]] = {seq: [] for seq in seqs}
-        for vrow in cur.execute(
-            self._sql(
-                f"{_VERSION_SELECT} WHERE registration_seq IN ({', '.join('?' * len(seqs))}) "
-                "ORDER BY registration_seq, version_number"
-            ),
-            seqs,
-        ).fetchall():
-            by_seq[vrow[0]].append(_version(vrow[1:]))
-        return [
-            Registration(
-                rid,
-                account,
-                region,
-                rtype,
-                RegistrationStatus(status),
-                tuple(by_seq[seq]),
-                tuple(Tag.from_dict(t) for t in json.loads(tags)) if tags else (),
-                revision,
-            )
-            for seq, rid, account, region, rtype, status, revision, tags in rows
-        ]

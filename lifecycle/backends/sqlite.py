@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lifecycle.backends.sql import EVENT_COLUMNS, Cursor, SqlBackend, schema_v1
+from lifecycle.backends.sql import EVENT_COLUMNS, SCHEMA_V2, Cursor, SqlBackend, schema_v1
 from lifecycle.errors import InternalServerException, ValidationException
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -29,6 +29,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ),
         "CREATE INDEX events_by_registration ON events (registration_id, id)",
     ),
+    SCHEMA_V2,
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 
