@@ -98,8 +98,10 @@ _VERSION_TRANSITIONS: list[dict[str, Any]] = [
          stamps=["submitted", "aws_reviewing"]),
     dict(trigger="submit", source=_V.DRAFT, dest=_V.SUBMITTED, actor=_U,
          operations=["SubmitRegistrationVersion"], stamps=["submitted"]),
-    dict(trigger="discard", source=_states(_V.DRAFT, _V.SUBMITTED), dest=_V.DISCARDED,
-         actor=_U, operations=["DiscardRegistrationVersion"], stamps=["discarded"]),
+    dict(trigger="discard",
+         source=_states(_V.DRAFT, _V.SUBMITTED, _V.AWS_REVIEWING, _V.REQUIRES_AUTHENTICATION),
+         dest=_V.DISCARDED, actor=_U, operations=["DiscardRegistrationVersion"],
+         stamps=["discarded"]),
     dict(trigger="begin_review", source=_states(_V.SUBMITTED, _V.AWS_REVIEWING),
          dest=_V.REVIEWING, actor=_R, stamps=["reviewing"]),
     dict(trigger="require_authentication", source=_V.REVIEWING,
@@ -120,6 +122,8 @@ _VERSION_TRANSITIONS: list[dict[str, Any]] = [
          stamps=["revoked"], target="approved"),
 ]  # fmt: skip
 
+_DISCARDABLE_IN_REVIEW = _states(_G.SUBMITTED, _G.AWS_REVIEWING, _G.REQUIRES_AUTHENTICATION)
+
 _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
     dict(trigger="create", source=NEW, dest=_G.CREATED, actor=_U,
          operations=["CreateRegistration"]),
@@ -131,13 +135,15 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
          operations=["SubmitRegistrationVersion"]),
     dict(trigger="submit", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
          dest=_G.SUBMITTED, actor=_U, operations=["SubmitRegistrationVersion"]),
-    dict(trigger="discard", source=_G.SUBMITTED, dest=_G.COMPLETE,
+    # A version discarded while in review returns the registration to where its
+    # approved, denied or revoked versions left it.
+    dict(trigger="discard", source=_DISCARDABLE_IN_REVIEW, dest=_G.COMPLETE,
          conditions="has_approved_version", actor=_U,
          operations=["DiscardRegistrationVersion"]),
-    dict(trigger="discard", source=_G.SUBMITTED, dest=_G.REQUIRES_UPDATES,
+    dict(trigger="discard", source=_DISCARDABLE_IN_REVIEW, dest=_G.REQUIRES_UPDATES,
          conditions="has_denied_or_revoked_version", actor=_U,
          operations=["DiscardRegistrationVersion"]),
-    dict(trigger="discard", source=_G.SUBMITTED, dest=_G.CREATED, actor=_U,
+    dict(trigger="discard", source=_DISCARDABLE_IN_REVIEW, dest=_G.CREATED, actor=_U,
          operations=["DiscardRegistrationVersion"]),
     dict(trigger="discard", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
          dest=None, actor=_U, operations=["DiscardRegistrationVersion"]),
@@ -156,8 +162,14 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
          dest=_G.REQUIRES_UPDATES, actor=_R),
     dict(trigger="complete_provisioning", source=_G.PROVISIONING, dest=_G.COMPLETE, actor=_R),
     dict(trigger="revoke", source=_G.COMPLETE, dest=_G.REQUIRES_UPDATES, actor=_R),
-    dict(trigger="close", source=_G.COMPLETE, dest=_G.CLOSED, actor=_R),
-    dict(trigger="delete", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.CLOSED),
+    # Closing leaves no version orphaned: a DRAFT must be discarded first.
+    dict(trigger="close", source=_G.COMPLETE, dest=_G.CLOSED, conditions="no_open_version",
+         actor=_R),
+    # Every status without a version in review or an identity being provisioned.
+    # The association rules (identities that must be released first) join here as
+    # conditions.
+    dict(trigger="delete",
+         source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE, _G.CLOSED),
          dest=_G.DELETED, actor=_U, operations=["DeleteRegistration"]),
 ]  # fmt: skip
 
