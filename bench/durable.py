@@ -10,10 +10,13 @@
     aggregate that does not grow.
 (b) one describe page of 100 with a status filter on a SQLite store of 10,000 and of
     1,000,000 registrations: the first page and a page deep in the keyset.
+(c) one committed transition on SQLite on registrations with 1 version against one
+    with 1,000 (``history_cost`` of ``bench/run.py``).
 
 Each backend first gets one unmeasured warm-up run (a new schema is cold).
 Targets: SQLite at least 3,000 transitions/s with one worker; PostgreSQL with 4
-workers at least 1.8x one worker; the page on 1,000,000 at most 3x its cost on 10,000.
+workers at least 1.8x one worker; the page on 1,000,000 at most 3x its cost on 10,000;
+a transition at version 1,000 at most 1.5x its cost at version 1.
 Exits 1 when a target is missed. Progress goes to stderr.
 """
 
@@ -33,6 +36,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from run import history_cost  # bench/run.py, beside this script
 
 from lifecycle import RegistrationService
 from lifecycle.backends.sql import to_micros
@@ -192,6 +197,13 @@ def main() -> int:
         ratio = max(big[k] / small[k] for k in small)
         report["describe_big_vs_small"] = round(ratio, 2)
         met["describe_at_most_3x"] = ratio <= 3
+        print("(c) SQLite, a transition at version 1 vs version 1,000...", file=sys.stderr)
+        history = SqliteBackend(Path(tmp) / "history.db")
+        report["sqlite_version_1_vs_1000"] = history_cost(
+            RegistrationService(history), rounds=9, batch=50
+        )
+        history.close()
+        met["sqlite_version_1000_at_most_1.5x"] = report["sqlite_version_1_vs_1000"]["ratio"] <= 1.5
     report["targets_met"] = met
     print(json.dumps(report, indent=2))
     return 0 if all(met.values()) else 1
