@@ -14,6 +14,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from lifecycle.errors import ServiceQuotaExceededException
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration, RegistrationVersion
 
@@ -33,6 +34,25 @@ class IdempotencyRecord:
     fingerprint: str
     """Digest of the request's parameters: a reuse with other parameters is refused."""
     registration_id: str
+
+
+@attrs.frozen
+class QuotaCharge:
+    """A change of an account's usage of one quota, checked and recorded in a commit.
+
+    Usage is kept per account, region, ``quota`` and ``period``. A commit that would
+    take it above ``limit`` writes nothing and raises ServiceQuotaExceededException
+    with Reason ``quota``.
+    """
+
+    quota: str
+    """The model's reason name, e.g. ``REGISTRATIONS_PER_ACCOUNT``."""
+    period: str
+    """``""`` for a standing count; the UTC date (``2026-11-23``) for a daily one."""
+    amount: int
+    """``+1`` to use one, ``-1`` to give one back."""
+    limit: int | None
+    """The most the usage may reach; ``None``: only record it."""
 
 
 @attrs.frozen
@@ -115,10 +135,11 @@ class Backend(Protocol):
         events: Sequence[TransitionEvent],
         versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
-        """Store ``registration``, the ``versions`` the change created or changed and
-        its ``events`` atomically; returns what was stored.
+        """Store ``registration``, the ``versions`` the change created or changed, its
+        ``events`` and its ``quotas`` usage atomically; returns what was stored.
 
         Versions not named in ``versions`` are left as they are, so a change costs
         the same whatever the registration's history.
@@ -132,6 +153,8 @@ class Backend(Protocol):
             ConflictException: the stored revision differs (Reason
                 ``RESOURCE_MODIFICATION_NOT_ALLOWED``), or the idempotency token is
                 already claimed (Reason ``RESOURCE_ALREADY_EXISTS``). Nothing is written.
+            ServiceQuotaExceededException: a charge would exceed its limit (Reason the
+                charge's quota). Nothing is written.
             Exception: whatever ``before_commit`` raised. Nothing is written.
         """
         ...
@@ -168,6 +191,10 @@ class Backend(Protocol):
         """Every stored registration, of every account and region."""
         ...
 
+    def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:
+        """How much of ``quota`` this account and region uses in ``period``."""
+        ...
+
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to, if any."""
         ...
@@ -194,3 +221,15 @@ def all_versions(backend: Backend, registration: Registration) -> list[Registrat
         if page.next_position is None:
             return versions
         after = page.next_position
+
+
+def quota_exceeded(
+    account_id: str, region: str, charge: QuotaCharge, used: int
+) -> ServiceQuotaExceededException:
+    """The error of a commit refused because ``charge`` would take ``used`` past its limit."""
+    period = f" on {charge.period} (UTC)" if charge.period else ""
+    return ServiceQuotaExceededException(
+        f"The {charge.quota} quota of {charge.limit} is reached for account {account_id} in "
+        f"{region}{period}: {used} used.",
+        reason=charge.quota,
+    )

@@ -29,7 +29,8 @@ from lifecycle.errors import (
 from lifecycle.events import TransitionEvent
 from lifecycle.models import DeniedReason, Registration, Tag, partition_of
 from lifecycle.pagination import Paginator, TokenCodec, query_fingerprint
-from lifecycle.ports import Backend, IdempotencyRecord, RegistrationQuery, VersionQuery
+from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge, RegistrationQuery, VersionQuery
+from lifecycle.quotas import Quotas
 from lifecycle.registration_types import RegistrationTypeRegistry
 from lifecycle.statuses import RegistrationStatus
 from lifecycle.validation import MISSING, REGISTRATION_ID, string, validate
@@ -69,6 +70,10 @@ class RegistrationService:
         region: the AWS region, e.g. ``us-east-1``.
         registration_types: a :class:`RegistrationTypeRegistry`, or names to accept
             in addition to the built-in types; ``None`` means the built-in types.
+        quotas: limits by the model's quota names (``REGISTRATIONS_PER_ACCOUNT``,
+            ``REGISTRATION_VERSIONS_CREATED_PER_DAY``), overriding the generous
+            :data:`~lifecycle.quotas.DEFAULT_QUOTAS`. A call over a limit raises
+            ServiceQuotaExceededException with the quota as Reason.
 
     Raises:
         ValidationException: an argument is malformed (named in the message).
@@ -81,6 +86,7 @@ class RegistrationService:
         account_id: str = "123456789012",
         region: str = "us-east-1",
         registration_types: RegistrationTypeRegistry | Iterable[str] | None = None,
+        quotas: Mapping[str, int] | None = None,
     ) -> None:
         if type(account_id) is not str or not _ACCOUNT.fullmatch(account_id):
             raise ValidationException.for_field("account_id", "must be 12 digits")
@@ -96,6 +102,8 @@ class RegistrationService:
             )
         else:
             self.registration_types = RegistrationTypeRegistry(registration_types)
+        self.quotas = Quotas(quotas)
+        """The limits this service enforces."""
         self.backend: Backend = InMemoryBackend() if backend is None else backend
         self.clock: Clock = utc_now if clock is None else clock
         self.account_id = account_id
@@ -163,13 +171,14 @@ class RegistrationService:
             replay = self._replay(token, fingerprint)
             if replay is not None:
                 return replay
+        now = self._now()
         step = aggregate.create(
             registration_id=_new_registration_id(),
             account_id=self.account_id,
             region=self.region,
             registration_type=registration_type,
             tags=tags,
-            now=self._now(),
+            now=now,
         )
         record = None
         if token is not None:
@@ -177,7 +186,7 @@ class RegistrationService:
                 self.account_id, self.region, token, fingerprint, step.registration.registration_id
             )
         try:
-            step = self._commit(step, None, record)
+            step = self._commit(step, None, record, self.quotas.charges("create", now))
         except ConflictException:
             # Another call claimed the same token first: answer as that call did.
             replay = self._replay(token, fingerprint) if token is not None else None
@@ -404,6 +413,7 @@ class RegistrationService:
         *,
         aws_review: bool = False,
         denied_reasons: Sequence[DeniedReason] = (),
+        feedback: str | None = None,
     ) -> aggregate.Step:
         """Load, apply ``event``, commit; the registration must not be DELETED."""
         registration = self._load(value, "RegistrationId")
@@ -413,22 +423,26 @@ class RegistrationService:
                 resource_type="registration",
                 resource_id=value,
             )
+        now = self._now()
         step = aggregate.step(
             registration,
             event,
-            self._now(),
+            now,
             aws_review=aws_review,
             denied_reasons=denied_reasons,
+            feedback=feedback,
         )
-        return self._commit(step, registration.revision)
+        return self._commit(step, registration.revision, None, self.quotas.charges(event, now))
 
     def _commit(
         self,
         step: aggregate.Step,
         expected_revision: int | None,
-        idempotency: IdempotencyRecord | None = None,
+        idempotency: IdempotencyRecord | None,
+        quotas: Sequence[QuotaCharge],
     ) -> aggregate.Step:
-        """Commit ``step``; returns it as the backend stored it."""
+        """Commit ``step`` with the quota usage it ``quotas``; returns it as the backend
+        stored it."""
         transactional = self._transactional
         stored = self.backend.commit(
             step.registration,
@@ -436,6 +450,7 @@ class RegistrationService:
             events=step.events,
             versions=step.written,
             idempotency=idempotency,
+            quotas=quotas,
             before_commit=_deliver_to(transactional) if transactional else None,
         )
         if stored is not step.registration:
@@ -491,6 +506,7 @@ def _sorted(values: Iterable[Any] | None) -> list[Any] | None:
 
 
 _REASON_TEXT = string(1, 2048)
+_FEEDBACK = string(1, 10_000)
 _REASON_MEMBERS = {
     "Reason": ("reason", True),
     "ShortDescription": ("short_description", True),
@@ -503,7 +519,7 @@ _REASON_MEMBERS = {
 def _denied_reasons(reasons: object) -> tuple[DeniedReason, ...]:
     if not isinstance(reasons, list | tuple) or not reasons:
         raise ValidationException.for_field(
-            "reasons", "must be a non-empty list of DeniedReason or dictionaries"
+            "DeniedReasons", "must be a non-empty list of DeniedReason or dictionaries"
         )
     out = []
     for i, reason in enumerate(reasons):
@@ -511,21 +527,37 @@ def _denied_reasons(reasons: object) -> tuple[DeniedReason, ...]:
             reason = reason.to_dict()
         if not isinstance(reason, Mapping):
             raise ValidationException.for_field(
-                f"reasons[{i}]", "must be a DeniedReason or a dictionary"
+                f"DeniedReasons[{i}]", "must be a DeniedReason or a dictionary"
             )
         unknown = set(reason) - set(_REASON_MEMBERS)
         if unknown:
             raise ValidationException.for_field(
-                f"reasons[{i}]", f"unknown key(s) {sorted(map(str, unknown))}"
+                f"DeniedReasons[{i}]",
+                f"unknown key(s) {sorted(map(str, unknown))}; the keys are "
+                f"{', '.join(_REASON_MEMBERS)}",
             )
         kwargs = {}
         for key, (attr, required) in _REASON_MEMBERS.items():
             if key in reason:
-                kwargs[attr] = _REASON_TEXT(f"reasons[{i}].{key}", reason[key])
+                kwargs[attr] = _REASON_TEXT(f"DeniedReasons[{i}].{key}", reason[key])
             elif required:
-                raise ValidationException.for_field(f"reasons[{i}].{key}", "is required")
+                raise ValidationException.for_field(
+                    f"DeniedReasons[{i}].{key}", "is required", reason="MISSING_PARAMETER"
+                )
         out.append(DeniedReason(**kwargs))
     return tuple(out)
+
+
+def _once(name: str, positional: Any, keyword: Any) -> Any:
+    """The one value given for ``name``, positionally or as a keyword."""
+    if positional is not MISSING and keyword is not MISSING:
+        raise ValidationException.for_field(
+            name, f"is given twice: pass it positionally or as {name}=, not both"
+        )
+    value = keyword if positional is MISSING else positional
+    if value is MISSING:
+        raise ValidationException.for_field(name, "is required", reason="MISSING_PARAMETER")
+    return value
 
 
 class Reviewer:
@@ -533,55 +565,128 @@ class Reviewer:
 
     Each method applies one reviewer event through the same machines as the user
     operations and returns the registration as ``describe_registrations`` shows it.
-    All raise ConflictException when the machines refuse the event, and
-    ResourceNotFoundException for an unknown or deleted registration.
+    The registration is named positionally or boto3-style (``RegistrationId=``), by
+    id or ARN. Events that move a version take ``feedback``: the version's
+    ``Feedback`` text (1 to 10,000 characters), kept until another event replaces it.
+
+    All raise ConflictException when the machines refuse the event,
+    ResourceNotFoundException for an unknown or deleted registration, and
+    ValidationException for a malformed argument (nothing changes).
     """
 
     def __init__(self, service: RegistrationService) -> None:
         self._service = service
 
     def _apply(
-        self, registration_id: str, event: str, denied_reasons: Sequence[DeniedReason] = ()
+        self,
+        event: str,
+        registration_id: Any,
+        RegistrationId: Any,
+        *,
+        feedback: Any = None,
+        denied_reasons: Sequence[DeniedReason] = (),
     ) -> dict[str, Any]:
-        value = REGISTRATION_ID("registration_id", registration_id)
-        return self._service._step(
-            value, event, denied_reasons=denied_reasons
-        ).registration.to_dict()
+        value = REGISTRATION_ID("RegistrationId", _once("RegistrationId", registration_id,
+                                                        RegistrationId))  # fmt: skip
+        if feedback is not None:
+            feedback = _FEEDBACK("feedback", feedback)
+        step = self._service._step(value, event, denied_reasons=denied_reasons, feedback=feedback)
+        return step.registration.to_dict()
 
-    def begin_review(self, registration_id: str) -> dict[str, Any]:
+    def begin_review(
+        self,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
         """SUBMITTED or AWS_REVIEWING to REVIEWING."""
-        return self._apply(registration_id, "begin_review")
+        return self._apply("begin_review", registration_id, RegistrationId, feedback=feedback)
 
-    def require_authentication(self, registration_id: str) -> dict[str, Any]:
+    def require_authentication(
+        self,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
         """REVIEWING to REQUIRES_AUTHENTICATION (the brand's email 2FA with TCR)."""
-        return self._apply(registration_id, "require_authentication")
+        return self._apply(
+            "require_authentication", registration_id, RegistrationId, feedback=feedback
+        )
 
-    def complete_authentication(self, registration_id: str) -> dict[str, Any]:
+    def complete_authentication(
+        self,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
         """REQUIRES_AUTHENTICATION back to REVIEWING."""
-        return self._apply(registration_id, "complete_authentication")
+        return self._apply(
+            "complete_authentication", registration_id, RegistrationId, feedback=feedback
+        )
 
-    def require_offline_review(self, registration_id: str) -> dict[str, Any]:
+    def require_offline_review(
+        self,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
         """Version REVIEWING to REQUIRES_OFFLINE_REVIEW (the registration stays REVIEWING)."""
-        return self._apply(registration_id, "require_offline_review")
+        return self._apply(
+            "require_offline_review", registration_id, RegistrationId, feedback=feedback
+        )
 
-    def approve(self, registration_id: str) -> dict[str, Any]:
+    def approve(
+        self,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
         """Approve the current version; a previously approved version is archived."""
-        return self._apply(registration_id, "approve")
+        return self._apply("approve", registration_id, RegistrationId, feedback=feedback)
 
     def deny(
-        self, registration_id: str, reasons: Sequence[DeniedReason | Mapping[str, str]]
+        self,
+        registration_id: str = MISSING,
+        reasons: Sequence[DeniedReason | Mapping[str, str]] = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        DeniedReasons: Sequence[DeniedReason | Mapping[str, str]] = MISSING,
+        feedback: str | None = None,
     ) -> dict[str, Any]:
-        """Deny the version in review, with at least one reason."""
-        return self._apply(registration_id, "deny", _denied_reasons(reasons))
+        """Deny the version in review with at least one reason: a
+        :class:`~lifecycle.models.DeniedReason` or a dictionary with ``Reason`` and
+        ``ShortDescription``, and optionally ``LongDescription``,
+        ``DocumentationTitle`` and ``DocumentationLink``."""
+        registration_id = _once("RegistrationId", registration_id, RegistrationId)
+        denied = _denied_reasons(_once("DeniedReasons", reasons, DeniedReasons))
+        return self._apply(
+            "deny", registration_id, MISSING, feedback=feedback, denied_reasons=denied
+        )
 
-    def revoke(self, registration_id: str) -> dict[str, Any]:
+    def revoke(
+        self,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
         """Revoke the approved version of a COMPLETE registration."""
-        return self._apply(registration_id, "revoke")
+        return self._apply("revoke", registration_id, RegistrationId, feedback=feedback)
 
-    def complete_provisioning(self, registration_id: str) -> dict[str, Any]:
+    def complete_provisioning(
+        self, registration_id: str = MISSING, *, RegistrationId: str = MISSING
+    ) -> dict[str, Any]:
         """PROVISIONING to COMPLETE: the origination identity exists."""
-        return self._apply(registration_id, "complete_provisioning")
+        return self._apply("complete_provisioning", registration_id, RegistrationId)
 
-    def close(self, registration_id: str) -> dict[str, Any]:
-        """COMPLETE to CLOSED: the origination identity was released."""
-        return self._apply(registration_id, "close")
+    def close(
+        self, registration_id: str = MISSING, *, RegistrationId: str = MISSING
+    ) -> dict[str, Any]:
+        """COMPLETE to CLOSED: the origination identity was released. Refused while a
+        version is DRAFT or in review."""
+        return self._apply("close", registration_id, RegistrationId)

@@ -367,12 +367,19 @@ def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
     before = invariants.describe(service, rid)
     with sqlite3.connect(path) as conn:  # back to schema 1
         conn.execute("ALTER TABLE registrations DROP COLUMN latest_revoked_version")
+        conn.execute("DROP TABLE quota_usage")
         conn.execute("DELETE FROM schema_version WHERE version > 1")
     assert SqliteBackend(path).schema_version == 2
     upgraded = RegistrationService(SqliteBackend(path))
     assert invariants.describe(upgraded, rid) == before
     stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)
     assert stored is not None and stored.latest_revoked_version_number == 1
+    assert (
+        upgraded.backend.quota_usage(
+            upgraded.account_id, upgraded.region, "REGISTRATIONS_PER_ACCOUNT", ""
+        )
+        == 1
+    )
     upgraded.discard_registration_version(RegistrationId=rid)
     assert invariants.describe(upgraded, rid)[0]["RegistrationStatus"] == "REQUIRES_UPDATES"
     assert verify(upgraded.backend)[2] == []

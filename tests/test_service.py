@@ -177,7 +177,7 @@ def test_non_utc_and_naive_clocks() -> None:
         ("reviewing", "discard_registration_version", "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED"),
         ("denied", "discard_registration_version", "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED"),
         ("submitted", "delete_registration", "RESOURCE_DELETION_NOT_ALLOWED"),
-        ("complete", "delete_registration", "RESOURCE_DELETION_NOT_ALLOWED"),
+        ("reviewing", "delete_registration", "RESOURCE_DELETION_NOT_ALLOWED"),
     ],
 )
 def test_refused_user_calls(

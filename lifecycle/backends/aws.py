@@ -43,6 +43,7 @@ from lifecycle.ports import (
     LoggedEvent,
     LogPosition,
     Page,
+    QuotaCharge,
     RegistrationQuery,
     VersionQuery,
     all_versions,
@@ -129,6 +130,10 @@ class AwsBackend:
         """Every mirrored registration."""
         return self.store.registrations()
 
+    def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:
+        """The mirror's record of quota usage (AWS enforces its own)."""
+        return self.store.quota_usage(account_id, region, quota, period)
+
     def get_cursor(self, name: str) -> LogPosition | None:
         """An outbox cursor of the mirror."""
         return self.store.get_cursor(name)
@@ -147,6 +152,7 @@ class AwsBackend:
         events: Sequence[TransitionEvent],
         versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
         """Forward the user operation of ``events`` to AWS, then mirror AWS's answer.
@@ -181,6 +187,7 @@ class AwsBackend:
                 current if v.version_number == current.version_number else v for v in versions
             ],
             idempotency=record,
+            quotas=quotas,
             before_commit=before_commit,
         )
 

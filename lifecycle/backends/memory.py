@@ -20,8 +20,10 @@ from lifecycle.ports import (
     LoggedEvent,
     LogPosition,
     Page,
+    QuotaCharge,
     RegistrationQuery,
     VersionQuery,
+    quota_exceeded,
 )
 
 
@@ -29,9 +31,10 @@ class _Partition:
     """The registrations of one account and region, in creation (keyset) order, and
     the versions of each (``versions[position][n - 1]`` is version ``n``)."""
 
-    __slots__ = ("index", "registrations", "tokens", "versions")
+    __slots__ = ("index", "quotas", "registrations", "tokens", "versions")
 
     def __init__(self) -> None:
+        self.quotas: dict[tuple[str, str], int] = {}
         self.registrations: list[Registration] = []
         self.versions: list[list[RegistrationVersion]] = []
         self.index: dict[str, int] = {}
@@ -75,6 +78,7 @@ class InMemoryBackend:
         events: Sequence[TransitionEvent],
         versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
         """Store ``registration`` atomically; see :meth:`lifecycle.ports.Backend.commit`."""
@@ -97,8 +101,18 @@ class InMemoryBackend:
                     "was changed by another call since it was read; read it again and retry",
                     "RESOURCE_MODIFICATION_NOT_ALLOWED",
                 )
+            usage: dict[tuple[str, str], int] = {}
+            for charge in quotas:
+                key = (charge.quota, charge.period)
+                used = usage.get(key, part.quotas.get(key, 0)) + charge.amount
+                if charge.amount > 0 and charge.limit is not None and used > charge.limit:
+                    raise quota_exceeded(
+                        registration.account_id, registration.region, charge, used - charge.amount
+                    )
+                usage[key] = used
             if before_commit is not None:
                 before_commit(events)
+            part.quotas.update(usage)
             if position is None:
                 position = part.index[registration.registration_id] = len(part.registrations)
                 part.registrations.append(registration)
@@ -202,6 +216,11 @@ class InMemoryBackend:
         """Every registration of every account and region."""
         for part in list(self._partitions.values()):
             yield from list(part.registrations)
+
+    def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:
+        """How much of ``quota`` this account and region uses in ``period``."""
+        part = self._partitions.get((account_id, region))
+        return 0 if part is None else part.quotas.get((quota, period), 0)
 
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to."""

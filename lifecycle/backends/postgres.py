@@ -157,6 +157,9 @@ class PostgresBackend(SqlBackend):
                 f"PostgreSQL ({self.schema}): {type(exc).__name__}: {exc}".rstrip()
             ) from exc
 
+    def _lost_race(self, error: ConflictException) -> bool:
+        return isinstance(error.__cause__, pg_errors.SerializationFailure)
+
     def _is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, pg_errors.UniqueViolation)
 

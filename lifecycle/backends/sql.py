@@ -14,13 +14,17 @@ Schema (version 2), in both dialects:
 - ``versions``: one row per version, with one column per status-history timestamp
   (integer microseconds since the epoch, UTC).
 - ``events``: the transition log, in commit order.
+- ``quota_usage``: each account's usage of each quota (per day for daily ones);
 - ``idempotency``: ``ClientToken`` records; ``cursors``: outbox readers' positions;
   ``meta``: the pagination key; ``schema_version``: the applied migrations.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -43,14 +47,18 @@ from lifecycle.ports import (
     LoggedEvent,
     LogPosition,
     Page,
+    QuotaCharge,
     RegistrationQuery,
     VersionQuery,
+    quota_exceeded,
 )
 from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
 
 Cursor = Any
 """A DB-API cursor (``sqlite3.Cursor`` or ``psycopg.Cursor``)."""
 
+_RETRIES = 10
+"""How often a commit that lost a race on a shared row is run again."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
@@ -93,6 +101,11 @@ _UPSERT_VERSION = (
     f"{', '.join('?' * len(VERSION_COLUMNS))}) "
     "ON CONFLICT (registration_seq, version_number) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in VERSION_COLUMNS[1:])
+)
+_CHARGE = (
+    "INSERT INTO quota_usage (account_id, region, quota, period, used) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (account_id, region, quota, period) "
+    "DO UPDATE SET used = quota_usage.used + excluded.used RETURNING used"
 )
 _INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
@@ -162,9 +175,17 @@ SCHEMA_V2: tuple[str, ...] = (
     "ALTER TABLE registrations ADD COLUMN latest_revoked_version INTEGER",
     "UPDATE registrations SET latest_revoked_version = (SELECT MAX(v.version_number) "
     "FROM versions v WHERE v.registration_seq = registrations.seq AND v.status = 'REVOKED')",
+    """CREATE TABLE quota_usage (
+        account_id TEXT NOT NULL, region TEXT NOT NULL, quota TEXT NOT NULL,
+        period TEXT NOT NULL, used BIGINT NOT NULL,
+        PRIMARY KEY (account_id, region, quota, period))""",
+    "INSERT INTO quota_usage (account_id, region, quota, period, used) "
+    "SELECT account_id, region, 'REGISTRATIONS_PER_ACCOUNT', '', COUNT(*) FROM registrations "
+    "WHERE status <> 'DELETED' GROUP BY account_id, region",
 )
 """Schema version 2 in both dialects: the derived number a step's conditions need
-instead of a scan of the versions."""
+instead of a scan of the versions, and the quota usage (the registrations there are
+counted; daily usage starts at the upgrade)."""
 
 
 def to_micros(when: datetime | None) -> int | None:
@@ -293,6 +314,11 @@ class SqlBackend(ABC):
         """SELECT of ``(group, id, *EVENT_COLUMNS)`` after position ``(?, ?)`` [of one
         registration], in log order, visible-complete only, with a ``LIMIT ?``."""
 
+    def _lost_race(self, error: ConflictException) -> bool:
+        """Whether ``error`` says the transaction lost a race on a row it shares with a
+        concurrent one (and may simply be run again)."""
+        return False
+
     def _sql(self, statement: str) -> str:
         return statement if self.paramstyle == "?" else statement.replace("?", "%s")
 
@@ -322,9 +348,45 @@ class SqlBackend(ABC):
         events: Sequence[TransitionEvent],
         versions: Sequence[RegistrationVersion] = (),
         idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
-        """Store ``registration`` with its versions and events in one transaction."""
+        """Store ``registration`` with its versions, events and quota usage in one
+        transaction.
+
+        A transaction that lost a race on a shared row (the account's quota usage,
+        under PostgreSQL's snapshot isolation) is run again: the compare-and-set and
+        the ClientToken claim still refuse whatever really changed meanwhile.
+        """
+        delivered: list[Sequence[TransitionEvent]] = []
+
+        def deliver(events: Sequence[TransitionEvent]) -> None:
+            delivered.append(events)  # once delivered, the transaction is not run again
+            assert before_commit is not None
+            before_commit(events)
+
+        for attempt in itertools.count():
+            try:
+                return self._commit_once(
+                    registration, expected_revision, events, versions, idempotency, quotas,
+                    before_commit and deliver,
+                )  # fmt: skip
+            except ConflictException as exc:
+                if delivered or attempt == _RETRIES or not self._lost_race(exc):
+                    raise
+            time.sleep(random.uniform(0, 0.001 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _commit_once(
+        self,
+        registration: Registration,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        versions: Sequence[RegistrationVersion],
+        idempotency: IdempotencyRecord | None,
+        quotas: Sequence[QuotaCharge],
+        before_commit: BeforeCommit | None,
+    ) -> Registration:
         r = registration
         derived = (r.current_version_number, r.approved_version_number,
                    r.latest_denied_version_number, r.latest_revoked_version_number)  # fmt: skip
@@ -364,6 +426,13 @@ class SqlBackend(ABC):
                         resource_type="registration",
                         resource_id=r.registration_id,
                     )
+                for charge in quotas:
+                    used = cur.execute(
+                        self._sql(_CHARGE),
+                        (r.account_id, r.region, charge.quota, charge.period, charge.amount),
+                    ).fetchone()[0]
+                    if charge.amount > 0 and charge.limit is not None and used > charge.limit:
+                        raise quota_exceeded(r.account_id, r.region, charge, used - charge.amount)
             except Exception as exc:
                 if not self._is_unique_violation(exc):
                     raise
@@ -470,6 +539,18 @@ class SqlBackend(ABC):
             if len(rows) < batch:
                 return
             after = rows[-1][0]
+
+    def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:
+        """How much of ``quota`` this account and region uses in ``period``."""
+        with self._statement() as cur:
+            row = cur.execute(
+                self._sql(
+                    "SELECT used FROM quota_usage "
+                    "WHERE account_id = ? AND region = ? AND quota = ? AND period = ?"
+                ),
+                (account_id, region, quota, period),
+            ).fetchone()
+        return 0 if row is None else int(row[0])
 
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to."""
