@@ -16,7 +16,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lifecycle import aggregate
 from lifecycle.backends.memory import InMemoryBackend
@@ -27,6 +27,7 @@ from lifecycle.errors import (
     ValidationException,
 )
 from lifecycle.events import TransitionEvent
+from lifecycle.machines import MACHINES, VERSION
 from lifecycle.models import DeniedReason, Registration, Tag, partition_of
 from lifecycle.pagination import Paginator, TokenCodec, query_fingerprint
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge, RegistrationQuery, VersionQuery
@@ -560,14 +561,72 @@ def _once(name: str, positional: Any, keyword: Any) -> Any:
     return value
 
 
+class _ReviewerEvent(Protocol):
+    """The signature of a reviewer event other than deny."""
+
+    def __call__(
+        self,
+        registration_id: str = ...,
+        *,
+        RegistrationId: str = ...,
+        feedback: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
+def _moves(event: str) -> str:
+    """What ``event`` does, read from the machines: ``version A, B -> C; registration ...``."""
+    parts = []
+    for machine in MACHINES:
+        moves: dict[str, list[str]] = {}
+        guarded: set[str] = set()
+        for spec in machine.transitions:
+            if spec.event == event:
+                dest = "unchanged" if spec.dest is None else str(spec.dest)
+                if spec.conditions:
+                    dest += f" if {' and '.join(spec.conditions).replace('_', ' ')}"
+                    guarded.add(spec.source)
+                elif spec.source in guarded:
+                    dest += " otherwise"
+                moves.setdefault(dest, []).append(spec.source)
+        if moves:
+            shown = "; ".join(
+                f"{', '.join(dict.fromkeys(sources))} -> {dest}" for dest, sources in moves.items()
+            )
+            parts.append(f"{machine.name} {shown}")
+    return ". ".join(parts) + "."
+
+
+def _reviewer_event(event: str) -> _ReviewerEvent:
+    """The :class:`Reviewer` method that fires ``event``."""
+    moves_version = VERSION.defines(event)
+
+    def fire(
+        self: Reviewer,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+    ) -> dict[str, Any]:
+        if feedback is not None and not moves_version:
+            raise ValidationException.for_field(
+                "feedback", f"{event} moves no version, so it takes no feedback"
+            )
+        return self._apply(event, registration_id, RegistrationId, feedback=feedback)
+
+    fire.__name__ = fire.__qualname__ = event
+    fire.__doc__ = f"The reviewer's ``{event}``: {_moves(event)}"
+    return fire  # type: ignore[return-value]  # bound as a method: ``self`` is supplied
+
+
 class Reviewer:
     """What AWS, the carriers and The Campaign Registry do to a registration.
 
-    Each method applies one reviewer event through the same machines as the user
-    operations and returns the registration as ``describe_registrations`` shows it.
-    The registration is named positionally or boto3-style (``RegistrationId=``), by
-    id or ARN. Events that move a version take ``feedback``: the version's
-    ``Feedback`` text (1 to 10,000 characters), kept until another event replaces it.
+    Each method applies one reviewer event of the machines (its docstring says the
+    moves, read from them) and returns the registration as ``describe_registrations``
+    shows it. The registration is named positionally or boto3-style
+    (``RegistrationId=``), by id or ARN. Events that move a version take
+    ``feedback``: the version's ``Feedback`` text (1 to 10,000 characters), kept until
+    another event replaces it.
 
     All raise ConflictException when the machines refuse the event,
     ResourceNotFoundException for an unknown or deleted registration, and
@@ -593,61 +652,14 @@ class Reviewer:
         step = self._service._step(value, event, denied_reasons=denied_reasons, feedback=feedback)
         return step.registration.to_dict()
 
-    def begin_review(
-        self,
-        registration_id: str = MISSING,
-        *,
-        RegistrationId: str = MISSING,
-        feedback: str | None = None,
-    ) -> dict[str, Any]:
-        """SUBMITTED or AWS_REVIEWING to REVIEWING."""
-        return self._apply("begin_review", registration_id, RegistrationId, feedback=feedback)
-
-    def require_authentication(
-        self,
-        registration_id: str = MISSING,
-        *,
-        RegistrationId: str = MISSING,
-        feedback: str | None = None,
-    ) -> dict[str, Any]:
-        """REVIEWING to REQUIRES_AUTHENTICATION (the brand's email 2FA with TCR)."""
-        return self._apply(
-            "require_authentication", registration_id, RegistrationId, feedback=feedback
-        )
-
-    def complete_authentication(
-        self,
-        registration_id: str = MISSING,
-        *,
-        RegistrationId: str = MISSING,
-        feedback: str | None = None,
-    ) -> dict[str, Any]:
-        """REQUIRES_AUTHENTICATION back to REVIEWING."""
-        return self._apply(
-            "complete_authentication", registration_id, RegistrationId, feedback=feedback
-        )
-
-    def require_offline_review(
-        self,
-        registration_id: str = MISSING,
-        *,
-        RegistrationId: str = MISSING,
-        feedback: str | None = None,
-    ) -> dict[str, Any]:
-        """Version REVIEWING to REQUIRES_OFFLINE_REVIEW (the registration stays REVIEWING)."""
-        return self._apply(
-            "require_offline_review", registration_id, RegistrationId, feedback=feedback
-        )
-
-    def approve(
-        self,
-        registration_id: str = MISSING,
-        *,
-        RegistrationId: str = MISSING,
-        feedback: str | None = None,
-    ) -> dict[str, Any]:
-        """Approve the current version; a previously approved version is archived."""
-        return self._apply("approve", registration_id, RegistrationId, feedback=feedback)
+    begin_review = _reviewer_event("begin_review")
+    require_authentication = _reviewer_event("require_authentication")
+    complete_authentication = _reviewer_event("complete_authentication")
+    require_offline_review = _reviewer_event("require_offline_review")
+    approve = _reviewer_event("approve")
+    revoke = _reviewer_event("revoke")
+    complete_provisioning = _reviewer_event("complete_provisioning")
+    close = _reviewer_event("close")
 
     def deny(
         self,
@@ -667,26 +679,3 @@ class Reviewer:
         return self._apply(
             "deny", registration_id, MISSING, feedback=feedback, denied_reasons=denied
         )
-
-    def revoke(
-        self,
-        registration_id: str = MISSING,
-        *,
-        RegistrationId: str = MISSING,
-        feedback: str | None = None,
-    ) -> dict[str, Any]:
-        """Revoke the approved version of a COMPLETE registration."""
-        return self._apply("revoke", registration_id, RegistrationId, feedback=feedback)
-
-    def complete_provisioning(
-        self, registration_id: str = MISSING, *, RegistrationId: str = MISSING
-    ) -> dict[str, Any]:
-        """PROVISIONING to COMPLETE: the origination identity exists."""
-        return self._apply("complete_provisioning", registration_id, RegistrationId)
-
-    def close(
-        self, registration_id: str = MISSING, *, RegistrationId: str = MISSING
-    ) -> dict[str, Any]:
-        """COMPLETE to CLOSED: the origination identity was released. Refused while a
-        version is DRAFT or in review."""
-        return self._apply("close", registration_id, RegistrationId)

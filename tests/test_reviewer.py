@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from lifecycle import DeniedReason, RegistrationService
+import pytest
+
+from lifecycle import DeniedReason, RegistrationService, ValidationException
+from lifecycle.machines import EVENTS
+from lifecycle.statuses import Actor
 from tests.conftest import new_id
 
 FULL_REASON = {
@@ -73,3 +77,28 @@ def test_approving_an_update_with_feedback_leaves_the_archived_version_alone(
     assert [v["Feedback"] for v in versions] == ["first", "second"]
     service.reviewer.revoke(rid, feedback="revoked")
     assert _versions(service, rid)[1]["Feedback"] == "revoked"
+
+
+def test_every_reviewer_event_of_the_machines_is_a_method_documented_from_them() -> None:
+    reviewer = RegistrationService().reviewer
+    for name, spec in EVENTS.items():
+        if spec.actor is Actor.REVIEWER:
+            assert callable(getattr(reviewer, name)), name
+    assert reviewer.approve.__doc__ is not None
+    assert "REVIEWING -> PROVISIONING otherwise" in reviewer.approve.__doc__
+    assert "COMPLETE -> CLOSED if no open version" in (reviewer.close.__doc__ or "")
+
+
+def test_feedback_on_an_event_that_moves_no_version_is_refused(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service)
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    service.reviewer.approve(rid)
+    with pytest.raises(ValidationException) as refused:
+        service.reviewer.complete_provisioning(rid, feedback="done")
+    assert refused.value.fields[0]["Name"] == "feedback"
+    assert _versions(service, rid)[0]["RegistrationVersionStatus"] == "APPROVED"
+    reg = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+    assert reg["RegistrationStatus"] == "PROVISIONING"
