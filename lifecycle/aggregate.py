@@ -169,7 +169,6 @@ def step(
     r_spec, v_spec, target = plan
     status_before = registration.status
     status = status_before if r_spec is None or r_spec.dest is None else r_spec.dest
-    after = attrs.evolve(registration, status=status, revision=registration.revision + 1)
     events: list[TransitionEvent] = []
     written: list[RegistrationVersion] = []
     actor = EVENTS[event].actor
@@ -200,8 +199,7 @@ def step(
             _event(registration, follow_up, EVENTS[follow_up].actor, done.version_number,
                    previously_approved.status, done.status, None, None, when)
         )  # fmt: skip
-    for version in written:
-        after = after.with_version(version)
+    after = registration.with_versions(written, status=status, revision=registration.revision + 1)
     return Step(after, tuple(events), moved, tuple(written))
 
 

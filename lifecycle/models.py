@@ -13,7 +13,7 @@ Each converts to and from the exact boto3 response dictionaries (PascalCase keys
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -312,26 +312,41 @@ class Registration:
     def with_version(self, version: RegistrationVersion) -> Registration:
         """A copy in which ``version`` (changed, or the next one) is recorded: the
         current and approved versions and the derived numbers follow it."""
-        number = version.version_number
-        current = self.current_version
-        approved = self.approved_version
-        if number >= current.version_number:
-            current = version
-        if version.status is VersionStatus.APPROVED:
-            approved = version
-        elif approved is not None and approved.version_number == number:
-            approved = None
+        return self.with_versions((version,), status=self.status, revision=self.revision)
+
+    def with_versions(
+        self, versions: Iterable[RegistrationVersion], *, status: RegistrationStatus, revision: int
+    ) -> Registration:
+        """A copy with ``status`` and ``revision`` in which ``versions`` are recorded,
+        in order, as :meth:`with_version` records one."""
+        current, approved = self.current_version, self.approved_version
         denied, revoked = self.latest_denied_version_number, self.latest_revoked_version_number
-        if version.status is VersionStatus.DENIED and (denied or 0) < number:
-            denied = number
-        if version.status is VersionStatus.REVOKED and (revoked or 0) < number:
-            revoked = number
-        return attrs.evolve(
-            self,
+        for version in versions:
+            number = version.version_number
+            if number >= current.version_number:
+                current = version
+            if version.status is VersionStatus.APPROVED:
+                approved = version
+            elif approved is not None and approved.version_number == number:
+                approved = None
+            if version.status is VersionStatus.DENIED and (denied or 0) < number:
+                denied = number
+            if version.status is VersionStatus.REVOKED and (revoked or 0) < number:
+                revoked = number
+        # Built directly rather than with attrs.evolve: this is on every step's path.
+        return Registration(
+            registration_id=self.registration_id,
+            account_id=self.account_id,
+            region=self.region,
+            registration_type=self.registration_type,
+            status=status,
             current_version=current,
             approved_version=approved,
             latest_denied_version_number=denied,
             latest_revoked_version_number=revoked,
+            created_timestamp=self.created_timestamp,
+            tags=self.tags,
+            revision=revision,
         )
 
     @classmethod
@@ -360,9 +375,7 @@ class Registration:
             tags=tags,
             revision=revision,
         )
-        for version in ordered:
-            registration = registration.with_version(version)
-        return registration
+        return registration.with_versions(ordered, status=status, revision=revision)
 
     def _summary(self) -> dict[str, Any]:
         """The members every registration response starts with."""
