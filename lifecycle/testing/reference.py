@@ -1,127 +1,298 @@
-"""An independent reference model of the lifecycle, written as plain tables.
+"""A reference model of the lifecycle that takes its moves from the machines.
 
-Nothing here reads :mod:`lifecycle.machines`: these tables restate the reference
-semantics (``docs: registration-lifecycle.md``) by hand, so that testing the library
-against them can find a wrong machine definition. :class:`ReferenceRegistration`
-predicts, for any call, whether it is legal and what every describe call shows
-afterwards, timestamps included.
+The legal moves are written in one place, the ``transitions`` machines of
+:mod:`lifecycle.machines`, and this model reads them there: it resolves every move by
+triggering the real machine on a throwaway model, that is by ``transitions``' own
+dispatch. The service resolves moves with :meth:`~lifecycle.machines.CompiledMachine.resolve`
+instead, so comparing the service with this model checks that lookup table against
+``transitions``.
+
+Everything else is written here again, independently of :mod:`lifecycle.aggregate`:
+a registration's versions are a plain list of statuses, the machines' conditions are
+computed by name from that list, and the model decides which version an event moves,
+fires the follow-up events, stamps and clamps the history, and derives what the
+describe calls show. :class:`ReferenceRegistration` predicts, for any call, whether it
+is legal and what every describe call shows afterwards, timestamps included.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+from transitions import Machine, MachineError
+
+from lifecycle.machines import (
+    CONDITIONS,
+    EVENTS,
+    FOLLOW_UPS,
+    NEW,
+    REGISTRATION_MACHINE,
+    TERMINAL_VERSION_STATUSES,
+    VERSION_MACHINE,
+    VersionTarget,
+    transition_specs,
+)
+from lifecycle.statuses import (
+    IN_REVIEW as _IN_REVIEW,
+)
+from lifecycle.statuses import (
+    OPEN_VERSION_STATUSES,
+    Actor,
+    RegistrationStatus,
+    VersionStatus,
+)
 
 SAME = "(unchanged)"
-"""A table entry: the status does not change (an internal move)."""
+"""A move's outcome: the status does not change (an internal transition)."""
 REFUSED = "(refused)"
-"""A table entry: the event is not allowed from this status."""
+"""A move's outcome: the machine refuses the event from this status."""
 
-OPEN = frozenset({"DRAFT", "SUBMITTED", "AWS_REVIEWING", "REVIEWING", "REQUIRES_AUTHENTICATION",
-                  "REQUIRES_OFFLINE_REVIEW"})  # fmt: skip
+OPEN = frozenset(map(str, OPEN_VERSION_STATUSES))
 """Version statuses of a version still being worked on."""
-IN_REVIEW = OPEN - {"DRAFT"}
-TERMINAL = frozenset({"DISCARDED", "DENIED", "REVOKED", "ARCHIVED"})
+IN_REVIEW = frozenset(map(str, _IN_REVIEW))
+"""Version statuses of a submitted version waiting for a decision."""
+TERMINAL = frozenset(map(str, TERMINAL_VERSION_STATUSES))
 """Version statuses that never change again."""
 
-HISTORY_KEY = {
-    "DRAFT": "DraftTimestamp", "SUBMITTED": "SubmittedTimestamp",
-    "AWS_REVIEWING": "AwsReviewingTimestamp", "REVIEWING": "ReviewingTimestamp",
-    "REQUIRES_AUTHENTICATION": "RequiresAuthenticationTimestamp",
-    "APPROVED": "ApprovedTimestamp", "DISCARDED": "DiscardedTimestamp",
-    "DENIED": "DeniedTimestamp", "REVOKED": "RevokedTimestamp",
-    "ARCHIVED": "ArchivedTimestamp",
-}  # fmt: skip
-"""The history field each version status records (REQUIRES_OFFLINE_REVIEW has none)."""
+_VERSION_SPECS = transition_specs(VERSION_MACHINE, VersionStatus)
+_REGISTRATION_SPECS = transition_specs(REGISTRATION_MACHINE, RegistrationStatus)
 
-USER_EVENTS = ("create_version", "submit", "discard", "delete")
-REVIEWER_EVENTS = ("begin_review", "require_authentication", "complete_authentication",
-                   "require_offline_review", "approve", "deny", "revoke",
-                   "complete_provisioning", "close")  # fmt: skip
-ALL_EVENTS = ("create", *USER_EVENTS, *REVIEWER_EVENTS, "archive")
-"""Every event of the vocabulary; ``archive`` is the system's, fired with approve."""
+(CREATE,) = {spec.event for spec in _REGISTRATION_SPECS if spec.source == NEW}
+"""The event that creates a registration."""
+USER_EVENTS: tuple[str, ...] = tuple(
+    name for name, spec in EVENTS.items() if spec.actor is Actor.USER and name != CREATE
+)
+"""The user's events on an existing registration, in the machines' order."""
+REVIEWER_EVENTS: tuple[str, ...] = tuple(
+    name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER
+)
+"""The reviewer's events, in the machines' order."""
+ALL_EVENTS: tuple[str, ...] = tuple(EVENTS)
+"""Every event of the vocabulary, system events (fired as follow-ups) included."""
 
-REFUSAL_REASONS = {
+
+def _history_key(stamp: str) -> str:
+    """The boto3 key of a history stamp: ``aws_reviewing`` -> ``AwsReviewingTimestamp``."""
+    return "".join(part.capitalize() for part in stamp.split("_")) + "Timestamp"
+
+
+HISTORY_KEY: Mapping[str, str] = {
+    str(status): _history_key(status.lower())
+    for status in VersionStatus
+    if any(status.lower() in spec.stamps for spec in _VERSION_SPECS)
+}
+"""The history field that records entering each version status (statuses that
+record none, such as REQUIRES_OFFLINE_REVIEW, are absent)."""
+
+REFUSAL_REASONS: Mapping[str, str] = {
     "create_version": "CREATE_REGISTRATION_VERSION_NOT_ALLOWED",
     "submit": "SUBMIT_REGISTRATION_VERSION_NOT_ALLOWED",
     "discard": "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED",
     "delete": "RESOURCE_DELETION_NOT_ALLOWED",
 }
+"""The ConflictException Reason of each refused user event (API data, not moves)."""
 
 
-def version_table(event: str, state: str, flags: dict[str, bool]) -> str | None:
-    """Where the version machine takes ``state`` on ``event``; ``None``: it has no such
-    event."""
-    if event in ("complete_provisioning", "close", "delete"):
+def _unique(pairs: Sequence[tuple[Any, Any]], what: str) -> dict[Any, Any]:
+    """``dict(pairs)``, refusing a key paired with two different values."""
+    found: dict[Any, Any] = {}
+    for key, value in pairs:
+        if found.setdefault(key, value) != value:
+            raise ValueError(f"the machines give {what} {key!r} both {found[key]!r} and {value!r}")
+    return found
+
+
+# The reference tells transitions apart by what they do: (event, source, destination).
+_STAMPS: Mapping[tuple[str, str, str], tuple[str, ...]] = _unique(
+    [((s.event, s.source, s.source if s.dest is None else str(s.dest)), s.stamps)
+     for s in _VERSION_SPECS],
+    "the version transition (event, source, destination)",
+)  # fmt: skip
+_TARGET: Mapping[str, VersionTarget] = _unique(
+    [(s.event, s.target) for s in _VERSION_SPECS], "the version event"
+)
+
+
+# -- conditions, computed by name from the version statuses ----------------------------
+
+_CONDITIONS: Mapping[str, Callable[[Sequence[str], bool], bool]] = {
+    "aws_review": lambda versions, aws_review: aws_review,
+    "has_approved_version": lambda versions, _: "APPROVED" in versions,
+    "has_denied_or_revoked_version": lambda versions, _: bool({"DENIED", "REVOKED"} & {*versions}),
+    "no_open_version": lambda versions, _: not OPEN.intersection(versions),
+}
+
+
+class UnknownConditionError(LookupError):
+    """The machines name a condition the reference model does not know how to compute."""
+
+
+def condition(name: str, versions: Sequence[str], aws_review: bool = False) -> bool:
+    """The value of the machines' condition ``name`` for a registration whose versions
+    have the statuses ``versions``, on a call with ``AwsReview=aws_review``.
+
+    Raises:
+        UnknownConditionError: the reference does not know ``name``.
+    """
+    try:
+        compute = _CONDITIONS[name]
+    except KeyError:
+        raise UnknownConditionError(
+            f"the machines use the condition {name!r}, which the reference model cannot "
+            "compute: add it to lifecycle.testing.reference._CONDITIONS"
+        ) from None
+    return compute(versions, aws_review)
+
+
+_MACHINES: Mapping[str, Machine] = {
+    "version": VERSION_MACHINE,
+    "registration": REGISTRATION_MACHINE,
+}
+
+
+def _held(versions: Sequence[str], aws_review: bool) -> frozenset[str]:
+    """The names of the machines' conditions that hold."""
+    return frozenset(name for name in CONDITIONS if condition(name, versions, aws_review))
+
+
+# -- moves, by triggering the machines ----------------------------------------------------
+
+
+class _Model:
+    """What ``transitions`` is triggered on: a state and the conditions' values."""
+
+    def __init__(self, attribute: str, state: str, conditions: Mapping[str, bool]) -> None:
+        self.__dict__.update(conditions)
+        setattr(self, attribute, state)
+
+
+@functools.cache
+def _dispatch(machine_name: str, event: str, state: str, conditions: frozenset[str]) -> str | None:
+    """Where triggering ``event`` takes the machine from ``state`` when exactly the
+    conditions in ``conditions`` hold: a status, :data:`SAME`, :data:`REFUSED`, or
+    ``None`` if the machine has no such event."""
+    machine = _MACHINES[machine_name]
+    if event not in machine.events:
         return None
-    table: dict[tuple[str, str], str] = {
-        ("create", "new"): "DRAFT",
-        ("create_version", "new"): "DRAFT",
-        ("submit", "DRAFT"): "AWS_REVIEWING" if flags["aws_review"] else "SUBMITTED",
-        ("discard", "DRAFT"): "DISCARDED",
-        ("discard", "SUBMITTED"): "DISCARDED",
-        ("begin_review", "SUBMITTED"): "REVIEWING",
-        ("begin_review", "AWS_REVIEWING"): "REVIEWING",
-        ("require_authentication", "REVIEWING"): "REQUIRES_AUTHENTICATION",
-        ("complete_authentication", "REQUIRES_AUTHENTICATION"): "REVIEWING",
-        ("require_offline_review", "REVIEWING"): "REQUIRES_OFFLINE_REVIEW",
-        ("approve", "REVIEWING"): "APPROVED",
-        ("approve", "REQUIRES_OFFLINE_REVIEW"): "APPROVED",
-        ("archive", "APPROVED"): "ARCHIVED",
-        ("deny", "AWS_REVIEWING"): "DENIED",
-        ("deny", "REVIEWING"): "DENIED",
-        ("deny", "REQUIRES_AUTHENTICATION"): "DENIED",
-        ("deny", "REQUIRES_OFFLINE_REVIEW"): "DENIED",
-        ("revoke", "APPROVED"): "REVOKED",
-    }
-    return table.get((event, state), REFUSED)
-
-
-def registration_table(event: str, state: str, flags: dict[str, bool]) -> str | None:
-    """Where the registration machine takes ``state`` on ``event``; ``None``: it has no
-    such event."""
-    if event == "archive":
-        return None
-    editable = ("CREATED", "REQUIRES_UPDATES", "COMPLETE")
-    if event == "create":
-        return "CREATED" if state == "new" else REFUSED
-    if event == "create_version":
-        return SAME if state in editable and flags["no_open_version"] else REFUSED
-    if event == "submit":
-        if state in editable:
-            return "AWS_REVIEWING" if flags["aws_review"] else "SUBMITTED"
+    attribute = machine.model_attribute
+    model = _Model(attribute, state, {name: name in conditions for name in CONDITIONS})
+    try:
+        fired = machine.events[event].trigger(model)
+    except MachineError:
         return REFUSED
-    if event == "discard":
-        if state == "SUBMITTED":
-            if flags["has_approved_version"]:
-                return "COMPLETE"
-            return "REQUIRES_UPDATES" if flags["has_denied_or_revoked_version"] else "CREATED"
-        return SAME if state in editable else REFUSED
-    if event == "approve":
-        if state != "REVIEWING":
-            return REFUSED
-        return "COMPLETE" if flags["has_approved_version"] else "PROVISIONING"
-    table = {
-        ("begin_review", "SUBMITTED"): "REVIEWING",
-        ("begin_review", "AWS_REVIEWING"): "REVIEWING",
-        ("require_authentication", "REVIEWING"): "REQUIRES_AUTHENTICATION",
-        ("complete_authentication", "REQUIRES_AUTHENTICATION"): "REVIEWING",
-        ("require_offline_review", "REVIEWING"): SAME,
-        ("deny", "AWS_REVIEWING"): "REQUIRES_UPDATES",
-        ("deny", "REVIEWING"): "REQUIRES_UPDATES",
-        ("deny", "REQUIRES_AUTHENTICATION"): "REQUIRES_UPDATES",
-        ("complete_provisioning", "PROVISIONING"): "COMPLETE",
-        ("revoke", "COMPLETE"): "REQUIRES_UPDATES",
-        ("close", "COMPLETE"): "CLOSED",
-        ("delete", "CREATED"): "DELETED",
-        ("delete", "REQUIRES_UPDATES"): "DELETED",
-        ("delete", "CLOSED"): "DELETED",
-    }
-    return table.get((event, state), REFUSED)
+    if not fired:
+        return REFUSED
+    after = str(getattr(model, attribute))
+    return SAME if after == state else after
+
+
+def version_table(event: str, state: str, flags: Mapping[str, bool]) -> str | None:
+    """Where the version machine takes ``state`` on ``event`` when the conditions have
+    the values ``flags``: a status, :data:`SAME`, :data:`REFUSED`, or ``None`` if it has
+    no such event. Read by triggering :data:`~lifecycle.machines.VERSION_MACHINE`."""
+    return _dispatch("version", event, state, frozenset(n for n, v in flags.items() if v))
+
+
+def registration_table(event: str, state: str, flags: Mapping[str, bool]) -> str | None:
+    """Like :func:`version_table`, for the registration machine."""
+    return _dispatch("registration", event, state, frozenset(n for n, v in flags.items() if v))
+
+
+class Move(NamedTuple):
+    """One machine's transition within a step."""
+
+    machine: str
+    """``"version"`` or ``"registration"``."""
+    event: str
+    source: str
+    """The status it leaves (``"new"`` for a version the step creates)."""
+    dest: str
+    """The status it enters (``source`` again for an internal transition)."""
+    position: int | None
+    """The position of the version it moves (``None`` for the registration)."""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """``(machine, event, source, dest)``, as :class:`TransitionCoverage` counts it."""
+        return (self.machine, self.event, self.source, self.dest)
+
+
+def _moves(
+    status: str, versions: tuple[str, ...], event: str, held: frozenset[str], approved: int | None
+) -> list[Move] | None:
+    """The moves of every machine that defines ``event``; ``None`` if one refuses."""
+    moves = []
+    registration = _dispatch("registration", event, status, held)
+    if registration == REFUSED:
+        return None
+    if registration is not None:
+        moves.append(Move("registration", event, status,
+                          status if registration == SAME else registration, None))  # fmt: skip
+    target = _TARGET.get(event)
+    if target is not None:
+        if target == "new":
+            index: int | None = len(versions)
+        elif target == "approved":
+            index = approved
+        else:
+            index = len(versions) - 1 if versions else None
+        if index is None:
+            return None
+        source = NEW if index == len(versions) else versions[index]
+        dest = _dispatch("version", event, source, held)
+        if dest is None or dest == REFUSED:
+            return None
+        moves.append(Move("version", event, source, source if dest == SAME else dest, index))
+    return moves
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def plan(
+    status: str, versions: tuple[str, ...], event: str, aws_review: bool = False
+) -> tuple[Move, ...] | None:
+    """The moves ``event`` makes for a registration in ``status`` whose versions have
+    the statuses ``versions``, its follow-up events included; ``None`` if it is refused.
+
+    The event moves the version its version transitions target (a new one, the
+    current one or the approved one). A follow-up event (``FOLLOW_UPS``) moves the
+    version that was approved before the step, if there was one.
+    """
+    held = _held(versions, aws_review)
+    approved = versions.index("APPROVED") if "APPROVED" in versions else None
+    moves = _moves(status, versions, event, held, approved)
+    if moves is None:
+        return None
+    follow_up = FOLLOW_UPS.get(event)
+    if follow_up is not None and approved is not None:
+        after = next((m.dest for m in moves if m.machine == "registration"), status)
+        more = _moves(after, versions, follow_up, held, approved)
+        if more is None:
+            return None
+        moves += more
+    return tuple(moves)
+
+
+def settle(
+    status: str, versions: tuple[str, ...], moves: Sequence[Move]
+) -> tuple[str, tuple[str, ...]]:
+    """The registration status and version statuses after ``moves``."""
+    after = list(versions)
+    for move in moves:
+        if move.machine == "registration":
+            status = move.dest
+        elif move.position == len(after):
+            after.append(move.dest)
+        else:
+            assert move.position is not None
+            after[move.position] = move.dest
+    return status, tuple(after)
 
 
 class ReferenceRegistration:
-    """What one registration should look like, kept by hand from the tables.
+    """What one registration should look like after the calls applied to it.
 
     ``versions`` holds each version's status; ``history`` each version's timestamps
     by boto3 key; ``denied`` each version's denied reasons.
@@ -129,94 +300,71 @@ class ReferenceRegistration:
 
     def __init__(self, created: datetime, registration_type: str) -> None:
         self.registration_type = registration_type
-        self.status = "CREATED"
-        self.versions = ["DRAFT"]
-        self.history: list[dict[str, datetime]] = [{"DraftTimestamp": created}]
-        self.denied: list[list[dict[str, str]] | None] = [[]]
+        self.created = created
+        self.status = NEW
+        self.versions: list[str] = []
+        self.history: list[dict[str, datetime]] = []
+        self.denied: list[list[dict[str, str]] | None] = []
         """Per version: its denied reasons; ``None`` while unknown (denied by code
         outside the harness)."""
+        if not self.apply(CREATE, created):
+            raise RuntimeError(f"the machines refuse {CREATE!r} from {NEW!r}")
 
     def copy(self) -> ReferenceRegistration:
         """An independent copy."""
         twin = ReferenceRegistration.__new__(ReferenceRegistration)
-        twin.registration_type, twin.status = self.registration_type, self.status
+        twin.registration_type, twin.created, twin.status = (
+            self.registration_type, self.created, self.status,
+        )  # fmt: skip
         twin.versions = list(self.versions)
         twin.history = [dict(h) for h in self.history]
         twin.denied = [None if d is None else list(d) for d in self.denied]
         return twin
 
-    def flags(self, aws_review: bool = False) -> dict[str, bool]:
-        """The conditions the tables read, for the current state."""
-        return {
-            "aws_review": aws_review,
-            "has_approved_version": "APPROVED" in self.versions,
-            "has_denied_or_revoked_version": any(v in ("DENIED", "REVOKED") for v in self.versions),
-            "no_open_version": not any(v in OPEN for v in self.versions),
-        }
+    def moves(self, event: str, aws_review: bool = False) -> tuple[Move, ...] | None:
+        """The transitions ``event`` would take now (see :func:`plan`); ``None`` if it
+        is refused."""
+        return plan(self.status, tuple(self.versions), event, aws_review)
 
     def allows(self, event: str, aws_review: bool = False) -> bool:
         """Whether ``event`` is legal now."""
-        return self.apply(event, None, aws_review=aws_review)
+        return self.moves(event, aws_review) is not None
 
     def apply(
         self,
         event: str,
-        now: datetime | None,
+        now: datetime,
         *,
         aws_review: bool = False,
         reasons: list[dict[str, str]] | None = None,
     ) -> bool:
-        """Apply ``event`` at ``now`` if the tables allow it; whether they did.
+        """Apply ``event`` at ``now`` if the machines allow it; whether they did.
 
-        With ``now=None`` nothing changes: only whether it would be allowed.
+        ``reasons`` are what a denial records (``None``: unknown, read back later).
         """
-        if self.status == "DELETED":
+        moves = self.moves(event, aws_review)
+        if moves is None:
             return False
-        flags = self.flags(aws_review)
-        r = registration_table(event, self.status, flags)
-        if event == "create_version":
-            index: int | None = None
-            state = "new"
-        elif event == "revoke":
-            if "APPROVED" not in self.versions:
-                return False
-            index, state = self.versions.index("APPROVED"), "APPROVED"
-        else:
-            index, state = len(self.versions) - 1, self.versions[-1]
-        v = version_table(event, state, flags)
-        if REFUSED in (r, v):
-            return False
-        if now is None:
-            return True
-        if v is not None:
-            previously_approved = (
-                self.versions.index("APPROVED") if "APPROVED" in self.versions else None
-            )
-            if index is None:
-                self.versions.append(v)
+        for move in moves:
+            if move.machine == "registration":
+                self.status = move.dest
+                continue
+            assert move.position is not None
+            if move.position == len(self.versions):
+                self.versions.append(move.dest)
                 self.history.append({})
                 self.denied.append([])
-                index = len(self.versions) - 1
-            else:
-                self.versions[index] = v
-            stamps = [HISTORY_KEY[v]] if v in HISTORY_KEY else []
-            if event == "submit" and aws_review:
-                stamps.append("SubmittedTimestamp")
-            self._stamp(index, stamps, now)
-            if event == "deny":
-                self.denied[index] = None if reasons is None else list(reasons)
-            if event == "approve" and previously_approved is not None:
-                self.versions[previously_approved] = "ARCHIVED"
-                self._stamp(previously_approved, ["ArchivedTimestamp"], now)
-        if r not in (None, SAME):
-            self.status = r
+            self.versions[move.position] = move.dest
+            self._stamp(move.position, _STAMPS[(move.event, move.source, move.dest)], now)
+            if move.dest == "DENIED":
+                self.denied[move.position] = None if reasons is None else list(reasons)
         return True
 
-    def _stamp(self, index: int, keys: list[str], now: datetime) -> None:
+    def _stamp(self, index: int, stamps: Sequence[str], now: datetime) -> None:
         history = self.history[index]
         when = max([now, *history.values()])  # a version's history never goes back
-        for key in keys:
-            history[key] = when
+        for stamp in stamps:
+            history[_history_key(stamp)] = when
 
     def refusal_reason(self, event: str) -> str | None:
         """The ConflictException Reason the reference gives for a refused ``event``."""
@@ -238,9 +386,9 @@ class ReferenceRegistration:
         denied = [n for n, v in enumerate(self.versions, 1) if v == "DENIED"]
         if denied:
             registration["LatestDeniedVersionNumber"] = max(denied)
-        registration["CreatedTimestamp"] = self.history[0]["DraftTimestamp"]
+        registration["CreatedTimestamp"] = self.created
         versions = []
-        order = list(HISTORY_KEY.values())
+        order = {key: n for n, key in enumerate(HISTORY_KEY.values())}
         for n, (status, history, reasons) in enumerate(
             zip(self.versions, self.history, self.denied, strict=True), 1
         ):
@@ -248,7 +396,7 @@ class ReferenceRegistration:
                 "VersionNumber": n,
                 "RegistrationVersionStatus": status,
                 "RegistrationVersionStatusHistory": {
-                    k: history[k] for k in sorted(history, key=order.index)
+                    k: history[k] for k in sorted(history, key=lambda k: order.get(k, len(order)))
                 },
             }
             if reasons:
