@@ -172,7 +172,7 @@ def _review(args: argparse.Namespace) -> int:
     except urllib.error.HTTPError as exc:
         error = json.loads(exc.read() or b"{}")
         code = str(error.get("__type", exc.code)).rsplit("#", 1)[-1]
-        print(f"lifecycle: {code}: {error.get('message', exc.reason)}", file=sys.stderr)
+        print(f"lifecycle: {code}: {error.get('Message', exc.reason)}", file=sys.stderr)
     except urllib.error.URLError as exc:
         print(f"lifecycle: cannot reach {args.endpoint_url}: {exc.reason}", file=sys.stderr)
     return 1

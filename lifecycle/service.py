@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lifecycle import aggregate
+from lifecycle import aggregate, errors
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
     AccessDeniedException,
@@ -73,6 +73,9 @@ class RegistrationService:
     Raises:
         ValidationException: an argument is malformed (named in the message).
     """
+
+    exceptions = errors.EXCEPTIONS
+    """The library's errors by AWS code, as boto3's ``client.exceptions``."""
 
     def __init__(
         self,
@@ -136,6 +139,7 @@ class RegistrationService:
 
     # -- user operations ---------------------------------------------------------
 
+    @errors.operation
     def create_registration(
         self,
         *,
@@ -186,6 +190,7 @@ class RegistrationService:
             return replay
         return step.registration.to_create_dict()
 
+    @errors.operation
     def create_registration_version(
         self, *, RegistrationId: str = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -195,6 +200,7 @@ class RegistrationService:
         )
         return self._step(params["RegistrationId"], "create_version").version_dict()
 
+    @errors.operation
     def submit_registration_version(
         self, *, RegistrationId: str = MISSING, AwsReview: bool = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -210,6 +216,7 @@ class RegistrationService:
         response["AwsReview"] = aws_review
         return response
 
+    @errors.operation
     def discard_registration_version(
         self, *, RegistrationId: str = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -219,6 +226,7 @@ class RegistrationService:
         )
         return self._step(params["RegistrationId"], "discard").version_dict()
 
+    @errors.operation
     def delete_registration(
         self, *, RegistrationId: str = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -227,6 +235,7 @@ class RegistrationService:
         params = validate("DeleteRegistration", {"RegistrationId": RegistrationId, **unknown})
         return self._step(params["RegistrationId"], "delete").registration.to_dict()
 
+    @errors.operation
     def describe_registrations(
         self,
         *,
@@ -276,6 +285,7 @@ class RegistrationService:
             response["NextToken"] = self._codec.encode(scope, page.next_position)
         return response
 
+    @errors.operation
     def describe_registration_versions(
         self,
         *,
