@@ -165,6 +165,11 @@ class ValidationException(LifecycleError):
         )
 
 
+class OperationNotPageableError(ValidationException):
+    """``get_paginator`` has no paginator for the name it was given (botocore raises
+    its error of the same name there)."""
+
+
 class ConflictException(LifecycleError):
     """The action is not legal in the resource's current state."""
 
@@ -278,6 +283,7 @@ __all__ = [
     "ConflictException",
     "InternalServerException",
     "LifecycleError",
+    "OperationNotPageableError",
     "ResourceNotFoundException",
     "ServiceQuotaExceededException",
     "ThrottlingException",

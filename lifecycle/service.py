@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lifecycle import aggregate, errors
+from lifecycle import aggregate, errors, pagination
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
     AccessDeniedException,
@@ -341,24 +341,17 @@ class RegistrationService:
         return response
 
     def get_paginator(self, operation_name: str) -> Paginator:
-        """A paginator for ``describe_registrations`` or ``describe_registration_versions``."""
-        if operation_name == "describe_registrations":
-            return Paginator(self.describe_registrations, "Registrations")
-        if operation_name == "describe_registration_versions":
-            return Paginator(
-                self.describe_registration_versions,
-                "RegistrationVersions",
-                ("RegistrationId", "RegistrationArn"),
-            )
-        raise ValidationException.for_field(
-            "operation_name",
-            "must be describe_registrations or describe_registration_versions",
-            reason="UNKNOWN_OPERATION",
-        )
+        """A paginator for ``describe_registrations`` or ``describe_registration_versions``
+        (method names, as boto3's ``get_paginator`` takes them).
+
+        Raises:
+            OperationNotPageableError: no paginator by that name (a ValidationException).
+        """
+        return pagination.get_paginator(self, operation_name)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether :meth:`get_paginator` has a paginator for ``operation_name``."""
-        return operation_name in ("describe_registrations", "describe_registration_versions")
+        return pagination.can_paginate(operation_name)
 
     # -- internals ---------------------------------------------------------------
 
