@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from lifecycle import (
     RegistrationService,
     RegistrationVersion,
     Tag,
+    TransitionEvent,
     ValidationException,
     VersionStatusHistory,
 )
@@ -131,3 +134,20 @@ def test_malformed_dictionaries(parse: Any, data: Any, field: str) -> None:
 
 def test_in_memory_backend_implements_the_port() -> None:
     assert isinstance(InMemoryBackend(), Backend)
+
+
+def test_transition_events_are_json_serialisable(service: RegistrationService) -> None:
+    seen: list[TransitionEvent] = []
+    service.subscribe(seen.append)
+    _busy_registration(service)
+    assert [e.event for e in seen][:3] == ["create", "submit", "begin_review"]
+    for event in seen:
+        data = json.loads(json.dumps(event.to_dict()))
+        assert data == event.to_dict()
+        assert datetime.fromisoformat(data["Timestamp"]) == event.timestamp
+        assert data["Timestamp"].endswith("+00:00")
+        for key in ("Actor", "VersionFrom", "VersionTo", "RegistrationFrom", "RegistrationTo"):
+            assert data[key] is None or type(event.to_dict()[key]) is str
+    create = seen[0].to_dict()
+    assert (create["VersionFrom"], create["VersionTo"]) == (None, "DRAFT")
+    assert (create["RegistrationTo"], create["Actor"]) == ("CREATED", "user")
