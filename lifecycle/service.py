@@ -89,6 +89,15 @@ class RegistrationService:
             raise ValidationException.for_field("account_id", "must be 12 digits")
         if type(region) is not str or not _REGION.fullmatch(region):
             raise ValidationException.for_field("region", "must be an AWS region like us-east-1")
+        if backend is not None and (isinstance(backend, type) or not isinstance(backend, Backend)):
+            got = type(backend).__name__
+            if isinstance(backend, type):
+                got = f"the class {backend.__name__}"
+            raise ValidationException.for_field(
+                "backend",
+                f"must be an object implementing lifecycle.ports.Backend, got {got}; use "
+                "InMemoryBackend(), or lifecycle.backends.open_backend(path or URL)",
+            )
         if clock is not None and not callable(clock):
             raise ValidationException.for_field("clock", "must be callable")
         if registration_types is None or isinstance(registration_types, RegistrationTypeRegistry):

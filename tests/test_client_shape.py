@@ -16,6 +16,7 @@ import pytest
 from lifecycle import (
     AccessDeniedException,
     ConflictException,
+    InMemoryBackend,
     LifecycleError,
     RegistrationService,
     ResourceNotFoundException,
@@ -292,3 +293,16 @@ def test_service_exceptions_match_the_client_exceptions(service: RegistrationSer
     client = lifecycle.aws.client(service)
     names = {n for n in dir(client.exceptions) if not n.startswith("_")}
     assert names == {n for n in dir(service.exceptions) if not n.startswith("_")}
+
+
+# -- the constructor -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["memory", ":memory:", object(), InMemoryBackend])
+def test_a_backend_that_is_not_one_is_refused(backend: object) -> None:
+    with pytest.raises(ValidationException) as info:
+        RegistrationService(backend=backend)  # type: ignore[arg-type]
+    assert info.value.fields[0]["Name"] == "backend"
+    assert "lifecycle.ports.Backend" in info.value.message
+    got = backend.__name__ if isinstance(backend, type) else type(backend).__name__
+    assert got in info.value.message
