@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lifecycle import demo, diagrams
 from lifecycle.audit import timeline, verify
@@ -171,32 +172,38 @@ def _serve(args: argparse.Namespace) -> int:
 def _review(args: argparse.Namespace) -> int:
     import json
     import urllib.error
+    import urllib.parse
     import urllib.request
+
+    def parsed(raw: bytes) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
 
     body = {}
     if args.action == "deny":
         body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
-    url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{args.registration_id}"
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    rid = urllib.parse.quote(args.registration_id, safe="")
+    url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
     try:
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
         with urllib.request.urlopen(request, timeout=30) as response:
-            print(json.dumps(json.loads(response.read()), indent=2))
+            answer = parsed(response.read())
+        if isinstance(answer, dict):
+            print(json.dumps(answer, indent=2))
             return 0
+        print(f"lifecycle: {args.endpoint_url} answered no JSON object: is it lifecycle serve?",
+              file=sys.stderr)  # fmt: skip
     except urllib.error.HTTPError as exc:
-        error = json.loads(exc.read() or b"{}")
+        error = parsed(exc.read())
+        error = error if isinstance(error, dict) else {}
         code = str(error.get("__type", exc.code)).rsplit("#", 1)[-1]
         print(f"lifecycle: {code}: {error.get('Message', exc.reason)}", file=sys.stderr)
-    except urllib.error.URLError as exc:
-        print(f"lifecycle: cannot reach {args.endpoint_url}: {exc.reason}", file=sys.stderr)
+    except (OSError, ValueError) as exc:  # unreachable, timed out, or not a URL
+        reason = getattr(exc, "reason", exc)
+        print(f"lifecycle: cannot reach {args.endpoint_url}: {reason}", file=sys.stderr)
     return 1
-
-
-def _find(backend: Backend, registration_id: str) -> Registration | None:
-    for events in (backend.read_log(registration_id=registration_id, limit=1),):
-        if events:
-            first = events[0].event
-            return backend.get(first.account_id, first.region, registration_id)
-    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
