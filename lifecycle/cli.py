@@ -218,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _review(args)
         backend = open_backend(args.db)
         if args.command == "demo":
-            demo.run(sys.stdout, backend)
+            demo.run(sys.stdout, backend, db=args.db)
             return 0
         if args.command == "events":
             return _events(backend, args.registration)

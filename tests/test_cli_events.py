@@ -1,7 +1,10 @@
-"""``lifecycle events`` and ``diagrams --registration``: ids, ARNs, unknown registrations."""
+"""``lifecycle events`` and ``diagrams --registration``: ids, ARNs, unknown registrations;
+and the demo's hint, which must run as printed."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,37 @@ def test_diagrams_of_a_registration_named_by_arn(stored: tuple[Path, str, str]) 
     assert main(["diagrams", "--db", str(db), "--registration", arn, "--out", str(out),
                  "--format", "mermaid"]) == 0  # fmt: skip
     assert [p.name for p in out.iterdir()] == [f"{rid}.mmd"]
+
+
+def _hints(out: str) -> list[list[str]]:
+    """The commands the demo's hints print, as argument lists."""
+    return [shlex.split(h) for h in re.findall(r"^  \((lifecycle events .*) prints its log\)$",
+                                               out, re.M)]  # fmt: skip
+
+
+def test_the_demo_hint_repeats_its_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "a dir" / "demo.db"
+    db.parent.mkdir()
+    assert main(["demo", "--db", str(db)]) == 0
+    hints = _hints(capsys.readouterr().out)
+    assert len(hints) == 2
+    for hint in hints:
+        assert hint[:4] == ["lifecycle", "events", "--db", str(db)]
+        assert main(hint[1:]) == 0  # runs as printed, on the demo's database
+        assert capsys.readouterr().out.splitlines()[0].split()[2] == "create"
+
+
+def test_the_demo_hint_without_db_uses_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert main(["demo"]) == 0
+    hint = _hints(capsys.readouterr().out)[0]
+    assert hint[:3] == ["lifecycle", "events", "--registration"]
+    assert main(hint[1:]) == 0
+
+
+def test_an_in_memory_demo_prints_no_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--db", ":memory:"]) == 0
+    out = capsys.readouterr().out
+    assert "Registration registration-" in out and "lifecycle events" not in out
