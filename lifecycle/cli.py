@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from lifecycle import demo, diagrams
 from lifecycle.audit import timeline, verify
 from lifecycle.aws.server import REVIEW_ACTIONS
 from lifecycle.backends import default_database_path, open_backend
-from lifecycle.errors import LifecycleError
+from lifecycle.errors import LifecycleError, ResourceNotFoundException
+from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
 from lifecycle.ports import Backend
 
@@ -41,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
         help="print a registration's transitions in order",
         description="Print a registration's committed transitions in log order.",
     )
-    events.add_argument("--registration", required=True, metavar="ID")
+    events.add_argument(
+        "--registration", required=True, metavar="ID", help="the registration's id or ARN"
+    )
     diagrams = commands.add_parser(
         "diagrams",
         parents=[db],
@@ -57,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="comma-separated: mermaid, dot, svg, png (default: mermaid,dot,svg)",
     )
-    diagrams.add_argument("--registration", metavar="ID")
+    diagrams.add_argument("--registration", metavar="ID", help="the registration's id or ARN")
     serve = commands.add_parser(
         "serve",
         parents=[db],
@@ -90,15 +94,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _events(backend: Backend, registration_id: str) -> int:
-    logged, after = [], None
+def _registration(backend: Backend, value: str) -> tuple[Registration, list[TransitionEvent]]:
+    """The registration ``value`` names (its id or its ARN), and its events in log order.
+
+    Raises:
+        ResourceNotFoundException: ``backend`` holds no such registration.
+    """
+    registration_id = value.rpartition(":registration/")[2] if value.startswith("arn:") else value
+    events: list[TransitionEvent] = []
+    after = None
     while page := backend.read_log(after=after, registration_id=registration_id):
-        logged += [entry.event for entry in page]
+        events += [entry.event for entry in page]
         after = page[-1].position
-    if not logged:
-        print(f"lifecycle: no events for registration {registration_id}", file=sys.stderr)
-        return 1
-    print("\n".join(timeline(logged)))
+    registration = None
+    if events:  # the log knows the account and region the registration is stored under
+        registration = backend.get(events[0].account_id, events[0].region, registration_id)
+    if registration is None or value not in (registration_id, registration.arn):
+        raise ResourceNotFoundException(
+            f"Registration {value} not found: the database holds no registration by that "
+            "id or ARN.",
+            resource_type="registration",
+            resource_id=value,
+        )
+    return registration, events
+
+
+def _events(backend: Backend, value: str) -> int:
+    print("\n".join(timeline(_registration(backend, value)[1])))
     return 0
 
 
@@ -116,17 +138,9 @@ def _diagrams(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.format.split(",")] if asked else ["mermaid", "dot", "svg"]
     sources = None
     if args.registration is not None:
-        backend = open_backend(args.db)
-        registration = _find(backend, args.registration)
-        if registration is None:
-            print(f"lifecycle: no registration {args.registration}", file=sys.stderr)
-            return 1
-        events, after = [], None
-        while page := backend.read_log(after=after, registration_id=args.registration):
-            events += [entry.event for entry in page]
-            after = page[-1].position
+        registration, events = _registration(open_backend(args.db), args.registration)
         sources = {
-            args.registration: (
+            registration.registration_id: (
                 diagrams.registration_view_mermaid(registration, events),
                 diagrams.registration_view_dot(registration, events),
             )
@@ -158,32 +172,38 @@ def _serve(args: argparse.Namespace) -> int:
 def _review(args: argparse.Namespace) -> int:
     import json
     import urllib.error
+    import urllib.parse
     import urllib.request
+
+    def parsed(raw: bytes) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
 
     body = {}
     if args.action == "deny":
         body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
-    url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{args.registration_id}"
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    rid = urllib.parse.quote(args.registration_id, safe="")
+    url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
     try:
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
         with urllib.request.urlopen(request, timeout=30) as response:
-            print(json.dumps(json.loads(response.read()), indent=2))
+            answer = parsed(response.read())
+        if isinstance(answer, dict):
+            print(json.dumps(answer, indent=2))
             return 0
+        print(f"lifecycle: {args.endpoint_url} answered no JSON object: is it lifecycle serve?",
+              file=sys.stderr)  # fmt: skip
     except urllib.error.HTTPError as exc:
-        error = json.loads(exc.read() or b"{}")
+        error = parsed(exc.read())
+        error = error if isinstance(error, dict) else {}
         code = str(error.get("__type", exc.code)).rsplit("#", 1)[-1]
-        print(f"lifecycle: {code}: {error.get('message', exc.reason)}", file=sys.stderr)
-    except urllib.error.URLError as exc:
-        print(f"lifecycle: cannot reach {args.endpoint_url}: {exc.reason}", file=sys.stderr)
+        print(f"lifecycle: {code}: {error.get('Message', exc.reason)}", file=sys.stderr)
+    except (OSError, ValueError) as exc:  # unreachable, timed out, or not a URL
+        reason = getattr(exc, "reason", exc)
+        print(f"lifecycle: cannot reach {args.endpoint_url}: {reason}", file=sys.stderr)
     return 1
-
-
-def _find(backend: Backend, registration_id: str) -> Registration | None:
-    for events in (backend.read_log(registration_id=registration_id, limit=1),):
-        if events:
-            first = events[0].event
-            return backend.get(first.account_id, first.region, registration_id)
-    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -198,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _review(args)
         backend = open_backend(args.db)
         if args.command == "demo":
-            demo.run(sys.stdout, backend)
+            demo.run(sys.stdout, backend, db=args.db)
             return 0
         if args.command == "events":
             return _events(backend, args.registration)

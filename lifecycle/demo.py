@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 from datetime import timedelta
 from typing import TextIO
 
@@ -42,9 +43,20 @@ _SECOND: list[tuple[str, timedelta]] = [
 ]
 
 
-def run(out: TextIO, backend: Backend | None = None) -> RegistrationService:
+def run(
+    out: TextIO, backend: Backend | None = None, *, db: str | None = None
+) -> RegistrationService:
     """Drive the demo registrations on ``backend`` (default: in memory) and print the
-    timeline to ``out``; the service uses a simulated clock (reviews take days)."""
+    timeline to ``out``; the service uses a simulated clock (reviews take days).
+
+    ``db`` is the ``--db`` value ``backend`` was opened from (``None``: the default
+    database). Each registration's hint ``lifecycle events --registration ID`` repeats
+    it. Nothing outlives an in-memory run (``backend`` ``None``, or ``db`` ``:memory:``),
+    so that run prints no hint.
+    """
+    hint = None
+    if backend is not None and db != ":memory:":
+        hint = "lifecycle events" + ("" if db is None else f" --db {shlex.quote(db)}")
     clock = ManualClock()
     service = RegistrationService(backend, clock=clock)
     out.write("Simulated clock: reviews take days. Status after each call:\n")
@@ -56,7 +68,8 @@ def run(out: TextIO, backend: Backend | None = None) -> RegistrationService:
             "RegistrationId"
         ]
         out.write(f"\nRegistration {rid} ({registration_type})\n")
-        out.write(f"  (lifecycle events --registration {rid} prints its log)\n")
+        if hint is not None:
+            out.write(f"  ({hint} --registration {rid} prints its log)\n")
         _show(out, service, rid, "CreateRegistration")
         for call, wait in steps:
             clock.advance(wait)

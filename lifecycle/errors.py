@@ -1,22 +1,88 @@
-"""The exceptions of the library, one per AWS error code of ``pinpoint-sms-voice-v2``.
+"""The exceptions of the library, one per AWS error code of ``pinpoint-sms-voice-v2``,
+and the boto3 envelope every answer of the service wears.
 
-Each carries the AWS fields of its error shape, so it converts one to one into the
-error a boto3 client would raise. Every refused call raises one of these and changes
-nothing.
+Each exception carries the AWS fields of its error shape and, like botocore's
+``ClientError``, a ``response`` dictionary and an ``operation_name``, so workflow code
+written against a boto3 client handles it unchanged. Where botocore is installed the
+exceptions also subclass ``botocore.exceptions.ClientError``, so ``except ClientError``
+catches them; the library itself never needs botocore. Every refused call raises one
+of these and changes nothing.
+
+:func:`operation` gives each user operation of the service the rest of boto3's shape:
+its answer carries ``ResponseMetadata``, and an error it raises names the operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+import functools
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, Self
+
+if TYPE_CHECKING:
+    _ClientError = Exception
+else:
+    try:
+        from botocore.exceptions import ClientError as _ClientError
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        _ClientError = Exception
+
+CONTENT_TYPE = "application/x-amz-json-1.0"
+"""The content type of the AWS JSON 1.0 protocol."""
+
+P = ParamSpec("P")
 
 
-class LifecycleError(Exception):
+class _RequestIds:
+    """Request ids in UUID form: a random prefix per process and a counter.
+
+    A fresh ``uuid4`` would cost more than a quarter of a state-changing call; the
+    prefix is drawn again in a forked child so that processes never share ids.
+    """
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self._prefix = str(uuid.uuid4())[:24]
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter):012x}"
+
+
+_request_id = _RequestIds()
+
+
+def response_metadata(status: int = 200, error_code: str | None = None) -> dict[str, Any]:
+    """boto3's ``ResponseMetadata`` of one answer with HTTP ``status``.
+
+    A new ``RequestId``, the ``HTTPHeaders`` the JSON protocol sends for it (names
+    lowercased, as botocore reports them; ``x-amzn-errortype`` for an error) and
+    ``RetryAttempts`` 0.
+    """
+    request_id = _request_id()
+    headers = {"content-type": CONTENT_TYPE, "x-amzn-requestid": request_id}
+    if error_code is not None:
+        headers["x-amzn-errortype"] = error_code
+    return {
+        "RequestId": request_id,
+        "HTTPStatusCode": status,
+        "HTTPHeaders": headers,
+        "RetryAttempts": 0,
+    }
+
+
+class LifecycleError(_ClientError):
     """Base class of every error the library raises on purpose.
 
     Attributes mirror the AWS error shapes: ``code`` is the AWS error name, and
     ``reason``, ``resource_type``, ``resource_id`` and ``fields`` are set where the
-    AWS shape has them.
+    AWS shape has them. ``operation_name`` is the API name (``CreateRegistration``)
+    when the error came out of a user operation of the service, else ``None``.
     """
 
     code: ClassVar[str] = "LifecycleError"
@@ -25,6 +91,9 @@ class LifecycleError(Exception):
 
     botocore's model sets no status codes for this service, so the JSON protocol's
     defaults apply."""
+    members: ClassVar[tuple[str, ...]] = ("Reason", "ResourceType", "ResourceId", "Fields")
+    """The members of the AWS error shape besides ``Message``. Only these reach
+    :meth:`to_dict`, ``response`` and the wire, as only these reach a boto3 client."""
 
     def __init__(
         self,
@@ -35,25 +104,46 @@ class LifecycleError(Exception):
         resource_id: str | None = None,
         fields: Sequence[Mapping[str, str]] = (),
     ) -> None:
-        super().__init__(message)
+        # Not ClientError.__init__, which wants a whole response: the message is ours.
+        Exception.__init__(self, message)
         self.message = message
         self.reason = reason
         self.resource_type = resource_type
         self.resource_id = resource_id
         self.fields: tuple[dict[str, str], ...] = tuple(dict(f) for f in fields)
+        self.operation_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as AWS's JSON body: ``Message`` plus the set AWS fields."""
+        """The error as AWS's JSON body: ``Message`` plus the set members of the shape."""
+        values = {
+            "Reason": self.reason,
+            "ResourceType": self.resource_type,
+            "ResourceId": self.resource_id,
+            "Fields": [dict(f) for f in self.fields] or None,
+        }
         body: dict[str, Any] = {"Message": self.message}
-        if self.reason is not None:
-            body["Reason"] = self.reason
-        if self.resource_type is not None:
-            body["ResourceType"] = self.resource_type
-        if self.resource_id is not None:
-            body["ResourceId"] = self.resource_id
-        if self.fields:
-            body["Fields"] = [dict(f) for f in self.fields]
+        body.update((k, v) for k, v in values.items() if v is not None and k in self.members)
         return body
+
+    @functools.cached_property
+    def response(self) -> dict[str, Any]:
+        """The error as botocore's ``ClientError.response``: ``Error`` (``Code`` and
+        ``Message``), the shape's members at the top level (:meth:`to_dict`), and
+        ``ResponseMetadata`` with the HTTP status and a request id. Made once, on
+        first use."""
+        metadata = response_metadata(self.http_status, self.code)
+        response: dict[str, Any] = {
+            "Error": {"Message": self.message, "Code": self.code},
+            "ResponseMetadata": metadata,
+            **self.to_dict(),
+        }
+        if "RequestId" in self.members:
+            response["RequestId"] = metadata["RequestId"]
+        return response
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ClientError pickles as a plain ClientError; keep the class and every field.
+        return type(self), (self.message,), self.__dict__
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, reason={self.reason!r})"
@@ -63,11 +153,10 @@ class ValidationException(LifecycleError):
     """A request parameter breaks a rule; ``fields`` names each one and its rule."""
 
     code = "ValidationException"
+    members = ("Reason", "Fields")
 
     @classmethod
-    def for_field(
-        cls, name: str, rule: str, *, reason: str = "FIELD_VALIDATION_FAILED"
-    ) -> ValidationException:
+    def for_field(cls, name: str, rule: str, *, reason: str = "FIELD_VALIDATION_FAILED") -> Self:
         """One offending field ``name`` that breaks ``rule``."""
         return cls(
             f"Invalid parameter {name}: {rule}",
@@ -76,41 +165,52 @@ class ValidationException(LifecycleError):
         )
 
 
+class OperationNotPageableError(ValidationException):
+    """``get_paginator`` has no paginator for the name it was given (botocore raises
+    its error of the same name there)."""
+
+
 class ConflictException(LifecycleError):
     """The action is not legal in the resource's current state."""
 
     code = "ConflictException"
+    members = ("Reason", "ResourceType", "ResourceId")
 
 
 class ResourceNotFoundException(LifecycleError):
     """No such resource in this account and region (or it is deleted, for mutations)."""
 
     code = "ResourceNotFoundException"
+    members = ("ResourceType", "ResourceId")
 
 
 class ServiceQuotaExceededException(LifecycleError):
     """An account quota would be exceeded."""
 
     code = "ServiceQuotaExceededException"
+    members = ("Reason",)
 
 
 class AccessDeniedException(LifecycleError):
     """The resource belongs to another account or region."""
 
     code = "AccessDeniedException"
+    members = ("Reason",)
 
 
 class ThrottlingException(LifecycleError):
     """Too many requests; retry with backoff."""
 
     code = "ThrottlingException"
+    members = ()
 
 
 class InternalServerException(LifecycleError):
-    """The backend failed; the call changed nothing."""
+    """The backend failed; the call changed nothing. Its shape carries the ``RequestId``."""
 
     code = "InternalServerException"
     http_status = 500
+    members = ("RequestId",)
 
 
 ERRORS_BY_CODE: Mapping[str, type[LifecycleError]] = {
@@ -127,14 +227,67 @@ ERRORS_BY_CODE: Mapping[str, type[LifecycleError]] = {
 }
 """Each error class by its AWS code."""
 
+
+class ClientExceptions:
+    """The library's exceptions by AWS code, as boto3's ``client.exceptions`` offers
+    them: ``service.exceptions.ConflictException``, ``service.exceptions.ClientError``
+    (the base class) and :meth:`from_code`."""
+
+    ClientError = LifecycleError
+    AccessDeniedException = AccessDeniedException
+    ConflictException = ConflictException
+    InternalServerException = InternalServerException
+    ResourceNotFoundException = ResourceNotFoundException
+    ServiceQuotaExceededException = ServiceQuotaExceededException
+    ThrottlingException = ThrottlingException
+    ValidationException = ValidationException
+
+    def from_code(self, error_code: str) -> type[LifecycleError]:
+        """The exception class of ``error_code``; ``ClientError`` for any other code."""
+        return ERRORS_BY_CODE.get(error_code, LifecycleError)
+
+
+EXCEPTIONS = ClientExceptions()
+"""The one :class:`ClientExceptions`: ``RegistrationService.exceptions``."""
+
+
+def operation(method: Callable[P, dict[str, Any]]) -> Callable[P, dict[str, Any]]:
+    """Give a user operation boto3's shapes.
+
+    Its answer gains ``ResponseMetadata`` (top level only), and a
+    :class:`LifecycleError` it raises gets ``operation_name``: the API name, read from
+    the method's (``submit_registration_version`` is ``SubmitRegistrationVersion``).
+    """
+    name = "".join(part.capitalize() for part in method.__name__.split("_"))
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+        try:
+            response = method(*args, **kwargs)
+        except LifecycleError as exc:
+            if exc.operation_name is None:  # the innermost operation names it
+                exc.operation_name = name
+            raise
+        response["ResponseMetadata"] = response_metadata()  # operations answer fresh dicts
+        return response
+
+    return call
+
+
 __all__ = [
+    "CONTENT_TYPE",
     "ERRORS_BY_CODE",
+    "EXCEPTIONS",
     "AccessDeniedException",
+    "ClientExceptions",
     "ConflictException",
     "InternalServerException",
     "LifecycleError",
+    "OperationNotPageableError",
     "ResourceNotFoundException",
     "ServiceQuotaExceededException",
     "ThrottlingException",
     "ValidationException",
+    "operation",
+    "response_metadata",
 ]

@@ -33,7 +33,11 @@ class TransitionEvent:
     timestamp: datetime
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dictionary, for logs and JSON."""
+        """A plain dictionary, for logs and JSON: ``json.dumps`` takes it as it is.
+
+        Statuses and the actor are plain strings, and the timestamp is ISO 8601 with
+        its UTC offset (``2024-05-01T12:00:00+00:00``).
+        """
         return {
             "AccountId": self.account_id,
             "Region": self.region,
@@ -41,9 +45,14 @@ class TransitionEvent:
             "Event": self.event,
             "Actor": self.actor.value,
             "VersionNumber": self.version_number,
-            "VersionFrom": self.version_from,
-            "VersionTo": self.version_to,
-            "RegistrationFrom": self.registration_from,
-            "RegistrationTo": self.registration_to,
-            "Timestamp": self.timestamp,
+            "VersionFrom": _plain(self.version_from),
+            "VersionTo": _plain(self.version_to),
+            "RegistrationFrom": _plain(self.registration_from),
+            "RegistrationTo": _plain(self.registration_to),
+            "Timestamp": self.timestamp.isoformat(),
         }
+
+
+def _plain(status: str | None) -> str | None:
+    """A status as a plain ``str`` (the enum members' ``str`` is their value)."""
+    return None if status is None else str(status)

@@ -8,6 +8,8 @@ account or backend) is refused with Reason ``INVALID_NEXT_TOKEN``.
 :class:`Paginator` behaves like botocore's: ``PageSize`` sets ``MaxResults``,
 ``MaxItems`` truncates and yields a resume token in botocore's own format (base64
 JSON with ``boto_truncate_amount``), and ``StartingToken`` resumes from either kind.
+:data:`PAGINATORS` names the operations it pages, by the method names botocore's
+``get_paginator`` takes.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import base64
 import binascii
 import hashlib
 import hmac
+import importlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from lifecycle.errors import ValidationException
+from lifecycle.errors import OperationNotPageableError, ValidationException
 
 _MAC_BYTES = 16
 
@@ -172,6 +175,40 @@ class PageIterator:
                 return
             next_token = kwargs["NextToken"] = service_token
 
+    def search(self, expression: str) -> Iterator[Any]:
+        """The JMESPath ``expression`` applied to each page, as botocore's
+        ``PageIterator.search``: a list result yields its items, anything else itself.
+
+        Raises:
+            ImportError: jmespath is not installed (``pip install jmespath``; boto3,
+                the ``aws`` extra, brings it).
+            ValidationException: ``expression`` is not a JMESPath expression.
+        """
+        try:  # imported by name: an optional dependency without type information
+            jmespath = importlib.import_module("jmespath")
+        except ImportError as exc:
+            raise ImportError(
+                "PageIterator.search needs jmespath: pip install jmespath "
+                "(or the aws extra: pip install 'lifecycle[aws]')"
+            ) from exc
+        if type(expression) is not str:
+            raise ValidationException.for_field("expression", "must be a string")
+        try:
+            compiled = jmespath.compile(expression)
+        except jmespath.exceptions.JMESPathError as exc:
+            raise ValidationException.for_field(
+                "expression", f"is not a JMESPath expression: {exc}"
+            ) from None
+        return self._search(compiled)
+
+    def _search(self, compiled: Any) -> Iterator[Any]:
+        for page in self:
+            result = compiled.search(page)
+            if isinstance(result, list):
+                yield from result
+            else:
+                yield result
+
     def build_full_result(self) -> dict[str, Any]:
         """All pages merged: the result list, the non-aggregate keys, and
         ``NextToken`` (the resume token) if ``MaxItems`` stopped it."""
@@ -234,3 +271,50 @@ class Paginator:
             None if page_size is None else _int_config("PageSize", page_size),
             starting,
         )
+
+
+PAGINATORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "describe_registrations": ("Registrations", ()),
+    "describe_registration_versions": (
+        "RegistrationVersions",
+        ("RegistrationId", "RegistrationArn"),
+    ),
+}
+"""The operations the service pages, by method name: every one of its operations that
+botocore's ``paginators-1.json`` pages. Each has its result key and the keys
+``build_full_result`` keeps from the first page (botocore keeps none for either)."""
+
+
+def can_paginate(operation_name: str) -> bool:
+    """Whether :data:`PAGINATORS` has ``operation_name``, a method name as boto3's
+    ``can_paginate`` takes it; ``False`` for any other string.
+
+    Raises:
+        ValidationException: ``operation_name`` is not a string.
+    """
+    if type(operation_name) is not str:
+        raise ValidationException.for_field("operation_name", "must be a string")
+    return operation_name in PAGINATORS
+
+
+def get_paginator(client: object, operation_name: str) -> Paginator:
+    """The paginator of ``client``'s method ``operation_name``, as boto3's
+    ``get_paginator`` gives it.
+
+    Raises:
+        OperationNotPageableError: ``operation_name`` is not in :data:`PAGINATORS`
+            (a ValidationException).
+    """
+    if not can_paginate(operation_name):
+        # botocore takes only method names; point an API name at its method name.
+        squashed = {name.replace("_", ""): name for name in PAGINATORS}
+        method = squashed.get(operation_name.replace("_", "").lower())
+        hint = f" (the method name is {method})" if method else ""
+        raise OperationNotPageableError.for_field(
+            "operation_name",
+            f"operation {operation_name!r} cannot be paginated{hint}; "
+            f"paginators: {', '.join(PAGINATORS)}",
+            reason="UNKNOWN_OPERATION",
+        )
+    result_key, non_aggregate_keys = PAGINATORS[operation_name]
+    return Paginator(getattr(client, operation_name), result_key, non_aggregate_keys)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from lifecycle import aggregate
+from lifecycle import aggregate, errors, pagination
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
     AccessDeniedException,
@@ -80,6 +80,9 @@ class RegistrationService:
         ValidationException: an argument is malformed (named in the message).
     """
 
+    exceptions = errors.EXCEPTIONS
+    """The library's errors by AWS code, as boto3's ``client.exceptions``."""
+
     def __init__(
         self,
         backend: Backend | None = None,
@@ -93,6 +96,15 @@ class RegistrationService:
             raise ValidationException.for_field("account_id", "must be 12 digits")
         if type(region) is not str or not _REGION.fullmatch(region):
             raise ValidationException.for_field("region", "must be an AWS region like us-east-1")
+        if backend is not None and (isinstance(backend, type) or not isinstance(backend, Backend)):
+            got = type(backend).__name__
+            if isinstance(backend, type):
+                got = f"the class {backend.__name__}"
+            raise ValidationException.for_field(
+                "backend",
+                f"must be an object implementing lifecycle.ports.Backend, got {got}; use "
+                "InMemoryBackend(), or lifecycle.backends.open_backend(path or URL)",
+            )
         if clock is not None and not callable(clock):
             raise ValidationException.for_field("clock", "must be callable")
         if registration_types is None or isinstance(registration_types, RegistrationTypeRegistry):
@@ -145,6 +157,7 @@ class RegistrationService:
 
     # -- user operations ---------------------------------------------------------
 
+    @errors.operation
     def create_registration(
         self,
         *,
@@ -196,6 +209,7 @@ class RegistrationService:
             return replay
         return step.registration.to_create_dict()
 
+    @errors.operation
     def create_registration_version(
         self, *, RegistrationId: str = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -205,6 +219,7 @@ class RegistrationService:
         )
         return self._step(params["RegistrationId"], "create_version").version_dict()
 
+    @errors.operation
     def submit_registration_version(
         self, *, RegistrationId: str = MISSING, AwsReview: bool = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -220,6 +235,7 @@ class RegistrationService:
         response["AwsReview"] = aws_review
         return response
 
+    @errors.operation
     def discard_registration_version(
         self, *, RegistrationId: str = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -229,6 +245,7 @@ class RegistrationService:
         )
         return self._step(params["RegistrationId"], "discard").version_dict()
 
+    @errors.operation
     def delete_registration(
         self, *, RegistrationId: str = MISSING, **unknown: Any
     ) -> dict[str, Any]:
@@ -237,6 +254,7 @@ class RegistrationService:
         params = validate("DeleteRegistration", {"RegistrationId": RegistrationId, **unknown})
         return self._step(params["RegistrationId"], "delete").registration.to_dict()
 
+    @errors.operation
     def describe_registrations(
         self,
         *,
@@ -286,6 +304,7 @@ class RegistrationService:
             response["NextToken"] = self._codec.encode(scope, page.next_position)
         return response
 
+    @errors.operation
     def describe_registration_versions(
         self,
         *,
@@ -341,24 +360,17 @@ class RegistrationService:
         return response
 
     def get_paginator(self, operation_name: str) -> Paginator:
-        """A paginator for ``describe_registrations`` or ``describe_registration_versions``."""
-        if operation_name == "describe_registrations":
-            return Paginator(self.describe_registrations, "Registrations")
-        if operation_name == "describe_registration_versions":
-            return Paginator(
-                self.describe_registration_versions,
-                "RegistrationVersions",
-                ("RegistrationId", "RegistrationArn"),
-            )
-        raise ValidationException.for_field(
-            "operation_name",
-            "must be describe_registrations or describe_registration_versions",
-            reason="UNKNOWN_OPERATION",
-        )
+        """A paginator for ``describe_registrations`` or ``describe_registration_versions``
+        (method names, as boto3's ``get_paginator`` takes them).
+
+        Raises:
+            OperationNotPageableError: no paginator by that name (a ValidationException).
+        """
+        return pagination.get_paginator(self, operation_name)
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether :meth:`get_paginator` has a paginator for ``operation_name``."""
-        return operation_name in ("describe_registrations", "describe_registration_versions")
+        return pagination.can_paginate(operation_name)
 
     # -- internals ---------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -35,6 +36,19 @@ def _postgres_unavailable() -> str | None:
 
 
 POSTGRES_SKIP = _postgres_unavailable()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without PostgreSQL, skip (with the reason) each test that asks for
+    ``postgres_schemas`` itself: its body may import the postgres extra before it gets
+    to :func:`postgres_factory`, which skips the tests that open a backend."""
+    if POSTGRES_SKIP is None:
+        return
+    for item in items:
+        if isinstance(item, pytest.Function) and "postgres_schemas" in (
+            inspect.signature(item.function).parameters
+        ):
+            item.add_marker(pytest.mark.skip(reason=POSTGRES_SKIP))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError, ParamValidationError  # noqa: E402
 import lifecycle.aws  # noqa: E402
 from lifecycle import RegistrationService  # noqa: E402
 from lifecycle.aws.protocol import OPERATIONS  # noqa: E402
+from lifecycle.pagination import PAGINATORS  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 
@@ -219,3 +220,27 @@ def test_the_versions_paginator_resumes_too(
     paginator = client.get_paginator("describe_registration_versions")
     resumed = _resume(paginator, page_size, max_items, "RegistrationVersions", RegistrationId=rid)
     assert resumed == everything["RegistrationVersions"]
+
+
+def test_the_service_pages_what_botocore_pages(client: Any, service: RegistrationService) -> None:
+    model = client.meta.service_model  # and its paginators-1.json, as botocore loads it
+    loaded = client._loader.load_service_model(
+        model.service_name, "paginators-1", model.api_version
+    )["pagination"]
+    ours = {client.meta.method_to_api_mapping[name]: spec[0] for name, spec in PAGINATORS.items()}
+    assert ours == {
+        api: config["result_key"] for api, config in loaded.items() if api in OPERATIONS
+    }
+    for method in client.meta.method_to_api_mapping:
+        provided = hasattr(service, method)
+        assert service.can_paginate(method) is (provided and client.can_paginate(method))
+
+
+def test_search_agrees_with_botocore(client: Any, service: RegistrationService) -> None:
+    for _ in range(5):
+        client.create_registration(RegistrationType=BRAND)
+    config = {"PaginationConfig": {"PageSize": 2}}
+    for expression in ("Registrations[].RegistrationId", "NextToken", "length(Registrations)"):
+        theirs = client.get_paginator("describe_registrations").paginate(**config)
+        ours = service.get_paginator("describe_registrations").paginate(**config)
+        assert list(ours.search(expression)) == list(theirs.search(expression)), expression

@@ -81,6 +81,6 @@ def test_default_database_is_in_the_data_directory(
 
 def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["events", "--db", ":memory:", "--registration", "registration-x"]) == 1
-    assert "no events" in capsys.readouterr().err
+    assert "registration-x not found" in capsys.readouterr().err
     assert main(["verify", "--db", str(tmp_path / "missing" / "x.db")]) == 1
     assert "does not exist" in capsys.readouterr().err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from lifecycle import (
     RegistrationService,
     RegistrationVersion,
     Tag,
+    TransitionEvent,
     ValidationException,
     VersionStatusHistory,
 )
@@ -45,6 +48,13 @@ HISTORY_KEYS = {
 }  # fmt: skip
 
 
+def members(response: dict[str, Any]) -> set[str]:
+    """The model members of an operation's ``response``, which also carries boto3's
+    ``ResponseMetadata`` (not a member of any output shape)."""
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
+    return set(response) - {"ResponseMetadata"}
+
+
 def _busy_registration(service: RegistrationService) -> str:
     rid = service.create_registration(RegistrationType=BRAND, Tags=[{"Key": "a", "Value": ""}])[
         "RegistrationId"
@@ -63,18 +73,18 @@ def _busy_registration(service: RegistrationService) -> str:
 
 def test_responses_use_only_model_members(service: RegistrationService) -> None:
     created = service.create_registration(RegistrationType=BRAND, Tags=[{"Key": "k", "Value": "v"}])
-    assert set(created) <= CREATE_KEYS
+    assert members(created) <= CREATE_KEYS
     rid = _busy_registration(service)
     reg = service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
     assert set(reg) <= REGISTRATION_KEYS
     submitted = service.submit_registration_version(RegistrationId=rid)
-    assert set(submitted) == VERSION_OPERATION_KEYS | {"AwsReview"}
+    assert members(submitted) == VERSION_OPERATION_KEYS | {"AwsReview"}
     for version in service.describe_registration_versions(RegistrationId=rid)[
         "RegistrationVersions"
     ]:
         assert set(version) <= VERSION_INFO_KEYS
         assert set(version["RegistrationVersionStatusHistory"]) <= HISTORY_KEYS
-    assert set(service.delete_registration(RegistrationId=created["RegistrationId"])) <= (
+    assert members(service.delete_registration(RegistrationId=created["RegistrationId"])) <= (
         REGISTRATION_KEYS
     )
 
@@ -124,3 +134,20 @@ def test_malformed_dictionaries(parse: Any, data: Any, field: str) -> None:
 
 def test_in_memory_backend_implements_the_port() -> None:
     assert isinstance(InMemoryBackend(), Backend)
+
+
+def test_transition_events_are_json_serialisable(service: RegistrationService) -> None:
+    seen: list[TransitionEvent] = []
+    service.subscribe(seen.append)
+    _busy_registration(service)
+    assert [e.event for e in seen][:3] == ["create", "submit", "begin_review"]
+    for event in seen:
+        data = json.loads(json.dumps(event.to_dict()))
+        assert data == event.to_dict()
+        assert datetime.fromisoformat(data["Timestamp"]) == event.timestamp
+        assert data["Timestamp"].endswith("+00:00")
+        for key in ("Actor", "VersionFrom", "VersionTo", "RegistrationFrom", "RegistrationTo"):
+            assert data[key] is None or type(event.to_dict()[key]) is str
+    create = seen[0].to_dict()
+    assert (create["VersionFrom"], create["VersionTo"]) == (None, "DRAFT")
+    assert (create["RegistrationTo"], create["Actor"]) == ("CREATED", "user")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
+import sys
 
 import pytest
 
 from lifecycle import InMemoryBackend, RegistrationService, ValidationException
+from lifecycle.errors import OperationNotPageableError
+from lifecycle.pagination import Paginator
 from tests.conftest import BRAND, new_id
 
 TOLL_FREE = "US_TOLL_FREE_REGISTRATION"
@@ -239,8 +243,79 @@ def test_bad_pagination_config(service: RegistrationService, config: object, fie
     assert info.value.fields[0]["Name"] == field
 
 
-def test_unknown_paginator(service: RegistrationService) -> None:
-    assert service.can_paginate("describe_registrations")
-    assert not service.can_paginate("create_registration")
-    with pytest.raises(ValidationException):
-        service.get_paginator("create_registration")
+@pytest.mark.parametrize("name", ["describe_registrations", "describe_registration_versions"])
+def test_paginators_by_method_name(service: RegistrationService, name: str) -> None:
+    assert service.can_paginate(name)
+    assert isinstance(service.get_paginator(name), Paginator)
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("create_registration", None),  # an operation that does not page
+        ("describe_pools", None),  # botocore pages it; the service does not have it
+        ("nope", None),
+        ("DescribeRegistrations", "describe_registrations"),  # botocore takes method names
+        ("describeRegistrationVersions", "describe_registration_versions"),
+    ],
+)
+def test_names_without_a_paginator(
+    service: RegistrationService, name: str, hint: str | None
+) -> None:
+    assert service.can_paginate(name) is False
+    with pytest.raises(OperationNotPageableError) as info:
+        service.get_paginator(name)
+    assert isinstance(info.value, ValidationException)
+    assert info.value.fields[0]["Name"] == "operation_name"
+    assert f"{name!r} cannot be paginated" in info.value.message
+    assert (f"(the method name is {hint})" in info.value.message) is (hint is not None)
+
+
+@pytest.mark.parametrize("call", ["can_paginate", "get_paginator"])
+def test_a_name_that_is_not_a_string(service: RegistrationService, call: str) -> None:
+    with pytest.raises(ValidationException) as info:
+        getattr(service, call)(["describe_registrations"])
+    assert info.value.fields[0] == {"Name": "operation_name", "Message": "must be a string"}
+
+
+# -- search --------------------------------------------------------------------------
+
+needs_jmespath = pytest.mark.skipif(
+    importlib.util.find_spec("jmespath") is None,
+    reason="jmespath is not installed (boto3, the aws extra, brings it)",
+)
+
+
+@needs_jmespath
+def test_search_flattens_lists_and_yields_other_results(
+    service: RegistrationService, populated: list[str]
+) -> None:
+    pages = service.get_paginator("describe_registrations").paginate(
+        PaginationConfig={"PageSize": 3}
+    )
+    assert list(pages.search("Registrations[].RegistrationId")) == populated
+    assert [t is None for t in pages.search("NextToken")] == [False, False, True]
+    submitted = "Registrations[?RegistrationStatus=='SUBMITTED'].RegistrationId"
+    assert list(pages.search(submitted)) == populated[1:3]
+
+
+@pytest.mark.parametrize(("expression", "rule"), [
+    ("Registrations[", "is not a JMESPath expression"), (5, "must be a string")])  # fmt: skip
+@needs_jmespath
+def test_search_refuses_what_is_not_an_expression(
+    service: RegistrationService, expression: object, rule: str
+) -> None:
+    pages = service.get_paginator("describe_registrations").paginate()
+    with pytest.raises(ValidationException) as info:
+        pages.search(expression)  # type: ignore[arg-type]
+    assert info.value.fields[0]["Name"] == "expression"
+    assert rule in info.value.fields[0]["Message"]
+
+
+def test_search_without_jmespath_names_it(
+    service: RegistrationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "jmespath", None)  # as if not installed
+    pages = service.get_paginator("describe_registrations").paginate()
+    with pytest.raises(ImportError, match="needs jmespath: pip install jmespath"):
+        pages.search("Registrations")

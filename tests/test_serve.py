@@ -136,11 +136,11 @@ def test_protocol_errors(server: Server) -> None:
     status, body = server.post("/", b"{not json", target)
     assert status == 400 and body["__type"].endswith("#SerializationException")
     status, body = server.post("/", b"{}", {"X-Amz-Target": "PinpointSMSVoiceV2.SendTextMessage"})
-    assert status == 400 and "SendTextMessage is not provided" in body["message"]
+    assert status == 400 and "SendTextMessage is not provided" in body["Message"]
     status, body = server.post("/", b"{}", {"X-Amz-Target": "Nope"})
     assert status == 400 and body["__type"].endswith("#UnknownOperationException")
     status, body = server.post("/", b"x" * (2 * 1024 * 1024), target)
-    assert status == 413 and "exceeds the limit" in body["message"]
+    assert status == 413 and "exceeds the limit" in body["Message"]
     status, body = server.post("/", b'{"RegistrationType": 5}', target)
     assert status == 400 and body["Fields"][0]["Name"] == "RegistrationType"
     status, body = server.post("/_lifecycle/review/deny/x", b"[1]")
@@ -148,7 +148,7 @@ def test_protocol_errors(server: Server) -> None:
     status, body = server.post("/_lifecycle/review/deny/x", b"{}")
     assert status == 400 and body["Fields"][0]["Name"] == "reasons"
     status, body = server.post("/_lifecycle/review/promote/x", b"{}")
-    assert status == 404 and "unknown reviewer action" in body["message"]
+    assert status == 404 and "unknown reviewer action" in body["Message"]
     with urllib.request.urlopen(server.url + "/_lifecycle/health", timeout=10) as response:
         assert json.loads(response.read()) == {"status": "ok"}
 

@@ -3,22 +3,21 @@
 :func:`handle` takes what an SDK sends (the ``X-Amz-Target`` header and the JSON
 body) and returns what AWS would answer: the HTTP status, headers and JSON body,
 errors included. The in-process boto3 client and ``lifecycle serve`` both use it, so
-they answer the same bytes.
+they answer the same bytes. An answer's ``ResponseMetadata`` travels as headers, never
+in the body: its ``RequestId`` is the ``x-amzn-RequestId`` botocore reads back.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from lifecycle.errors import LifecycleError
+from lifecycle.errors import LifecycleError, response_metadata
 from lifecycle.service import RegistrationService
 
 TARGET_PREFIX = "PinpointSMSVoiceV2."
-CONTENT_TYPE = "application/x-amz-json-1.0"
 NAMESPACE = "com.amazonaws.pinpointsmsvoicev2"
 
 Response = tuple[int, dict[str, str], bytes]
@@ -47,21 +46,20 @@ def encode(body: Mapping[str, Any]) -> bytes:
     return json.dumps(body, default=_default, separators=(",", ":")).encode()
 
 
-def error_body(code: str, message: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """An AWS JSON error body for ``code``."""
-    return {"__type": f"{NAMESPACE}#{code}", "message": message, **(fields or {})}
-
-
 def error_response(status: int, code: str, message: str, **fields: Any) -> Response:
-    """A whole AWS-style error answer: status, headers and JSON body."""
-    return status, _headers(code), encode(error_body(code, message, fields))
+    """A whole AWS-style error answer: status, headers and a JSON body with ``__type``,
+    ``Message`` (the model's member, which botocore also reads as ``Error.Message``)
+    and ``fields``."""
+    return _error(code, {"Message": message, **fields}, response_metadata(status, code))
 
 
-def _headers(error_code: str | None = None) -> dict[str, str]:
-    headers = {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": str(uuid.uuid4())}
-    if error_code is not None:
-        headers["x-amzn-ErrorType"] = error_code
-    return headers
+def _error(code: str, members: Mapping[str, Any], metadata: Mapping[str, Any]) -> Response:
+    return _answer({"__type": f"{NAMESPACE}#{code}", **members}, metadata)
+
+
+def _answer(body: Mapping[str, Any], metadata: Mapping[str, Any]) -> Response:
+    """``body`` sent with the status and headers of ``metadata`` (a ResponseMetadata)."""
+    return metadata["HTTPStatusCode"], dict(metadata["HTTPHeaders"]), encode(body)
 
 
 def handle(service: RegistrationService, target: str | None, body: bytes) -> Response:
@@ -103,8 +101,10 @@ def answer(body: bytes, call: Callable[[dict[str, Any]], Mapping[str, Any]]) -> 
             400, "SerializationException", "The request body must be a JSON object."
         )
     try:
-        result = call(params)
+        result = dict(call(params))
     except LifecycleError as exc:
-        fields = {k: v for k, v in exc.to_dict().items() if k != "Message"}
-        return error_response(exc.http_status, exc.code, exc.message, **fields)
-    return 200, _headers(), encode(result)
+        error = exc.response
+        members = {k: v for k, v in error.items() if k not in ("Error", "ResponseMetadata")}
+        return _error(exc.code, members, error["ResponseMetadata"])
+    metadata = result.pop("ResponseMetadata", None) or response_metadata()
+    return _answer(result, metadata)

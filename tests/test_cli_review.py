@@ -1,0 +1,87 @@
+"""``lifecycle review`` against endpoints that are not a working ``lifecycle serve``:
+one line on stderr and exit 1, never a traceback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from lifecycle.cli import main
+
+
+class _NotLifecycle(BaseHTTPRequestHandler):
+    """Answers every POST with ``self.server.answer`` (status, body); records its path."""
+
+    def do_POST(self) -> None:
+        self.server.paths.append(self.path)  # type: ignore[attr-defined]
+        status, body = self.server.answer  # type: ignore[attr-defined]
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def other_server() -> Iterator[HTTPServer]:
+    server = HTTPServer(("127.0.0.1", 0), _NotLifecycle)
+    server.paths = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ((200, b"<html>hello</html>"), "answered no JSON object: is it lifecycle serve?"),
+        ((200, b"[1, 2]"), "answered no JSON object: is it lifecycle serve?"),
+        ((404, b"<html>no</html>"), "404: Not Found"),
+        ((400, b'{"__type": "x#ConflictException", "Message": "refused"}'),
+         "ConflictException: refused"),
+    ],
+)  # fmt: skip
+def test_answers_that_are_not_lifecycles(
+    other_server: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    answer: tuple[int, bytes],
+    message: str,
+) -> None:
+    other_server.answer = answer  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{other_server.server_port}"
+    assert main(["review", "approve", "registration-x", "--endpoint-url", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lifecycle: ") and message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:1", "cannot reach http://127.0.0.1:1: "),
+        ("localhost:8080", "cannot reach localhost:8080: unknown url type"),
+        ("http://[::1", "cannot reach http://[::1: Invalid IPv6 URL"),
+    ],
+)
+def test_unreachable_or_malformed_endpoints(
+    capsys: pytest.CaptureFixture[str], url: str, message: str
+) -> None:
+    assert main(["review", "approve", "registration-x", "--endpoint-url", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"lifecycle: {message}") and err.count("\n") == 1
+
+
+def test_the_registration_id_is_quoted_into_the_path(
+    other_server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other_server.answer = (200, b'{"RegistrationId": "x"}')  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{other_server.server_port}"
+    assert main(["review", "approve", "reg x/../y", "--endpoint-url", url]) == 0
+    assert other_server.paths == ["/_lifecycle/review/approve/reg%20x%2F..%2Fy"]  # type: ignore[attr-defined]
+    assert '"RegistrationId": "x"' in capsys.readouterr().out
