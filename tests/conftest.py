@@ -3,8 +3,9 @@ from __future__ import annotations
 import inspect
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,8 @@ def snapshot(service: RegistrationService) -> list[object]:
         )
         out.append((reg, versions.build_full_result()))
     return out
+
+
+def body(response: Mapping[str, Any]) -> dict[str, Any]:
+    """A service answer without its ``ResponseMetadata`` (a request id differs per call)."""
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}

@@ -298,9 +298,9 @@ def test_sqlite_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_postgres_dropped_connection(postgres_schemas: list[str]) -> None:
+    factory = postgres_factory(postgres_schemas)  # skips without a server or the extra
     from lifecycle.backends.postgres import PostgresBackend
 
-    factory = postgres_factory(postgres_schemas)
     schema = factory().schema  # type: ignore[attr-defined]
     name = f"lifecycle-{uuid.uuid4().hex[:8]}"
     backend = PostgresBackend(POSTGRES_DSN or "", schema=schema, application_name=name)
