@@ -295,13 +295,17 @@ class CompiledMachine:
 
         ``context`` provides the named conditions as attributes (bools or properties).
         """
+        # Plain loops rather than all()/any() over generators: this is every step's path.
         for spec in self._table.get((state, event), ()):
-            if not (spec.conditions or spec.unless):
-                return spec
-            if all(getattr(context, c) for c in spec.conditions) and not any(
-                getattr(context, u) for u in spec.unless
-            ):
-                return spec
+            for condition in spec.conditions:
+                if not getattr(context, condition):
+                    break
+            else:
+                for unless in spec.unless:
+                    if getattr(context, unless):
+                        break
+                else:
+                    return spec
         return None
 
     def target_of(self, event: str) -> VersionTarget:

@@ -249,6 +249,7 @@ class RegistrationVersion:
 _PARTITIONS = (("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-iso-", "aws-iso"))
 
 
+@functools.cache  # a handful of regions, asked on every answer
 def partition_of(region: str) -> str:
     """The ARN partition of ``region`` (``aws`` for commercial regions)."""
     for prefix, partition in _PARTITIONS:
