@@ -37,7 +37,7 @@ from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
 from lifecycle.testing import invariants
 from tests.conftest import POSTGRES_DSN, new_id, postgres_factory
-from tests.workers import event_key, operate
+from tests.workers import event_key, operate, worker_name
 
 ROOT = Path(__file__).resolve().parent.parent
 STRESS_SECONDS = float(os.environ.get("LIFECYCLE_STRESS_SECONDS", "20"))
@@ -135,6 +135,21 @@ def test_restart_across_three_processes(store: tuple[str, Callable[[], Backend]]
 # -- crash ---------------------------------------------------------------------------
 
 
+def _await_server_side_end(pid: int) -> None:
+    """Wait until the server has finished what a killed worker sent it: a COMMIT that
+    reached the server before the kill still commits, after the process is gone."""
+    import psycopg
+
+    deadline = time.monotonic() + 30
+    with psycopg.connect(POSTGRES_DSN or "", autocommit=True) as conn:
+        while conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+            (worker_name(pid),),
+        ).fetchone() != (0,):
+            assert time.monotonic() < deadline, "the killed worker's session did not end"
+            time.sleep(0.02)
+
+
 def test_sigkill_mid_transition_leaves_before_or_after(
     store: tuple[str, Callable[[], Backend]],
 ) -> None:
@@ -153,6 +168,8 @@ def test_sigkill_mid_transition_leaves_before_or_after(
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         assert proc.returncode == -signal.SIGKILL
+        if spec.startswith("postgres:"):
+            _await_server_side_end(proc.pid)
         # A fresh view of the store after each crash: log and state agree.
         assert_consistent(open_store(), service)
     assert len(backend.read_log()) > 20 + kills  # the workers really moved things

@@ -46,7 +46,17 @@ def open_spec(spec: str) -> Backend:
         return SqliteBackend(where, timeout=30)
     from lifecycle.backends.postgres import PostgresBackend
 
-    return PostgresBackend(os.environ["LIFECYCLE_POSTGRES_DSN"], schema=where, pool_size=2)
+    return PostgresBackend(
+        os.environ["LIFECYCLE_POSTGRES_DSN"],
+        schema=where,
+        pool_size=2,
+        application_name=worker_name(os.getpid()),
+    )
+
+
+def worker_name(pid: int) -> str:
+    """How worker ``pid``'s PostgreSQL connections appear in ``pg_stat_activity``."""
+    return f"lifecycle-worker-{pid}"
 
 
 def event_key(e: TransitionEvent) -> list[Any]:
