@@ -207,10 +207,13 @@ def restate(step: Step, stored: Registration) -> Step:
     """``step`` as a backend stored it: its registration (id and timestamps may be
     another system's), its events and version renamed to match."""
     events = tuple(attrs.evolve(e, registration_id=stored.registration_id) for e in step.events)
-    version = step.version
-    if version is not None and version.version_number == stored.current_version_number:
-        version = stored.current_version
-    return Step(stored, events, version, step.written)
+    current = stored.current_version
+
+    def as_stored(version: RegistrationVersion) -> RegistrationVersion:
+        return current if version.version_number == current.version_number else version
+
+    version = None if step.version is None else as_stored(step.version)
+    return Step(stored, events, version, tuple(map(as_stored, step.written)))
 
 
 def legal_events(registration: Registration) -> list[str]:

@@ -102,6 +102,15 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
     return None
 
 
+_DERIVED = (
+    "current_version",
+    "approved_version",
+    "latest_denied_version_number",
+    "latest_revoked_version_number",
+    "created_timestamp",
+)
+
+
 def _compare(
     registration: Registration, versions: list[RegistrationVersion], state: _Replayed
 ) -> str | None:
@@ -119,6 +128,22 @@ def _compare(
                     f"version {version.version_number} {HISTORY_KEYS[field]}: stored "
                     f"{getattr(version.history, field)}, replayed {replayed.get(field)}"
                 )
+    # The derived numbers decide what the machines allow next: they must follow from
+    # the versions.
+    derived = Registration.from_versions(
+        versions,
+        registration_id=registration.registration_id,
+        account_id=registration.account_id,
+        region=registration.region,
+        registration_type=registration.registration_type,
+        status=registration.status,
+    )
+    for name in _DERIVED:
+        if getattr(registration, name) != getattr(derived, name):
+            return (
+                f"stored {name} {getattr(registration, name)!r}, the versions give "
+                f"{getattr(derived, name)!r}"
+            )
     return None
 
 

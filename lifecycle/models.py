@@ -363,7 +363,8 @@ class Registration:
         tags: tuple[Tag, ...] = (),
         revision: int = 1,
     ) -> Registration:
-        """The registration whose versions are ``versions`` (1..N, in any order)."""
+        """The registration whose versions are ``versions``: all of versions 1..N, in any
+        order (the lowest gives ``created_timestamp``, the highest is current)."""
         ordered = sorted(versions, key=lambda v: v.version_number)
         registration = cls(
             registration_id=registration_id,
@@ -432,7 +433,7 @@ class Registration:
         versions. Account and region are read from ``RegistrationArn``."""
         arn_parts = registration["RegistrationArn"].split(":")
         if not versions:
-            raise KeyError("RegistrationVersions")
+            raise ValidationException.for_field("RegistrationVersions", "must not be empty")
         return cls.from_versions(
             [RegistrationVersion.from_dict(v) for v in versions],
             registration_id=registration["RegistrationId"],

@@ -133,7 +133,7 @@ class Backend(Protocol):
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
-        versions: Sequence[RegistrationVersion] = (),
+        versions: Sequence[RegistrationVersion],
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,

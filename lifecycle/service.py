@@ -27,14 +27,14 @@ from lifecycle.errors import (
     ValidationException,
 )
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import MACHINES, VERSION
+from lifecycle.machines import FOLLOW_UPS, MACHINES, VERSION
 from lifecycle.models import DeniedReason, Registration, Tag, partition_of
 from lifecycle.pagination import Paginator, TokenCodec, query_fingerprint
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge, RegistrationQuery, VersionQuery
 from lifecycle.quotas import Quotas
 from lifecycle.registration_types import RegistrationTypeRegistry
 from lifecycle.statuses import RegistrationStatus
-from lifecycle.validation import MISSING, REGISTRATION_ID, string, validate
+from lifecycle.validation import MISSING, REGISTRATION_ID, reject_unknown, string, validate
 
 log = logging.getLogger(__name__)
 
@@ -582,6 +582,7 @@ class _ReviewerEvent(Protocol):
         *,
         RegistrationId: str = ...,
         feedback: str | None = None,
+        **unknown: Any,
     ) -> dict[str, Any]: ...
 
 
@@ -618,15 +619,22 @@ def _reviewer_event(event: str) -> _ReviewerEvent:
         *,
         RegistrationId: str = MISSING,
         feedback: str | None = None,
+        **unknown: Any,
     ) -> dict[str, Any]:
+        reject_unknown(unknown, ["RegistrationId", *(["feedback"] if moves_version else [])])
         if feedback is not None and not moves_version:
             raise ValidationException.for_field(
                 "feedback", f"{event} moves no version, so it takes no feedback"
             )
         return self._apply(event, registration_id, RegistrationId, feedback=feedback)
 
-    fire.__name__ = fire.__qualname__ = event
-    fire.__doc__ = f"The reviewer's ``{event}``: {_moves(event)}"
+    fire.__name__ = event
+    fire.__qualname__ = f"Reviewer.{event}"
+    follow_up = FOLLOW_UPS.get(event)
+    also = (
+        f" In the same step, {follow_up} on the previously approved version." if follow_up else ""
+    )
+    fire.__doc__ = f"The reviewer's ``{event}``: {_moves(event)}{also}"
     return fire  # type: ignore[return-value]  # bound as a method: ``self`` is supplied
 
 
@@ -681,11 +689,13 @@ class Reviewer:
         RegistrationId: str = MISSING,
         DeniedReasons: Sequence[DeniedReason | Mapping[str, str]] = MISSING,
         feedback: str | None = None,
+        **unknown: Any,
     ) -> dict[str, Any]:
         """Deny the version in review with at least one reason: a
         :class:`~lifecycle.models.DeniedReason` or a dictionary with ``Reason`` and
         ``ShortDescription``, and optionally ``LongDescription``,
         ``DocumentationTitle`` and ``DocumentationLink``."""
+        reject_unknown(unknown, ["RegistrationId", "DeniedReasons", "feedback"])
         registration_id = _once("RegistrationId", registration_id, RegistrationId)
         denied = _denied_reasons(_once("DeniedReasons", reasons, DeniedReasons))
         return self._apply(

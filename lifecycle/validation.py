@@ -10,7 +10,7 @@ and the rule. Nothing else ever escapes for bad input.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from lifecycle.errors import ValidationException
@@ -128,20 +128,24 @@ def structure(members: Mapping[str, tuple[Rule, bool]]) -> Rule:
     return check
 
 
+def reject_unknown(given: Iterable[Any], valid: Iterable[str], prefix: str = "") -> None:
+    """Raise ValidationException ``INVALID_PARAMETER`` naming each of ``given`` that is
+    not one of ``valid``."""
+    valid = list(valid)
+    unknown = sorted(str(k) for k in given if k not in valid)
+    if unknown:
+        names = ", ".join(f"{prefix}{k}" for k in unknown)
+        raise ValidationException(
+            f"Unknown parameter(s): {names}; valid parameters are {', '.join(valid) or 'none'}",
+            reason="INVALID_PARAMETER",
+            fields=[{"Name": f"{prefix}{k}", "Message": "unknown parameter"} for k in unknown],
+        )
+
+
 def _check_members(
     params: Mapping[Any, object], members: Mapping[str, tuple[Rule, bool]], prefix: str = ""
 ) -> dict[str, Any]:
-    unknown = params.keys() - members.keys()
-    if unknown:
-        names = ", ".join(f"{prefix}{k}" for k in sorted(map(str, unknown)))
-        raise ValidationException(
-            f"Unknown parameter(s): {names}; valid parameters are {', '.join(members) or 'none'}",
-            reason="INVALID_PARAMETER",
-            fields=[
-                {"Name": f"{prefix}{k}", "Message": "unknown parameter"}
-                for k in sorted(map(str, unknown))
-            ],
-        )
+    reject_unknown(params, members, prefix)
     out = {}
     for name, (rule, required) in members.items():
         value = params.get(name, MISSING)

@@ -19,6 +19,7 @@ import lifecycle.aws  # noqa: E402
 from lifecycle import (  # noqa: E402
     ConflictException,
     RegistrationService,
+    ServiceQuotaExceededException,
     ThrottlingException,
     ValidationException,
     VersionStatus,
@@ -172,3 +173,32 @@ def test_aws_errors_become_the_library_s_and_write_nothing() -> None:
     assert "already submitted elsewhere" in info.value.message
     assert backend.read_log() == log
     assert invariants.describe(service, rid)[1][0]["RegistrationVersionStatus"] == "DRAFT"
+
+
+def test_sync_reproduces_every_version_s_history(aws: RegistrationService, wire: Any) -> None:
+    """Moves in the console that end where a shorter path would: the mirror still gets
+    the whole history (SubmittedTimestamp of the discarded version included)."""
+    client, _ = wire
+    backend = AwsBackend(client)
+    local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
+    rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    for call in ("submit", "discard", "create"):
+        aws.clock.advance(hours=1)  # type: ignore[attr-defined]
+        getattr(aws, f"{call}_registration_version")(RegistrationId=rid)
+    report = backend.sync(rid)
+    assert report.applied == ("submit", "discard", "create_version")
+    assert invariants.describe(local, rid) == invariants.describe(aws, rid)
+
+
+def test_a_call_over_a_quota_never_reaches_aws(aws: RegistrationService, wire: Any) -> None:
+    client, calls = wire
+    local = RegistrationService(
+        AwsBackend(client), account_id=aws.account_id, region=aws.region,
+        quotas={"REGISTRATIONS_PER_ACCOUNT": 1},
+    )  # fmt: skip
+    local.create_registration(RegistrationType=BRAND)
+    before = list(calls)
+    with pytest.raises(ServiceQuotaExceededException):
+        local.create_registration(RegistrationType=BRAND, ClientToken="second")
+    assert calls == before
+    assert len(aws.describe_registrations()["Registrations"]) == 1

@@ -87,7 +87,13 @@ def test_idempotency_records(service: RegistrationService) -> None:
     assert stored is not None
     twin = attrs.evolve(stored, registration_id="registration-" + "f" * 32)
     with pytest.raises(ConflictException) as info:
-        service.backend.commit(twin, expected_revision=None, events=(), idempotency=record)
+        service.backend.commit(
+            twin,
+            expected_revision=None,
+            events=(),
+            versions=[twin.current_version],
+            idempotency=record,
+        )
     assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
     assert service.backend.get(service.account_id, service.region, twin.registration_id) is None
 
@@ -153,8 +159,30 @@ def test_verify_finds_nothing_then_a_tampered_registration(service: Registration
     tampered = attrs.evolve(
         stored, status=RegistrationStatus.COMPLETE, revision=stored.revision + 1
     )
-    service.backend.commit(tampered, expected_revision=stored.revision, events=())
+    service.backend.commit(tampered, expected_revision=stored.revision, events=(), versions=())
     checked, replayed, problems = verify(service.backend)
     assert (checked, replayed) == (2, 6)
     assert [p.registration_id for p in problems] == [a]
     assert "COMPLETE" in problems[0].problem and "PROVISIONING" in problems[0].problem
+
+
+def test_verify_finds_derived_numbers_that_disagree_with_the_versions(
+    service: RegistrationService,
+) -> None:
+    """The derived numbers decide what the machines allow next: a stored
+    LatestDeniedVersionNumber that the versions do not give is found before it misleads
+    a step."""
+    rid = new_id(service)
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "no"}])
+    assert verify(service.backend)[2] == []
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    forgetful = attrs.evolve(
+        stored, latest_denied_version_number=None, revision=stored.revision + 1
+    )
+    service.backend.commit(forgetful, expected_revision=stored.revision, events=(), versions=())
+    (problem,) = verify(service.backend)[2]
+    assert problem.registration_id == rid
+    assert "latest_denied_version_number None" in problem.problem

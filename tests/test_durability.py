@@ -364,7 +364,10 @@ def test_concurrent_writers_one_wins(store: tuple[str, Callable[[], Backend]]) -
     step = aggregate.step(stale, "submit", datetime.now(UTC))
     with pytest.raises(ConflictException):
         second.backend.commit(
-            step.registration, expected_revision=stale.revision, events=step.events
+            step.registration,
+            expected_revision=stale.revision,
+            events=step.events,
+            versions=step.written,
         )
     assert len(first.backend.read_log(registration_id=rid)) == 2
 

@@ -470,7 +470,7 @@ def test_stale_save_raises_conflict_and_writes_nothing(service: RegistrationServ
     current = backend.get(service.account_id, service.region, rid)
     log = backend.read_log()
     with pytest.raises(ConflictException) as info:
-        backend.commit(stale, expected_revision=stale.revision, events=[log[-1].event])
+        backend.commit(stale, expected_revision=stale.revision, events=[log[-1].event], versions=())
     assert info.value.reason == "RESOURCE_MODIFICATION_NOT_ALLOWED"
     assert backend.get(service.account_id, service.region, rid) == current
     assert backend.read_log() == log

@@ -56,7 +56,7 @@ class BrokenWorkflow(LifecycleStateMachine):
         forged = attrs.evolve(
             stored, status=RegistrationStatus.COMPLETE, revision=stored.revision + 1
         )
-        backend.commit(forged, expected_revision=stored.revision, events=())
+        backend.commit(forged, expected_revision=stored.revision, events=(), versions=())
 
 
 def test_harness_catches_a_workflow_that_breaks_the_lifecycle() -> None:

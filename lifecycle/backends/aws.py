@@ -47,9 +47,13 @@ from lifecycle.ports import (
     RegistrationQuery,
     VersionQuery,
     all_versions,
+    quota_exceeded,
 )
 from lifecycle.service import utc_now
 from lifecycle.statuses import Actor
+
+Versions = Mapping[int, RegistrationVersion]
+"""A registration's versions by number."""
 
 
 @attrs.frozen
@@ -131,7 +135,7 @@ class AwsBackend:
         return self.store.registrations()
 
     def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:
-        """The mirror's record of quota usage (AWS enforces its own)."""
+        """The mirror's record of quota usage."""
         return self.store.quota_usage(account_id, region, quota, period)
 
     def get_cursor(self, name: str) -> LogPosition | None:
@@ -150,16 +154,22 @@ class AwsBackend:
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
-        versions: Sequence[RegistrationVersion] = (),
+        versions: Sequence[RegistrationVersion],
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
         """Forward the user operation of ``events`` to AWS, then mirror AWS's answer.
 
+        The service's quotas are checked against the mirror's usage before anything
+        reaches AWS (concurrent calls through other mirrors or the console are AWS's
+        to count), and the usage is recorded once AWS has answered.
+
         Raises:
             ValidationException: ``events`` are a reviewer's (they happen at AWS:
                 call :meth:`sync`).
+            ServiceQuotaExceededException: a quota of the service would be exceeded;
+                AWS was not called.
             LifecycleError: what AWS answered, as the library's exception.
         """
         if not events or events[0].actor is not Actor.USER:
@@ -169,6 +179,13 @@ class AwsBackend:
                 f"{name} is done by AWS and the carriers, not through this backend: "
                 "call sync(registration_id) to apply what AWS did",
             )
+        for charge in quotas:
+            if charge.amount > 0 and charge.limit is not None:
+                used = self.store.quota_usage(
+                    registration.account_id, registration.region, charge.quota, charge.period
+                )
+                if used + charge.amount > charge.limit:
+                    raise quota_exceeded(registration.account_id, registration.region, charge, used)
         answered = self._forward(registration, events[0], idempotency)
         renamed = [
             attrs.evolve(
@@ -187,7 +204,7 @@ class AwsBackend:
                 current if v.version_number == current.version_number else v for v in versions
             ],
             idempotency=record,
-            quotas=quotas,
+            quotas=[attrs.evolve(c, limit=None) for c in quotas],  # AWS has done it: record it
             before_commit=before_commit,
         )
 
@@ -286,9 +303,10 @@ class AwsBackend:
                 resource_type="registration",
                 resource_id=registration_id,
             )
-        path = _explain(local, remote)
+        mirrored = {v.version_number: v for v in all_versions(self.store, local)}
+        path = _explain(local, mirrored, remote, observed)
         if path is None:
-            return self._anomaly(local, remote, observed)
+            return self._anomaly(local, mirrored, remote, observed)
         current = local
         times = self._times(local, observed, path)
         for (event, aws_review), when in zip(path, times, strict=True):
@@ -307,7 +325,7 @@ class AwsBackend:
     def _times(
         self,
         local: Registration,
-        observed: Mapping[int, RegistrationVersion],
+        observed: Versions,
         path: list[tuple[str, bool]],
     ) -> list[datetime]:
         """When each step of ``path`` happened, by AWS's history: a step whose field is
@@ -335,18 +353,21 @@ class AwsBackend:
         return filled[::-1]
 
     def _anomaly(
-        self, local: Registration, remote: Registration, observed: Mapping[int, RegistrationVersion]
+        self, local: Registration, mirrored: Versions, remote: Registration, observed: Versions
     ) -> SyncReport:
         seen = f"{remote.status}, versions {[v.status.value for v in observed.values()]}"
-        mirrored = all_versions(self.store, local)
-        mine = f"{local.status}, versions {[v.status.value for v in mirrored]}"
+        mine = f"{local.status}, versions {[v.status.value for v in mirrored.values()]}"
         problem = f"AWS shows {seen}; no sequence of legal moves leads there from {mine}"
         event = TransitionEvent(
             local.account_id, local.region, local.registration_id, "anomaly", Actor.SYSTEM,
             None, None, None, local.status, remote.status, self._clock(),
         )  # fmt: skip
-        self.store.commit(attrs.evolve(local, revision=local.revision + 1),
-                          expected_revision=local.revision, events=[event])  # fmt: skip
+        self.store.commit(
+            attrs.evolve(local, revision=local.revision + 1),
+            expected_revision=local.revision,
+            events=[event],
+            versions=(),
+        )
         return SyncReport(local.registration_id, (), problem)
 
 
@@ -360,22 +381,18 @@ def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:
     return event.timestamp if recorded is None else recorded
 
 
-def _target(registration: Registration) -> tuple[object, ...]:
-    """What sync must reproduce: the status, the derived numbers, and the status and
-    history fields of the current and the approved version (the only ones a step moves,
-    but for the archive that the approved version's number shows)."""
+def _target(registration: Registration, versions: Versions) -> tuple[object, ...]:
+    """What sync must reproduce: the status, and each version's status and which of its
+    history fields are set."""
     return (
         registration.status,
-        registration.latest_denied_version_number,
-        registration.latest_revoked_version_number,
-        *(
-            None if v is None else (v.version_number, v.status, tuple(v.history.to_dict()))
-            for v in (registration.current_version, registration.approved_version)
+        tuple(
+            (n, versions[n].status, tuple(versions[n].history.to_dict())) for n in sorted(versions)
         ),
     )
 
 
-def _reasons(observed: Mapping[int, RegistrationVersion], event: str) -> tuple[Any, ...]:
+def _reasons(observed: Versions, event: str) -> tuple[Any, ...]:
     if event != "deny":
         return ()
     for number in sorted(observed, reverse=True):
@@ -385,18 +402,24 @@ def _reasons(observed: Mapping[int, RegistrationVersion], event: str) -> tuple[A
 
 
 def _explain(
-    local: Registration, remote: Registration, depth: int = 8
+    local: Registration,
+    mirrored: Versions,
+    remote: Registration,
+    observed: Versions,
+    depth: int = 8,
 ) -> list[tuple[str, bool]] | None:
-    """The shortest sequence of legal events from ``local`` to ``remote``'s statuses."""
-    goal = _target(remote)
-    if _target(local) == goal:
+    """The shortest sequence of legal events from ``local`` (with its ``mirrored``
+    versions) to ``remote``'s statuses and ``observed`` versions."""
+    goal = _target(remote, observed)
+    if _target(local, mirrored) == goal:
         return []
     now = local.current_version.history.latest()
-    frontier: list[tuple[Registration, list[tuple[str, bool]]]] = [(local, [])]
-    seen = {_target(local)}
+    Node = tuple[Registration, Versions, list[tuple[str, bool]]]
+    frontier: list[Node] = [(local, mirrored, [])]
+    seen = {_target(local, mirrored)}
     for _ in range(depth):
-        following = []
-        for state, path in frontier:
+        following: list[Node] = []
+        for state, versions, path in frontier:
             # Reviewer and user events alike: users act in the console too.
             for event in aggregate.legal_events(state):
                 for aws_review in (False, True) if event == "submit" else (False,):
@@ -404,15 +427,14 @@ def _explain(
                         after = aggregate.step(state, event, now, aws_review=aws_review)
                     except ConflictException:  # a refused branch is simply not taken
                         continue
-                    reached = after.registration
-                    key = _target(reached)
+                    reached = {**versions, **{v.version_number: v for v in after.written}}
+                    key = _target(after.registration, reached)
                     if key == goal:
                         return [*path, (event, aws_review)]
-                    if (
-                        key not in seen
-                        and reached.current_version_number <= remote.current_version_number
-                    ):
+                    if key not in seen and len(reached) <= len(observed):
                         seen.add(key)
-                        following.append((reached, [*path, (event, aws_review)]))
+                        following.append(
+                            (after.registration, reached, [*path, (event, aws_review)])
+                        )
         frontier = following
     return None

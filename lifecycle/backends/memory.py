@@ -76,7 +76,7 @@ class InMemoryBackend:
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
-        versions: Sequence[RegistrationVersion] = (),
+        versions: Sequence[RegistrationVersion],
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
@@ -114,9 +114,10 @@ class InMemoryBackend:
                 before_commit(events)
             part.quotas.update(usage)
             if position is None:
-                position = part.index[registration.registration_id] = len(part.registrations)
+                position = len(part.registrations)
                 part.registrations.append(registration)
                 part.versions.append([])
+                part.index[registration.registration_id] = position  # visible last
                 if idempotency is not None:
                     part.tokens[idempotency.token] = idempotency
             else:

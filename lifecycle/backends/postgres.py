@@ -1,10 +1,12 @@
 """The PostgreSQL backend: many workers on many machines, one database.
 
 Needs the ``postgres`` extra (``pip install 'lifecycle[postgres]'``: psycopg 3 and its
-pool). Transactions run at REPEATABLE READ: a read sees one snapshot, and of two
-writers racing on one registration, the loser gets ConflictException (revision
-compare-and-set, or PostgreSQL's serialisation failure) and writes nothing. Reads of
-one registration are one statement (one round trip).
+pool). Transactions run at READ COMMITTED: of two writers racing on one
+registration, the loser gets ConflictException (the revision compare-and-set of its
+UPDATE finds the winner's revision) and writes nothing, while writers to different
+registrations never fail each other, though they share a row (an account's quota
+usage, which each updates in place, in turn). Every read is one statement: one
+snapshot, one round trip.
 
 A connection the server dropped fails the call that finds it with
 InternalServerException; the pool then discards every dead idle connection, so the
@@ -116,7 +118,7 @@ class PostgresBackend(SqlBackend):
 
     @staticmethod
     def _configure(conn: psycopg.Connection[Any]) -> None:
-        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
 
     def close(self) -> None:
         """Close every connection of the pool."""
@@ -157,9 +159,6 @@ class PostgresBackend(SqlBackend):
                 f"PostgreSQL ({self.schema}): {type(exc).__name__}: {exc}".rstrip()
             ) from exc
 
-    def _lost_race(self, error: ConflictException) -> bool:
-        return isinstance(error.__cause__, pg_errors.SerializationFailure)
-
     def _is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, pg_errors.UniqueViolation)
 
@@ -172,35 +171,28 @@ class PostgresBackend(SqlBackend):
 
     def _migrate(self) -> None:
         try:
-            with self._pool.connection() as conn:
-                conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
-                with conn.transaction():
-                    # One migrating process at a time, whoever gets here first.
-                    conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
-                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
-                    conn.execute(
-                        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            with self._pool.connection() as conn, conn.transaction():
+                # One migrating process at a time, whoever gets here first.
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.schema,))
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+                row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                current = (row[0] if row else None) or 0
+                if current > len(MIGRATIONS):
+                    raise ValidationException.for_field(
+                        "schema",
+                        f"{self.schema} has schema version {current}; this library knows "
+                        f"up to {len(MIGRATIONS)}: upgrade lifecycle",
                     )
-                    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-                    current = (row[0] if row else None) or 0
-                    if current > len(MIGRATIONS):
-                        raise ValidationException.for_field(
-                            "schema",
-                            f"{self.schema} has schema version {current}; this library knows "
-                            f"up to {len(MIGRATIONS)}: upgrade lifecycle",
-                        )
-                    for version, statements in enumerate(MIGRATIONS[current:], current + 1):
-                        for statement in statements:
-                            conn.execute(statement)
-                        conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
-                    conn.execute(
-                        "INSERT INTO meta VALUES ('pagination_key', %s) ON CONFLICT DO NOTHING",
-                        (secrets.token_bytes(32),),
-                    )
-                    key = conn.execute(
-                        "SELECT value FROM meta WHERE key = 'pagination_key'"
-                    ).fetchone()
-                conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+                for version, statements in enumerate(MIGRATIONS[current:], current + 1):
+                    for statement in statements:
+                        conn.execute(statement)
+                    conn.execute("INSERT INTO schema_version VALUES (%s)", (version,))
+                conn.execute(
+                    "INSERT INTO meta VALUES ('pagination_key', %s) ON CONFLICT DO NOTHING",
+                    (secrets.token_bytes(32),),
+                )
+                key = conn.execute("SELECT value FROM meta WHERE key = 'pagination_key'").fetchone()
         except psycopg.Error as exc:
             raise InternalServerException(f"PostgreSQL ({self.schema}): {exc}") from exc
         assert key is not None

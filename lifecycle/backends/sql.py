@@ -21,10 +21,7 @@ Schema (version 2), in both dialects:
 
 from __future__ import annotations
 
-import itertools
 import json
-import random
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -57,8 +54,6 @@ from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
 Cursor = Any
 """A DB-API cursor (``sqlite3.Cursor`` or ``psycopg.Cursor``)."""
 
-_RETRIES = 10
-"""How often a commit that lost a race on a shared row is run again."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 
@@ -314,11 +309,6 @@ class SqlBackend(ABC):
         """SELECT of ``(group, id, *EVENT_COLUMNS)`` after position ``(?, ?)`` [of one
         registration], in log order, visible-complete only, with a ``LIMIT ?``."""
 
-    def _lost_race(self, error: ConflictException) -> bool:
-        """Whether ``error`` says the transaction lost a race on a row it shares with a
-        concurrent one (and may simply be run again)."""
-        return False
-
     def _sql(self, statement: str) -> str:
         return statement if self.paramstyle == "?" else statement.replace("?", "%s")
 
@@ -346,47 +336,13 @@ class SqlBackend(ABC):
         *,
         expected_revision: int | None,
         events: Sequence[TransitionEvent],
-        versions: Sequence[RegistrationVersion] = (),
+        versions: Sequence[RegistrationVersion],
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
     ) -> Registration:
         """Store ``registration`` with its versions, events and quota usage in one
-        transaction.
-
-        A transaction that lost a race on a shared row (the account's quota usage,
-        under PostgreSQL's snapshot isolation) is run again: the compare-and-set and
-        the ClientToken claim still refuse whatever really changed meanwhile.
-        """
-        delivered: list[Sequence[TransitionEvent]] = []
-
-        def deliver(events: Sequence[TransitionEvent]) -> None:
-            delivered.append(events)  # once delivered, the transaction is not run again
-            assert before_commit is not None
-            before_commit(events)
-
-        for attempt in itertools.count():
-            try:
-                return self._commit_once(
-                    registration, expected_revision, events, versions, idempotency, quotas,
-                    before_commit and deliver,
-                )  # fmt: skip
-            except ConflictException as exc:
-                if delivered or attempt == _RETRIES or not self._lost_race(exc):
-                    raise
-            time.sleep(random.uniform(0, 0.001 * 2**attempt))
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _commit_once(
-        self,
-        registration: Registration,
-        expected_revision: int | None,
-        events: Sequence[TransitionEvent],
-        versions: Sequence[RegistrationVersion],
-        idempotency: IdempotencyRecord | None,
-        quotas: Sequence[QuotaCharge],
-        before_commit: BeforeCommit | None,
-    ) -> Registration:
+        transaction."""
         r = registration
         derived = (r.current_version_number, r.approved_version_number,
                    r.latest_denied_version_number, r.latest_revoked_version_number)  # fmt: skip
