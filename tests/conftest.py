@@ -123,6 +123,14 @@ def new_id(service: RegistrationService, **kwargs: object) -> str:
     return str(service.create_registration(RegistrationType=BRAND, **kwargs)["RegistrationId"])
 
 
+def reviewing(service: RegistrationService) -> str:
+    """A new brand registration whose version 1 the reviewer is reviewing; its id."""
+    rid = new_id(service)
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    return rid
+
+
 def snapshot(service: RegistrationService) -> list[object]:
     """Everything the service shows: every registration with all its versions."""
     regs = service.get_paginator("describe_registrations").paginate().build_full_result()

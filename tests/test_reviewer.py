@@ -7,7 +7,7 @@ import pytest
 from lifecycle import DeniedReason, RegistrationService, ValidationException
 from lifecycle.machines import EVENTS
 from lifecycle.statuses import Actor
-from tests.conftest import new_id
+from tests.conftest import new_id, reviewing
 
 FULL_REASON = {
     "Reason": "BRAND_INFO_MISMATCH",
@@ -63,9 +63,7 @@ def test_denied_reasons_as_records_and_positional(service: RegistrationService) 
 def test_approving_an_update_with_feedback_leaves_the_archived_version_alone(
     service: RegistrationService,
 ) -> None:
-    rid = new_id(service)
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
+    rid = reviewing(service)
     service.reviewer.approve(rid, feedback="first")
     service.reviewer.complete_provisioning(rid)
     service.create_registration_version(RegistrationId=rid)
@@ -92,9 +90,7 @@ def test_every_reviewer_event_of_the_machines_is_a_method_documented_from_them()
 def test_feedback_on_an_event_that_moves_no_version_is_refused(
     service: RegistrationService,
 ) -> None:
-    rid = new_id(service)
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
+    rid = reviewing(service)
     service.reviewer.approve(rid)
     with pytest.raises(ValidationException) as refused:
         service.reviewer.complete_provisioning(rid, feedback="done")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lifecycle import ConflictException, RegistrationService
-from tests.conftest import new_id, snapshot
+from tests.conftest import new_id, reviewing, snapshot
 
 DENIAL = [{"Reason": "R", "ShortDescription": "denied"}]
 
@@ -21,9 +21,7 @@ def _status(service: RegistrationService, rid: str) -> tuple[str, str]:
 
 
 def _complete(service: RegistrationService) -> str:
-    rid = new_id(service)
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
+    rid = reviewing(service)
     service.reviewer.approve(rid)
     service.reviewer.complete_provisioning(rid)
     return rid
@@ -33,9 +31,7 @@ def test_an_expired_brand_authentication_is_discarded_and_resubmitted(
     service: RegistrationService,
 ) -> None:
     """The user guide's recovery after 30 days without the brand's email 2FA."""
-    rid = new_id(service)
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
+    rid = reviewing(service)
     service.reviewer.require_authentication(rid)
     discarded = service.discard_registration_version(RegistrationId=rid)
     assert discarded["RegistrationVersionStatus"] == "DISCARDED"
@@ -82,9 +78,7 @@ def test_a_discarded_update_returns_the_registration_to_its_last_outcome(
 def test_a_version_under_the_carriers_review_cannot_be_discarded(
     service: RegistrationService, review: str
 ) -> None:
-    rid = new_id(service)
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
+    rid = reviewing(service)
     if review == "require_offline_review":
         service.reviewer.require_offline_review(rid)
     before = snapshot(service)
