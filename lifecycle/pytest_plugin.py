@@ -1,5 +1,6 @@
 """The pytest plugin of lifecycle (entry point ``pytest11``): fixtures for testing
-workflow code against the lifecycle.
+workflow code against the lifecycle, and the session's harness coverage in the
+terminal summary.
 
 It imports nothing heavy at load time, so it does no harm where the ``test`` extra
 is not installed; the fixtures import :mod:`lifecycle.testing` when used.
@@ -8,7 +9,7 @@ is not installed; the fixtures import :mod:`lifecycle.testing` when used.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,8 +17,12 @@ from lifecycle.clock import ManualClock
 from lifecycle.service import RegistrationService
 
 if TYPE_CHECKING:
+    from hypothesis import settings as Settings
+
     from lifecycle.ports import Backend
     from lifecycle.testing import LifecycleStateMachine, TransitionCoverage
+
+_SESSION_COVERAGE: pytest.StashKey[TransitionCoverage] = pytest.StashKey()
 
 
 @pytest.fixture
@@ -33,18 +38,36 @@ def lifecycle_service(lifecycle_clock: ManualClock) -> RegistrationService:
 
 
 @pytest.fixture
-def lifecycle_harness() -> Callable[..., TransitionCoverage]:
+def lifecycle_harness(request: pytest.FixtureRequest) -> Callable[..., TransitionCoverage]:
     """Runs the state machine harness: ``lifecycle_harness(backend_factory=None,
-    machine=LifecycleStateMachine, settings=None)``; returns the coverage reached."""
-    from lifecycle.testing import run_harness
+    machine=LifecycleStateMachine, settings=None)`` (see
+    :func:`lifecycle.testing.run_harness`, whose defaults are 100 examples of at most
+    30 steps); returns the coverage the run reached. The terminal summary reports
+    what all runs of the session exercised together."""
+    from lifecycle.testing import LifecycleStateMachine, TransitionCoverage, run_harness
+
+    session = request.config.stash.setdefault(_SESSION_COVERAGE, TransitionCoverage())
 
     def run(
         backend_factory: Callable[[], Backend] | None = None,
-        machine: type[LifecycleStateMachine] | None = None,
-        **kwargs: Any,
+        machine: type[LifecycleStateMachine] = LifecycleStateMachine,
+        settings: Settings | None = None,
     ) -> TransitionCoverage:
-        from lifecycle.testing import LifecycleStateMachine
-
-        return run_harness(backend_factory, machine=machine or LifecycleStateMachine, **kwargs)
+        coverage = TransitionCoverage()
+        try:
+            return run_harness(backend_factory, machine=machine, settings=settings,
+                               coverage=coverage)  # fmt: skip
+        finally:
+            session.update(coverage)
 
     return run
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """After a session that ran the harness: the transitions all its runs exercised."""
+    coverage = config.stash.get(_SESSION_COVERAGE, None)
+    if coverage is not None:
+        terminalreporter.write_sep("-", "lifecycle harness coverage (this session)")
+        terminalreporter.write_line(coverage.report())

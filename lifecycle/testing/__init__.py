@@ -2,8 +2,9 @@
 
 Needs the ``test`` extra (``pip install 'lifecycle[test]'``: hypothesis and pytest).
 Teams test their registration workflow code with it: hypothesis chooses the
-reviewer's answers, and the harness checks every step against an independent
-reference model and the eight invariants. The pytest plugin (registered by the
+reviewer's answers, and the harness checks every step against a reference model
+(its moves read from the machines, everything else written again) and the eight
+invariants. The pytest plugin (registered by the
 package, in :mod:`lifecycle.pytest_plugin`) adds the fixtures ``lifecycle_service``,
 ``lifecycle_clock`` and ``lifecycle_harness``.
 """
@@ -14,7 +15,19 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("lifecycle.testing needs hypothesis: pip install 'lifecycle[test]'") from exc
 
 from lifecycle.testing.coverage import TransitionCoverage
-from lifecycle.testing.machine import LifecycleStateMachine, run_harness
+from lifecycle.testing.machine import (
+    MAX_EXAMPLES,
+    STATEFUL_STEP_COUNT,
+    LifecycleStateMachine,
+    run_harness,
+)
 from lifecycle.testing.reference import ReferenceRegistration
 
-__all__ = ["LifecycleStateMachine", "ReferenceRegistration", "TransitionCoverage", "run_harness"]
+__all__ = [
+    "MAX_EXAMPLES",
+    "STATEFUL_STEP_COUNT",
+    "LifecycleStateMachine",
+    "ReferenceRegistration",
+    "TransitionCoverage",
+    "run_harness",
+]

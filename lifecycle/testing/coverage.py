@@ -36,6 +36,13 @@ class TransitionCoverage:
         with self._lock:
             self._seen.update(keys)
 
+    def update(self, other: TransitionCoverage) -> None:
+        """Add the transitions ``other`` recorded."""
+        with other._lock:
+            seen = set(other._seen)
+        with self._lock:
+            self._seen.update(seen)
+
     def covers(self, machine: str, event: str, source: str, dest: str) -> bool:
         """Whether an event took ``machine`` from ``source`` to ``dest`` on ``event``."""
         return (machine, event, source, dest) in self._seen

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from hypothesis import Phase, note
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -21,32 +24,53 @@ from hypothesis.stateful import (
 from lifecycle.clock import ManualClock
 from lifecycle.errors import ConflictException, ResourceNotFoundException
 from lifecycle.events import TransitionEvent
+from lifecycle.machines import EVENTS, FOLLOW_UPS, MACHINES
 from lifecycle.ports import Backend
 from lifecycle.service import RegistrationService
-from lifecycle.testing import invariants
+from lifecycle.statuses import Actor
+from lifecycle.testing import invariants, planner
 from lifecycle.testing.coverage import TransitionCoverage
+from lifecycle.testing.planner import Key, Offer
 from lifecycle.testing.reference import (
-    HISTORY_KEY,
+    CREATE,
     REVIEWER_EVENTS,
     TERMINAL,
     USER_EVENTS,
+    Move,
     ReferenceRegistration,
 )
 from lifecycle.testing.strategies import denied_reasons, registration_types
 
+MAX_EXAMPLES = 200
+"""How many examples :func:`run_harness` runs by default."""
+STATEFUL_STEP_COUNT = 30
+"""How many steps each example of :func:`run_harness` takes at most, by default."""
+
 USER_CALLS = {
-    "create_version": "create_registration_version",
-    "discard": "discard_registration_version",
-    "delete": "delete_registration",
+    event: re.sub(r"(?<!^)(?=[A-Z])", "_", EVENTS[event].operations[0]).lower()
+    for event in USER_EVENTS
+    if event != "submit"
 }
 """User events and the service method that fires each (submit is a rule of its own)."""
+
+_ENDINGS = frozenset(
+    spec.event
+    for machine in MACHINES
+    for spec in machine.transitions
+    if spec.actor is Actor.USER and spec.dest in machine.final_states()
+)
+"""User events that end a version or the registration (discard, delete)."""
+
+
+_PICKS = st.lists(st.integers(0, 9), min_size=1, max_size=4)
+"""How one ``legal_moves`` step chooses its moves (see ``legal_offer``)."""
 
 
 class LifecycleStateMachine(RuleBasedStateMachine):
     """Drives a :class:`~lifecycle.RegistrationService` through user and reviewer
     operations, legal and illegal, and after every step checks it against the
-    independent :class:`~lifecycle.testing.reference.ReferenceRegistration` model and
-    the reference's eight invariants.
+    :class:`~lifecycle.testing.reference.ReferenceRegistration` model and the
+    reference's eight invariants.
 
     Subclass it to add rules that call your own workflow code on ``self.service``
     with registrations drawn from the ``registrations`` bundle. Every transition your
@@ -54,8 +78,13 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     run on another backend; each example uses an account of its own, so one store can
     serve every example.
 
-    ``coverage`` (shared by all examples of the class) records the transitions
-    exercised.
+    Hypothesis plays the reviewer and the user: besides attempts of every operation,
+    legal or not, its ``legal_moves`` steps steer each registration toward the
+    transitions that the example has not exercised yet (``exercised``). The steering
+    reads nothing but the example's own steps, so a failing example replays and
+    shrinks exactly, and a seed always finds the same one. ``coverage`` (shared by
+    every example of the class) adds up what all examples exercised, for reporting
+    only: it never steers.
     """
 
     registrations = Bundle("registrations")
@@ -70,44 +99,57 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         self.service = RegistrationService(
             None if factory is None else factory(),
             clock=self.clock,
-            account_id=f"{secrets.randbelow(10**12):012d}",
+            account_id=f"{secrets.randbelow(10**12):012d}",  # never steers: only names
         )
         self.reference: dict[str, ReferenceRegistration] = {}
         self.terminal: dict[tuple[str, int], dict[str, Any]] = {}
         self.deleted: set[str] = set()
+        self.exercised = TransitionCoverage()
+        """The transitions this example exercised."""
+        self._aims: dict[str, Key | None] = {}
         self._pending_reasons: list[dict[str, str]] | None = None
         self._pending_type: str | None = None
         self.service.subscribe(self._follow, transactional=True)
+        self.service.subscribe(self.exercised.record)
         self.service.subscribe(type(self).coverage.record)
 
     # -- the reference follows every committed event --------------------------------
 
     def _follow(self, event: TransitionEvent) -> None:
-        """Apply each committed event to the reference; fail if the tables forbid it."""
-        if event.event == "archive":
-            return  # the reference archives as part of approve
+        """Apply each committed event to the reference; fail if the machines forbid it."""
+        if event.event in FOLLOW_UPS.values():
+            return  # the reference fires follow-ups with the event that causes them
         now = self.clock.now()
-        if event.event == "create":
+        if event.event == CREATE:
             kind = self._pending_type or "UNKNOWN"
             self.reference[event.registration_id] = ReferenceRegistration(now, kind)
             return
         model = self.reference.get(event.registration_id)
         assert model is not None, f"{event.event} on a registration the harness never saw"
         reasons = self._pending_reasons if event.event == "deny" else None
-        applied = model.apply(
-            event.event, now, aws_review=event.version_to == "AWS_REVIEWING", reasons=reasons
-        )
+        # AwsReview is not in the event: take the value that explains it.
+        aws_review = _explains(model.moves(event.event, True), event)
+        applied = model.apply(event.event, now, aws_review=aws_review, reasons=reasons)
         assert applied, (
             f"the library committed {event.event} from {event.registration_from}/"
-            f"{event.version_from}, which the reference tables forbid"
+            f"{event.version_from}, which the machines forbid"
         )
 
     # -- rules -----------------------------------------------------------------------
+
+    @initialize(target=registrations, kind=registration_types())
+    def initial_registration(self, kind: str) -> str:
+        """CreateRegistration, first in every example: hypothesis runs each example with
+        a random subset of the rules, and without a registration most do nothing."""
+        return self._create(kind)
 
     @precondition(lambda self: len(self.reference) < self.max_registrations)
     @rule(target=registrations, kind=registration_types())
     def create(self, kind: str) -> str:
         """CreateRegistration."""
+        return self._create(kind)
+
+    def _create(self, kind: str) -> str:
         self._pending_type = kind
         try:
             return str(self.service.create_registration(RegistrationType=kind)["RegistrationId"])
@@ -126,7 +168,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     @rule(rid=registrations, event=st.sampled_from(sorted(USER_CALLS)))
     def user_call(self, rid: str, event: str) -> None:
-        """CreateRegistrationVersion, DiscardRegistrationVersion or DeleteRegistration."""
+        """The user operations other than submit (CreateRegistrationVersion, ...)."""
         self.attempt(rid, event)
 
     @rule(rid=registrations, event=st.sampled_from([e for e in REVIEWER_EVENTS if e != "deny"]))
@@ -134,68 +176,56 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         """A reviewer event other than deny."""
         self.attempt(rid, event)
 
-    @rule(rid=registrations, reasons=denied_reasons())
+    @rule(rid=registrations, reasons=denied_reasons(max_size=1))
     def deny(self, rid: str, reasons: list[dict[str, str]]) -> None:
         """The reviewer denies, with generated reasons."""
         self.attempt(rid, "deny", reasons=reasons)
 
-    @rule(rid=registrations, choice=st.integers(0, 1000), aws_review=st.booleans())
-    def legal_move(self, rid: str, choice: int, aws_review: bool) -> None:
-        """A move the reference allows, preferring one whose transitions no example
-        took yet; moves that end a lifecycle early are taken rarely."""
+    @rule(rid=registrations, picks=_PICKS)
+    def legal_moves(self, rid: str, picks: list[int]) -> None:
+        """One move the reference allows per entry of ``picks``, each chosen by its pick
+        (see :meth:`legal_offer`). The report names each move in a comment above the
+        step."""
+        for pick in picks:
+            model = self.reference[rid]
+            offer = self.legal_offer(rid, pick)
+            if offer is None:
+                break
+            event, aws_review = offer
+            note(f"# {event}{' (AwsReview)' if aws_review else ''} from "
+                 f"{model.status}/{model.versions[-1]}")  # fmt: skip
+            self.attempt(rid, event, aws_review=aws_review)
+
+    @rule(rid=registrations, picks=_PICKS)
+    def more_legal_moves(self, rid: str, picks: list[int]) -> None:
+        """The same as ``legal_moves``. A second rule weights the walk toward legal
+        moves, and hypothesis leaves each rule out of some examples on its own."""
+        self.legal_moves(rid, picks)
+
+    def legal_offer(self, rid: str, pick: int) -> Offer | None:
+        """A move the reference allows ``rid`` now, or ``None``. For ``pick`` 0 to 3 it
+        starts a shortest route to the nearest transition this example has not
+        exercised yet; for 4 to 6 to a far one (the farthest, second farthest or third
+        farthest), kept as the registration's aim until exercised; otherwise, or when
+        nothing is left to exercise, it is any legal move, one that ends the version or
+        the registration only for ``pick`` 9."""
         model = self.reference[rid]
-        if choice % 3:
-            step = self._towards_uncovered(model)
-            if step is not None:
-                self.attempt(rid, step[0], aws_review=step[1])
-                return
-        moves = [e for e in (*USER_EVENTS, *REVIEWER_EVENTS) if model.allows(e, aws_review)]
-        forward = [e for e in moves if e not in ("delete", "discard")]
-        pool = forward if forward and choice % 10 else moves
-        if pool:
-            self.attempt(rid, pool[choice % len(pool)], aws_review=aws_review)
-
-    # A second entry of the same rule weights the walk toward legal moves.
-    legal_move_again = rule(
-        rid=registrations, choice=st.integers(0, 1000), aws_review=st.booleans()
-    )(legal_move.__wrapped__)  # type: ignore[attr-defined]
-
-    def _towards_uncovered(
-        self, model: ReferenceRegistration, depth: int = 8
-    ) -> tuple[str, bool] | None:
-        """The first move of a shortest path (in the reference) to a transition no
-        example took yet, or ``None``."""
-        frontier: list[tuple[ReferenceRegistration, tuple[str, bool] | None]] = [(model, None)]
-        seen = {(model.status, tuple(model.versions))}
-        for _ in range(depth):
-            following: list[tuple[ReferenceRegistration, tuple[str, bool] | None]] = []
-            for state, first in frontier:
-                for event in (*USER_EVENTS, *REVIEWER_EVENTS):
-                    for aws_review in (False, True) if event == "submit" else (False,):
-                        if not state.allows(event, aws_review):
-                            continue
-                        if not self._covered(state, event, aws_review):
-                            return first or (event, aws_review)
-                        after = state.copy()
-                        after.apply(event, self.clock.now(), aws_review=aws_review)
-                        key = (after.status, tuple(after.versions))
-                        if key not in seen:
-                            seen.add(key)
-                            following.append((after, first or (event, aws_review)))
-            frontier = following
-        return None
-
-    def _covered(self, model: ReferenceRegistration, event: str, aws_review: bool) -> bool:
-        """Whether every transition ``event`` would take was exercised already."""
-        after = model.copy()
-        after.apply(event, self.clock.now(), aws_review=aws_review)
-        keys = [("registration", event, model.status, after.status)]
-        for n, status in enumerate(after.versions):
-            before = model.versions[n] if n < len(model.versions) else "new"
-            if before != status:
-                moved_by = "archive" if status == "ARCHIVED" else event
-                keys.append(("version", moved_by, before, status))
-        return all(type(self).coverage.covers(*key) for key in keys)
+        pool: list[Offer] = []
+        if pick < 8:
+            routes = planner.routes()
+            wanted = [key for key in routes.distance if not self.exercised.covers(*key)]
+            here = planner.shape(model.status, model.versions)
+            if pick >= 3:
+                aim = self._aims.get(rid)
+                if aim not in wanted or not routes.toward(here, [aim]):
+                    aim = self._aims[rid] = routes.far(here, wanted, rank=pick - 3)
+                wanted = [] if aim is None else [aim]
+            pool = [o for o in routes.toward(here, wanted) if model.allows(*o)]
+        if not pool:
+            legal = [offer for offer in planner.OFFERS if model.allows(*offer)]
+            pool = [offer for offer in legal if offer[0] not in _ENDINGS]
+            pool = legal if pick == 9 or not pool else pool
+        return pool[pick % len(pool)] if pool else None
 
     def attempt(
         self,
@@ -271,26 +301,57 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 _DENIAL = [{"Reason": "BRAND_INFO_MISMATCH", "ShortDescription": "The brand does not match."}]
 
 
+def _explains(moves: tuple[Move, ...] | None, event: TransitionEvent) -> bool:
+    """Whether ``moves`` end where the committed ``event`` says its machines went."""
+    if moves is None:
+        return False
+    dests = {m.machine: m.dest for m in moves if m.event == event.event}
+    return (dests.get("version"), dests.get("registration")) == (
+        event.version_to,
+        event.registration_to,
+    )
+
+
 def run_harness(
     backend_factory: Callable[[], Backend] | None = None,
     *,
     machine: type[LifecycleStateMachine] = LifecycleStateMachine,
     settings: Settings | None = None,
+    coverage: TransitionCoverage | None = None,
 ) -> TransitionCoverage:
-    """Run ``machine`` on stores from ``backend_factory`` (default: in memory).
+    """Run ``machine`` as a hypothesis test on stores from ``backend_factory`` (default:
+    a new in-memory store per example).
+
+    Args:
+        settings: hypothesis settings; by default :data:`MAX_EXAMPLES` (200) examples
+            of at most :data:`STATEFUL_STEP_COUNT` (30) steps, with no deadline and
+            without hypothesis's explain phase (the rest comes from the current
+            hypothesis profile).
+        coverage: where to add up the transitions exercised (default: a new one).
 
     Returns:
-        The coverage the run reached (also kept on ``machine.coverage``).
+        The coverage the run reached (``coverage`` when given).
+
+    Raises:
+        The first failure hypothesis finds, shrunk: an ``AssertionError`` from the
+        harness's checks, or whatever your rules raised.
     """
+    coverage = TransitionCoverage() if coverage is None else coverage
     configured = type(machine.__name__, (machine,), {
         "backend_factory": staticmethod(backend_factory) if backend_factory else None,
-        "coverage": TransitionCoverage(),
+        "coverage": coverage,
     })  # fmt: skip
-    run_state_machine_as_test(
-        configured,
-        settings=settings or Settings(max_examples=200, stateful_step_count=50, deadline=None),
-    )
-    return configured.coverage  # type: ignore[no-any-return, attr-defined]
+    if settings is None:
+        settings = Settings(
+            max_examples=MAX_EXAMPLES,
+            stateful_step_count=STATEFUL_STEP_COUNT,
+            deadline=None,
+            # The explain phase traces every line run while shrinking, which makes a
+            # shrink several times slower; its report adds little to a step list.
+            phases=[p for p in Phase if p is not Phase.explain],
+        )
+    run_state_machine_as_test(configured, settings=settings)
+    return coverage
 
 
-__all__ = ["HISTORY_KEY", "LifecycleStateMachine", "run_harness"]
+__all__ = ["MAX_EXAMPLES", "STATEFUL_STEP_COUNT", "LifecycleStateMachine", "run_harness"]
