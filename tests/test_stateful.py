@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
+from hypothesis.stateful import rule
 
-from lifecycle.testing import LifecycleStateMachine, run_harness
+from lifecycle import ConflictException
+from lifecycle.testing import LifecycleStateMachine, TransitionCoverage, run_harness
 from tests.conftest import BackendFactory
 
 EXAMPLES = {"memory": 200, "sqlite": 60, "postgres": 30}
@@ -42,8 +44,6 @@ def test_coverage_reports_what_is_missing() -> None:
 class BrokenWorkflow(LifecycleStateMachine):
     """A workflow rule that skips the reviewer: the harness must catch it."""
 
-    from hypothesis.stateful import rule
-
     @rule(rid=LifecycleStateMachine.registrations)
     def sneak_approval(self, rid: str) -> None:
         backend = self.service.backend
@@ -66,3 +66,32 @@ def test_harness_catches_a_workflow_that_breaks_the_lifecycle() -> None:
             settings=settings(max_examples=50, stateful_step_count=10, deadline=None,
                               derandomize=True, database=None),
         )  # fmt: skip
+
+
+class ResubmitsBlindly(LifecycleStateMachine):
+    """Opens a new version whenever updates are required, even while a draft is open."""
+
+    @rule(rid=LifecycleStateMachine.registrations)
+    def resubmit(self, rid: str) -> None:
+        reg = self.service.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
+        if reg["RegistrationStatus"] == "REQUIRES_UPDATES":
+            self.service.create_registration_version(RegistrationId=rid)
+
+
+def _failing_example(coverage: TransitionCoverage) -> str:
+    with pytest.raises(ConflictException) as failure:
+        run_harness(machine=ResubmitsBlindly, coverage=coverage, settings=settings(
+            max_examples=200, stateful_step_count=30, deadline=None, derandomize=True,
+            database=None, phases=[Phase.generate, Phase.shrink]))  # fmt: skip
+    return "\n".join(failure.value.__notes__)
+
+
+def test_what_earlier_runs_exercised_never_steers() -> None:
+    """The class coverage adds up every run of a session; the examples must not read it."""
+    fresh = _failing_example(TransitionCoverage())
+    assert "state.resubmit(rid=registrations_0)" in fresh
+    seasoned = run_harness(
+        settings=settings(max_examples=20, stateful_step_count=30, deadline=None, derandomize=True)
+    )
+    assert seasoned.ratio() > 0.5
+    assert _failing_example(seasoned) == fresh

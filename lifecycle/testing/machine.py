@@ -33,7 +33,6 @@ from lifecycle.testing.coverage import TransitionCoverage
 from lifecycle.testing.planner import Key, Offer
 from lifecycle.testing.reference import (
     CREATE,
-    REVIEWER_EVENTS,
     TERMINAL,
     USER_EVENTS,
     Move,
@@ -51,7 +50,8 @@ USER_CALLS = {
     for event in USER_EVENTS
     if event != "submit"
 }
-"""User events and the service method that fires each (submit is a rule of its own)."""
+"""The user events other than submit (which takes AwsReview), with the service method
+that fires each."""
 
 _ENDINGS = frozenset(
     spec.event
@@ -161,20 +161,10 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         """Time passes (or the clock goes back)."""
         self.clock.advance(timedelta(minutes=minutes))
 
-    @rule(rid=registrations, aws_review=st.booleans())
-    def submit(self, rid: str, aws_review: bool) -> None:
-        """SubmitRegistrationVersion, with or without AwsReview."""
-        self.attempt(rid, "submit", aws_review=aws_review)
-
-    @rule(rid=registrations, event=st.sampled_from(sorted(USER_CALLS)))
-    def user_call(self, rid: str, event: str) -> None:
-        """The user operations other than submit (CreateRegistrationVersion, ...)."""
-        self.attempt(rid, event)
-
-    @rule(rid=registrations, event=st.sampled_from([e for e in REVIEWER_EVENTS if e != "deny"]))
-    def review(self, rid: str, event: str) -> None:
-        """A reviewer event other than deny."""
-        self.attempt(rid, event)
+    @rule(rid=registrations, offer=st.sampled_from([o for o in planner.OFFERS if o[0] != "deny"]))
+    def call(self, rid: str, offer: Offer) -> None:
+        """A user or reviewer event other than deny, legal or not: ``(event, aws_review)``."""
+        self.attempt(rid, offer[0], aws_review=offer[1])
 
     @rule(rid=registrations, reasons=denied_reasons(max_size=1))
     def deny(self, rid: str, reasons: list[dict[str, str]]) -> None:

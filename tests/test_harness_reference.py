@@ -1,0 +1,131 @@
+"""The reference model reads its moves from the machines: a change to the machine
+definitions reaches it with no edit, and a condition it cannot compute is an error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lifecycle.machines import CONDITIONS, EVENTS
+from lifecycle.statuses import Actor
+from lifecycle.testing.reference import (
+    HISTORY_KEY,
+    REVIEWER_EVENTS,
+    USER_EVENTS,
+    ReferenceRegistration,
+    UnknownConditionError,
+    condition,
+    plan,
+)
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+# What a change of the machines to AWS's user guide adds, written as machines.py
+# would write it; run before the reference is first imported.
+USER_GUIDE = """
+import lifecycle.machines as m
+from lifecycle.statuses import Actor
+
+user = {"actor": Actor.USER, "operations": ["DiscardRegistrationVersion"]}
+m.VERSION_MACHINE.add_transition("discard", ["AWS_REVIEWING", "REQUIRES_AUTHENTICATION"],
+                                 "DISCARDED", stamps=["discarded"], **user)
+for source in ("AWS_REVIEWING", "REQUIRES_AUTHENTICATION"):
+    m.REGISTRATION_MACHINE.add_transition("discard", source, "COMPLETE",
+                                          conditions="has_approved_version", **user)
+    m.REGISTRATION_MACHINE.add_transition("discard", source, "REQUIRES_UPDATES",
+                                          conditions="has_denied_or_revoked_version", **user)
+    m.REGISTRATION_MACHINE.add_transition("discard", source, "CREATED", **user)
+m.REGISTRATION_MACHINE.add_transition("delete", "COMPLETE", "DELETED", actor=Actor.USER,
+                                      operations=["DeleteRegistration"])
+"""
+
+FOLLOWS = """
+from datetime import UTC, datetime, timedelta
+from lifecycle.testing.reference import ReferenceRegistration
+
+t = datetime(2026, 1, 5, tzinfo=UTC)
+ref = ReferenceRegistration(t, "T")
+assert ref.apply("submit", t, aws_review=True)
+assert ref.apply("discard", t + timedelta(hours=1))
+assert (ref.status, ref.versions) == ("CREATED", ["DISCARDED"]), (ref.status, ref.versions)
+assert ref.history[0]["DiscardedTimestamp"] == t + timedelta(hours=1)
+for event in ("create_version", "submit", "begin_review", "approve", "complete_provisioning"):
+    assert ref.apply(event, t), event
+assert ref.apply("create_version", t) and ref.apply("submit", t, aws_review=True)
+assert ref.apply("discard", t)
+assert (ref.status, ref.versions) == ("COMPLETE", ["DISCARDED", "APPROVED", "DISCARDED"])
+assert ref.apply("delete", t) and ref.status == "DELETED"
+print("followed")
+"""
+
+UNKNOWN_CONDITION = """
+import lifecycle.machines as m
+from lifecycle.statuses import Actor
+
+m.REGISTRATION_MACHINE.add_transition("close", "COMPLETE", "CLOSED", conditions="has_tags",
+                                      actor=Actor.REVIEWER)
+m.CONDITIONS = (*m.CONDITIONS, "has_tags")
+from datetime import UTC, datetime
+from lifecycle.testing.reference import ReferenceRegistration, UnknownConditionError
+
+try:
+    ReferenceRegistration(datetime(2026, 1, 5, tzinfo=UTC), "T")
+except UnknownConditionError as exc:
+    print(exc)
+"""
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_change_of_the_machines_reaches_the_reference_with_no_edit() -> None:
+    assert _python(USER_GUIDE + FOLLOWS).strip() == "followed"
+
+
+def test_a_condition_the_reference_cannot_compute_is_an_error() -> None:
+    message = _python(UNKNOWN_CONDITION)
+    assert "'has_tags'" in message and "cannot compute" in message
+    with pytest.raises(UnknownConditionError, match="has_tags"):
+        condition("has_tags", ["DRAFT"])
+
+
+def test_every_condition_of_the_machines_is_computed_from_the_versions() -> None:
+    for name in CONDITIONS:
+        assert condition(name, ["DENIED", "APPROVED", "DRAFT"], aws_review=True) in (True, False)
+    assert condition("no_open_version", ["DENIED", "APPROVED"])
+    assert not condition("no_open_version", ["APPROVED", "REQUIRES_OFFLINE_REVIEW"])
+    assert condition("has_denied_or_revoked_version", ["REVOKED"])
+    assert not condition("has_approved_version", ["ARCHIVED", "DRAFT"])
+
+
+def test_event_groups_and_history_keys_come_from_the_machines() -> None:
+    users = {n for n, e in EVENTS.items() if e.actor is Actor.USER}
+    assert set(USER_EVENTS) == users - {"create"}
+    assert set(REVIEWER_EVENTS) == {n for n, e in EVENTS.items() if e.actor is Actor.REVIEWER}
+    assert "REQUIRES_OFFLINE_REVIEW" not in HISTORY_KEY  # no transition stamps it
+    assert HISTORY_KEY["AWS_REVIEWING"] == "AwsReviewingTimestamp"
+
+
+def test_approve_archives_the_approved_version_in_the_same_step() -> None:
+    ref = ReferenceRegistration(T0, "T")
+    for event in ("submit", "begin_review", "approve", "complete_provisioning",
+                  "create_version", "submit", "begin_review"):  # fmt: skip
+        assert ref.apply(event, T0 + timedelta(hours=1)), event
+    moves = plan(ref.status, tuple(ref.versions), "approve")
+    assert moves is not None
+    assert [(m.machine, m.event, m.source, m.dest, m.position) for m in moves] == [
+        ("registration", "approve", "REVIEWING", "COMPLETE", None),
+        ("version", "approve", "REVIEWING", "APPROVED", 1),
+        ("version", "archive", "APPROVED", "ARCHIVED", 0),
+    ]
+    # the clock went back: each version's history stays in order
+    assert ref.apply("approve", T0)
+    assert ref.versions == ["ARCHIVED", "APPROVED"]
+    assert ref.history[0]["ArchivedTimestamp"] == T0 + timedelta(hours=1)
+    assert ref.describe("r", "arn")[0]["ApprovedVersionNumber"] == 2
