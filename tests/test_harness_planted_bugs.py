@@ -24,15 +24,42 @@ from lifecycle.testing import LifecycleStateMachine, harness_settings
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 
 
-def register_brand(service):
-    rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
-    service.submit_registration_version(RegistrationId=rid)
-    return rid
-
-
 def status(service, rid):
     return service.describe_registrations(RegistrationIds=[rid])["Registrations"][0][
         "RegistrationStatus"]
+
+
+class Brands(LifecycleStateMachine):  # registers brands; on_review_result comes below
+    @precondition(lambda self: len(self.reference) < 3)
+    @rule(target=LifecycleStateMachine.registrations)
+    def start(self):
+        rid = self.service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        self.service.submit_registration_version(RegistrationId=rid)
+        return rid
+
+    @rule(rid=LifecycleStateMachine.registrations)
+    def review_result_arrives(self, rid):
+        on_review_result(self.service, rid)
+
+
+class Texts(LifecycleStateMachine):  # welcome texts from the outbox; WelcomeTexts below
+    def __init__(self):
+        super().__init__()
+        self.texts = WelcomeTexts()
+        self.outbox = Outbox(self.service.backend, "welcome-texts")
+
+    @rule()
+    def deliver(self):
+        self.outbox.drain(self.texts.handle)
+
+    @rule()
+    def crash_after_sending(self):  # the worker dies before it moves its cursor
+        for logged in self.outbox.pending():
+            self.texts.handle(logged.event)
+
+    @invariant()
+    def one_text_per_approval(self):
+        assert len(self.texts.sent) == len(set(self.texts.sent)), self.texts.sent
 """
 
 WRONG_CALL = """
@@ -42,15 +69,8 @@ def on_review_result(service, rid):
         service.submit_registration_version(RegistrationId=rid)
 
 
-class Workflow(LifecycleStateMachine):
-    @precondition(lambda self: len(self.reference) < 3)
-    @rule(target=LifecycleStateMachine.registrations)
-    def start(self):
-        return register_brand(self.service)
-
-    @rule(rid=LifecycleStateMachine.registrations)
-    def review_result_arrives(self, rid):
-        on_review_result(self.service, rid)
+class Workflow(Brands):
+    pass
 """
 
 MISSED_OUTCOME = """
@@ -70,10 +90,8 @@ def on_review_result(service, rid):
         assert current in WAITING | DONE, f"unexpected status {current}"
 
 
-class Workflow(LifecycleStateMachine):
-    @rule(rid=LifecycleStateMachine.registrations)
-    def review_result_arrives(self, rid):
-        on_review_result(self.service, rid)
+class Workflow(Brands):
+    pass
 """
 
 DOUBLE_SEND = """
@@ -81,29 +99,13 @@ class WelcomeTexts:
     def __init__(self):
         self.sent = []
 
-    def handle(self, event):  # sends one welcome SMS per approved version...
+    def handle(self, event):  # one welcome SMS per approved version, it says
         if event.event == "approve":
             self.sent.append((event.registration_id, event.version_number))
 
 
-class Workflow(LifecycleStateMachine):
-    def __init__(self):
-        super().__init__()
-        self.texts = WelcomeTexts()
-        self.outbox = Outbox(self.service.backend, "welcome-texts")
-
-    @rule()
-    def deliver(self):
-        self.outbox.drain(self.texts.handle)
-
-    @rule()
-    def crash_after_sending(self):  # ...but the worker dies before moving its cursor
-        for logged in self.outbox.pending():
-            self.texts.handle(logged.event)
-
-    @invariant()
-    def one_text_per_approval(self):
-        assert len(self.texts.sent) == len(set(self.texts.sent)), self.texts.sent
+class Workflow(Texts):
+    pass
 """
 
 CORRECT = """
@@ -126,33 +128,8 @@ class WelcomeTexts:
             self.sent.append(key)
 
 
-class Workflow(LifecycleStateMachine):
-    def __init__(self):
-        super().__init__()
-        self.texts = WelcomeTexts()
-        self.outbox = Outbox(self.service.backend, "welcome-texts")
-
-    @precondition(lambda self: len(self.reference) < 3)
-    @rule(target=LifecycleStateMachine.registrations)
-    def start(self):
-        return register_brand(self.service)
-
-    @rule(rid=LifecycleStateMachine.registrations)
-    def review_result_arrives(self, rid):
-        on_review_result(self.service, rid)
-
-    @rule()
-    def crash_after_sending(self):
-        for logged in self.outbox.pending():
-            self.texts.handle(logged.event)
-
-    @rule()
-    def deliver(self):
-        self.outbox.drain(self.texts.handle)
-
-    @invariant()
-    def one_text_per_approval(self):
-        assert len(self.texts.sent) == len(set(self.texts.sent)), self.texts.sent
+class Workflow(Brands, Texts):
+    pass
 """
 
 TEST = """
