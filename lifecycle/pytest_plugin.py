@@ -40,10 +40,10 @@ def lifecycle_service(lifecycle_clock: ManualClock) -> RegistrationService:
 @pytest.fixture
 def lifecycle_harness(request: pytest.FixtureRequest) -> Callable[..., TransitionCoverage]:
     """Runs the state machine harness: ``lifecycle_harness(backend_factory=None,
-    machine=LifecycleStateMachine, settings=None)`` (see
-    :func:`lifecycle.testing.run_harness`, whose defaults are 100 examples of at most
-    30 steps); returns the coverage the run reached. The terminal summary reports
-    what all runs of the session exercised together."""
+    machine=LifecycleStateMachine, settings=None)``, as
+    :func:`lifecycle.testing.run_harness` (by default 200 examples of at most 30
+    steps); returns the coverage the run reached. The terminal summary reports what
+    all runs of the session exercised together."""
     from lifecycle.testing import LifecycleStateMachine, TransitionCoverage, run_harness
 
     session = request.config.stash.setdefault(_SESSION_COVERAGE, TransitionCoverage())

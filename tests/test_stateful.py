@@ -7,7 +7,12 @@ from hypothesis import Phase, settings
 from hypothesis.stateful import rule
 
 from lifecycle import ConflictException
-from lifecycle.testing import LifecycleStateMachine, TransitionCoverage, run_harness
+from lifecycle.testing import (
+    LifecycleStateMachine,
+    TransitionCoverage,
+    harness_settings,
+    run_harness,
+)
 from tests.conftest import BackendFactory
 
 EXAMPLES = {"memory": 200, "sqlite": 60, "postgres": 30}
@@ -26,8 +31,10 @@ def test_harness_on_every_backend(
 
 
 def test_standard_run_covers_every_transition() -> None:
+    # 300 examples leave a margin: a transition that needs a registration with no
+    # approved or denied version (discard back to CREATED) is the rarest.
     coverage = run_harness(
-        settings=settings(max_examples=200, stateful_step_count=50, deadline=None, derandomize=True)
+        settings=settings(max_examples=300, stateful_step_count=50, deadline=None, derandomize=True)
     )
     assert coverage.missing() == [], coverage.report()
     assert coverage.ratio() == 1.0
@@ -82,16 +89,22 @@ def _failing_example(coverage: TransitionCoverage) -> str:
     with pytest.raises(ConflictException) as failure:
         run_harness(machine=ResubmitsBlindly, coverage=coverage, settings=settings(
             max_examples=200, stateful_step_count=30, deadline=None, derandomize=True,
-            database=None, phases=[Phase.generate, Phase.shrink]))  # fmt: skip
+            database=None, phases=[Phase.generate]))  # fmt: skip
     return "\n".join(failure.value.__notes__)
 
 
 def test_what_earlier_runs_exercised_never_steers() -> None:
     """The class coverage adds up every run of a session; the examples must not read it."""
     fresh = _failing_example(TransitionCoverage())
-    assert "state.resubmit(rid=registrations_0)" in fresh
+    assert "state.resubmit(rid=registrations_" in fresh
     seasoned = run_harness(
         settings=settings(max_examples=20, stateful_step_count=30, deadline=None, derandomize=True)
     )
     assert seasoned.ratio() > 0.5
     assert _failing_example(seasoned) == fresh
+
+
+def test_harness_settings_change_one_default_and_keep_the_others() -> None:
+    changed = harness_settings(max_examples=7)
+    assert (changed.max_examples, changed.stateful_step_count, changed.deadline) == (7, 30, None)
+    assert Phase.explain not in changed.phases and Phase.shrink in changed.phases

@@ -19,6 +19,7 @@ from lifecycle.testing.machine import (
     MAX_EXAMPLES,
     STATEFUL_STEP_COUNT,
     LifecycleStateMachine,
+    harness_settings,
     run_harness,
 )
 from lifecycle.testing.reference import ReferenceRegistration
@@ -29,5 +30,6 @@ __all__ = [
     "LifecycleStateMachine",
     "ReferenceRegistration",
     "TransitionCoverage",
+    "harness_settings",
     "run_harness",
 ]

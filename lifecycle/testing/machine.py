@@ -64,6 +64,9 @@ _ENDINGS = frozenset(
 
 _PICKS = st.lists(st.integers(0, 9), min_size=1, max_size=4)
 """How one ``legal_moves`` step chooses its moves (see ``legal_offer``)."""
+_GOALS = st.deferred(lambda: st.sampled_from(sorted(planner.routes().distance)))
+"""Where a ``tour`` step goes: any transition a registration can take (computed on
+first use)."""
 
 
 class LifecycleStateMachine(RuleBasedStateMachine):
@@ -79,10 +82,11 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     serve every example.
 
     Hypothesis plays the reviewer and the user: besides attempts of every operation,
-    legal or not, its ``legal_moves`` steps steer each registration toward the
-    transitions that the example has not exercised yet (``exercised``). The steering
-    reads nothing but the example's own steps, so a failing example replays and
-    shrinks exactly, and a seed always finds the same one. ``coverage`` (shared by
+    legal or not, it makes legal moves. ``legal_moves`` steps steer a registration
+    toward the transitions that the example has not exercised yet (``exercised``),
+    and ``tour`` steps follow a shortest route to a transition hypothesis chose. The
+    steering reads nothing but the example's own steps, so a failing example replays
+    and shrinks exactly, and a seed always finds the same one. ``coverage`` (shared by
     every example of the class) adds up what all examples exercised, for reporting
     only: it never steers.
     """
@@ -177,14 +181,10 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         (see :meth:`legal_offer`). The report names each move in a comment above the
         step."""
         for pick in picks:
-            model = self.reference[rid]
             offer = self.legal_offer(rid, pick)
             if offer is None:
-                break
-            event, aws_review = offer
-            note(f"# {event}{' (AwsReview)' if aws_review else ''} from "
-                 f"{model.status}/{model.versions[-1]}")  # fmt: skip
-            self.attempt(rid, event, aws_review=aws_review)
+                return
+            self._move(rid, offer)
 
     @rule(rid=registrations, picks=_PICKS)
     def more_legal_moves(self, rid: str, picks: list[int]) -> None:
@@ -192,13 +192,30 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         moves, and hypothesis leaves each rule out of some examples on its own."""
         self.legal_moves(rid, picks)
 
+    @rule(rid=registrations, goal=_GOALS)
+    def tour(self, rid: str, goal: Key) -> None:
+        """The moves of a shortest route to the transition ``goal``, up to the move that
+        takes it, if the registration can reach it. The report names each move in a
+        comment above the step."""
+        routes = planner.routes()
+        for _ in range(len(routes.moves)):  # no shortest route is longer
+            model = self.reference[rid]
+            here = planner.shape(model.status, model.versions)
+            offers = [o for o in routes.toward(here, [goal]) if model.allows(*o)]
+            if not offers:
+                return
+            taken = model.moves(*offers[0]) or ()
+            self._move(rid, offers[0])
+            if goal in (move.key for move in taken):
+                return
+
     def legal_offer(self, rid: str, pick: int) -> Offer | None:
-        """A move the reference allows ``rid`` now, or ``None``. For ``pick`` 0 to 3 it
+        """A move the reference allows ``rid`` now, or ``None``. For ``pick`` 0 to 2 it
         starts a shortest route to the nearest transition this example has not
-        exercised yet; for 4 to 6 to a far one (the farthest, second farthest or third
-        farthest), kept as the registration's aim until exercised; otherwise, or when
-        nothing is left to exercise, it is any legal move, one that ends the version or
-        the registration only for ``pick`` 9."""
+        exercised yet; for 3 to 7 to a far one (``pick`` 3 the farthest, 4 the second
+        farthest, ...), kept as the registration's aim until exercised; otherwise, or
+        when nothing is left to exercise, it is any legal move, one that ends the
+        version or the registration only for ``pick`` 9."""
         model = self.reference[rid]
         pool: list[Offer] = []
         if pick < 8:
@@ -216,6 +233,14 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             pool = [offer for offer in legal if offer[0] not in _ENDINGS]
             pool = legal if pick == 9 or not pool else pool
         return pool[pick % len(pool)] if pool else None
+
+    def _move(self, rid: str, offer: Offer) -> None:
+        """Make a legal move, named in a comment above the step in the report."""
+        model = self.reference[rid]
+        event, aws_review = offer
+        note(f"# {event}{' (AwsReview)' if aws_review else ''} from "
+             f"{model.status}/{model.versions[-1]}")  # fmt: skip
+        self.attempt(rid, event, aws_review=aws_review)
 
     def attempt(
         self,
@@ -302,6 +327,21 @@ def _explains(moves: tuple[Move, ...] | None, event: TransitionEvent) -> bool:
     )
 
 
+def harness_settings(**changes: Any) -> Settings:
+    """The hypothesis settings :func:`run_harness` uses by default, with ``changes``
+    (any argument of ``hypothesis.settings``): :data:`MAX_EXAMPLES` examples of at
+    most :data:`STATEFUL_STEP_COUNT` steps, no deadline, and no explain phase, whose
+    tracing of every line makes a shrink several times slower. The rest comes from
+    the current hypothesis profile."""
+    defaults: dict[str, Any] = {
+        "max_examples": MAX_EXAMPLES,
+        "stateful_step_count": STATEFUL_STEP_COUNT,
+        "deadline": None,
+        "phases": [phase for phase in Phase if phase is not Phase.explain],
+    }
+    return Settings(**(defaults | changes))
+
+
 def run_harness(
     backend_factory: Callable[[], Backend] | None = None,
     *,
@@ -313,10 +353,8 @@ def run_harness(
     a new in-memory store per example).
 
     Args:
-        settings: hypothesis settings; by default :data:`MAX_EXAMPLES` (200) examples
-            of at most :data:`STATEFUL_STEP_COUNT` (30) steps, with no deadline and
-            without hypothesis's explain phase (the rest comes from the current
-            hypothesis profile).
+        settings: hypothesis settings (default: :func:`harness_settings`, 200 examples
+            of at most 30 steps).
         coverage: where to add up the transitions exercised (default: a new one).
 
     Returns:
@@ -331,17 +369,14 @@ def run_harness(
         "backend_factory": staticmethod(backend_factory) if backend_factory else None,
         "coverage": coverage,
     })  # fmt: skip
-    if settings is None:
-        settings = Settings(
-            max_examples=MAX_EXAMPLES,
-            stateful_step_count=STATEFUL_STEP_COUNT,
-            deadline=None,
-            # The explain phase traces every line run while shrinking, which makes a
-            # shrink several times slower; its report adds little to a step list.
-            phases=[p for p in Phase if p is not Phase.explain],
-        )
-    run_state_machine_as_test(configured, settings=settings)
+    run_state_machine_as_test(configured, settings=settings or harness_settings())
     return coverage
 
 
-__all__ = ["MAX_EXAMPLES", "STATEFUL_STEP_COUNT", "LifecycleStateMachine", "run_harness"]
+__all__ = [
+    "MAX_EXAMPLES",
+    "STATEFUL_STEP_COUNT",
+    "LifecycleStateMachine",
+    "harness_settings",
+    "run_harness",
+]

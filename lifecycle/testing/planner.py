@@ -1,5 +1,5 @@
-"""Routes through the lifecycle, for steering the harness toward transitions it has not
-exercised yet.
+"""Routes through the lifecycle, along which the harness steers its legal moves (toward
+transitions an example has not exercised yet, or to one hypothesis chose).
 
 The routes are computed once per process from the reference model alone, over
 *shapes*: a registration's status, its current version's status and the set of its

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from transitions import Machine, MachineError
 
+from lifecycle import statuses
 from lifecycle.machines import (
     CONDITIONS,
     EVENTS,
@@ -35,24 +36,16 @@ from lifecycle.machines import (
     VersionTarget,
     transition_specs,
 )
-from lifecycle.statuses import (
-    IN_REVIEW as _IN_REVIEW,
-)
-from lifecycle.statuses import (
-    OPEN_VERSION_STATUSES,
-    Actor,
-    RegistrationStatus,
-    VersionStatus,
-)
+from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
 
 SAME = "(unchanged)"
 """A move's outcome: the status does not change (an internal transition)."""
 REFUSED = "(refused)"
 """A move's outcome: the machine refuses the event from this status."""
 
-OPEN = frozenset(map(str, OPEN_VERSION_STATUSES))
+OPEN = frozenset(map(str, statuses.OPEN_VERSION_STATUSES))
 """Version statuses of a version still being worked on."""
-IN_REVIEW = frozenset(map(str, _IN_REVIEW))
+IN_REVIEW = frozenset(map(str, statuses.IN_REVIEW))
 """Version statuses of a submitted version waiting for a decision."""
 TERMINAL = frozenset(map(str, TERMINAL_VERSION_STATUSES))
 """Version statuses that never change again."""
