@@ -182,18 +182,6 @@ def _dispatch(machine_name: str, event: str, state: str, conditions: frozenset[s
     return SAME if after == state else after
 
 
-def version_table(event: str, state: str, flags: Mapping[str, bool]) -> str | None:
-    """Where the version machine takes ``state`` on ``event`` when the conditions have
-    the values ``flags``: a status, :data:`SAME`, :data:`REFUSED`, or ``None`` if it has
-    no such event. Read by triggering :data:`~lifecycle.machines.VERSION_MACHINE`."""
-    return _dispatch("version", event, state, frozenset(n for n, v in flags.items() if v))
-
-
-def registration_table(event: str, state: str, flags: Mapping[str, bool]) -> str | None:
-    """Like :func:`version_table`, for the registration machine."""
-    return _dispatch("registration", event, state, frozenset(n for n, v in flags.items() if v))
-
-
 class Move(NamedTuple):
     """One machine's transition within a step."""
 
