@@ -54,6 +54,22 @@ class QuotaCharge:
     limit: int | None
     """The most the usage may reach; ``None``: only record it."""
 
+    @property
+    def limited(self) -> bool:
+        """Whether this charge can be refused: it uses some, against a limit."""
+        return self.amount > 0 and self.limit is not None
+
+    def check(self, account_id: str, region: str, used: int) -> None:
+        """Raise ServiceQuotaExceededException (Reason the quota) if this charge would
+        take the account's ``used`` past the limit."""
+        if self.limited and self.limit is not None and used + self.amount > self.limit:
+            period = f" on {self.period} (UTC)" if self.period else ""
+            raise ServiceQuotaExceededException(
+                f"The {self.quota} quota of {self.limit} is reached for account "
+                f"{account_id} in {region}{period}: {used} used.",
+                reason=self.quota,
+            )
+
 
 @attrs.frozen
 class RegistrationQuery:
@@ -221,15 +237,3 @@ def all_versions(backend: Backend, registration: Registration) -> list[Registrat
         if page.next_position is None:
             return versions
         after = page.next_position
-
-
-def quota_exceeded(
-    account_id: str, region: str, charge: QuotaCharge, used: int
-) -> ServiceQuotaExceededException:
-    """The error of a commit refused because ``charge`` would take ``used`` past its limit."""
-    period = f" on {charge.period} (UTC)" if charge.period else ""
-    return ServiceQuotaExceededException(
-        f"The {charge.quota} quota of {charge.limit} is reached for account {account_id} in "
-        f"{region}{period}: {used} used.",
-        reason=charge.quota,
-    )

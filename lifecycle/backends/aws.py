@@ -47,7 +47,6 @@ from lifecycle.ports import (
     RegistrationQuery,
     VersionQuery,
     all_versions,
-    quota_exceeded,
 )
 from lifecycle.service import utc_now
 from lifecycle.statuses import Actor
@@ -180,12 +179,11 @@ class AwsBackend:
                 "call sync(registration_id) to apply what AWS did",
             )
         for charge in quotas:
-            if charge.amount > 0 and charge.limit is not None:
+            if charge.limited:
                 used = self.store.quota_usage(
                     registration.account_id, registration.region, charge.quota, charge.period
                 )
-                if used + charge.amount > charge.limit:
-                    raise quota_exceeded(registration.account_id, registration.region, charge, used)
+                charge.check(registration.account_id, registration.region, used)
         answered = self._forward(registration, events[0], idempotency)
         renamed = [
             attrs.evolve(

@@ -23,7 +23,6 @@ from lifecycle.ports import (
     QuotaCharge,
     RegistrationQuery,
     VersionQuery,
-    quota_exceeded,
 )
 
 
@@ -104,12 +103,9 @@ class InMemoryBackend:
             usage: dict[tuple[str, str], int] = {}
             for charge in quotas:
                 key = (charge.quota, charge.period)
-                used = usage.get(key, part.quotas.get(key, 0)) + charge.amount
-                if charge.amount > 0 and charge.limit is not None and used > charge.limit:
-                    raise quota_exceeded(
-                        registration.account_id, registration.region, charge, used - charge.amount
-                    )
-                usage[key] = used
+                used = usage.get(key, part.quotas.get(key, 0))
+                charge.check(registration.account_id, registration.region, used)
+                usage[key] = used + charge.amount
             if before_commit is not None:
                 before_commit(events)
             part.quotas.update(usage)

@@ -47,7 +47,6 @@ from lifecycle.ports import (
     QuotaCharge,
     RegistrationQuery,
     VersionQuery,
-    quota_exceeded,
 )
 from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
 
@@ -387,8 +386,7 @@ class SqlBackend(ABC):
                         self._sql(_CHARGE),
                         (r.account_id, r.region, charge.quota, charge.period, charge.amount),
                     ).fetchone()[0]
-                    if charge.amount > 0 and charge.limit is not None and used > charge.limit:
-                        raise quota_exceeded(r.account_id, r.region, charge, used - charge.amount)
+                    charge.check(r.account_id, r.region, used - charge.amount)
             except Exception as exc:
                 if not self._is_unique_violation(exc):
                     raise
