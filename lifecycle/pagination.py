@@ -1,9 +1,12 @@
 """Pagination: opaque keyset tokens for the describe calls, and botocore-style paginators.
 
-A ``NextToken`` names the last item a page returned (its keyset position), the
-operation, the account and region, and a fingerprint of the query; it is signed with
-the backend's key. A forged, altered or foreign token (another query, operation,
-account or backend) is refused with Reason ``INVALID_NEXT_TOKEN``.
+A ``NextToken`` carries the keyset position of the last item a page returned,
+encrypted, and a tag that authenticates it together with the operation, the account,
+the region and a fingerprint of the query. Nothing in it is readable: not the
+account, not the position (a store-wide counter that would tell how many
+registrations other accounts created). A forged, altered, re-encoded or foreign token
+(another query, operation, account or backend) is refused with Reason
+``INVALID_NEXT_TOKEN``.
 
 :class:`Paginator` behaves like botocore's: ``PageSize`` sets ``MaxResults``,
 ``MaxItems`` truncates and yields a resume token in botocore's own format (base64
@@ -20,12 +23,18 @@ import hashlib
 import hmac
 import importlib
 import json
+import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from lifecycle.errors import OperationNotPageableError, ValidationException
 
-_MAC_BYTES = 16
+_NONCE_BYTES = 12
+_POSITION_BYTES = 8
+_TAG_BYTES = 16
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{48}")
+"""A token's only spelling: unpadded URL-safe base64 of nonce, position and tag."""
 
 
 def _invalid(detail: str) -> ValidationException:
@@ -37,18 +46,33 @@ def _invalid(detail: str) -> ValidationException:
 
 
 class TokenCodec:
-    """Signs and checks keyset tokens with ``key``."""
+    """Seals keyset positions into tokens with ``key``, and opens them.
+
+    Encrypt-then-MAC with two keys derived from ``key``: the position is XORed with
+    HMAC-SHA256(encryption key, random nonce), which is a one-block stream cipher
+    with HMAC as its pseudo-random function; HMAC-SHA256(authentication key) then
+    tags the scope, the nonce and the sealed position. The standard library is
+    enough for this, so the core takes no cryptography dependency.
+    """
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        self._encryption_key = hmac.new(key, b"lifecycle NextToken encryption", "sha256").digest()
+        self._tag_key = hmac.new(key, b"lifecycle NextToken authentication", "sha256").digest()
 
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_MAC_BYTES]
+    def _pad(self, nonce: bytes) -> int:
+        digest = hmac.new(self._encryption_key, nonce, "sha256").digest()
+        return int.from_bytes(digest[:_POSITION_BYTES], "big")
+
+    def _tag(self, scope: list[Any], nonce: bytes, sealed: bytes) -> bytes:
+        bound = json.dumps(scope, separators=(",", ":")).encode() + nonce + sealed
+        return hmac.new(self._tag_key, bound, "sha256").digest()[:_TAG_BYTES]
 
     def encode(self, scope: list[Any], position: int) -> str:
-        """A token for resuming after keyset ``position`` within ``scope``."""
-        payload = json.dumps([*scope, position], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(payload + self._mac(payload)).decode().rstrip("=")
+        """A token for resuming after keyset ``position`` (0 to 2**64 - 1) within ``scope``."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = (position ^ self._pad(nonce)).to_bytes(_POSITION_BYTES, "big")
+        raw = nonce + sealed + self._tag(scope, nonce, sealed)
+        return base64.urlsafe_b64encode(raw).decode()
 
     def decode(self, token: str, scope: list[Any]) -> int:
         """The keyset position in ``token``, which must have been issued for ``scope``.
@@ -56,23 +80,16 @@ class TokenCodec:
         Raises:
             ValidationException: Reason ``INVALID_NEXT_TOKEN``.
         """
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        except (binascii.Error, ValueError):
-            raise _invalid("not a token issued by this service") from None
-        payload, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
-        if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, self._mac(payload)):
-            raise _invalid("not a token issued by this service, or altered")
-        try:
-            data = json.loads(payload)
-        except ValueError:  # pragma: no cover - signed payloads are always JSON
-            raise _invalid("unreadable") from None
-        if data[:-1] != scope:
-            raise _invalid("issued for another request (operation, account, region or filters)")
-        position = data[-1]
-        if type(position) is not int:  # pragma: no cover - signed payloads carry ints
-            raise _invalid("unreadable")
-        return position
+        if type(token) is not str or not _TOKEN.fullmatch(token):
+            raise _invalid("not a token issued by this service")
+        raw = base64.urlsafe_b64decode(token)
+        nonce, sealed = raw[:_NONCE_BYTES], raw[_NONCE_BYTES : _NONCE_BYTES + _POSITION_BYTES]
+        if not hmac.compare_digest(raw[-_TAG_BYTES:], self._tag(scope, nonce, sealed)):
+            raise _invalid(
+                "altered, or issued for another request (operation, account, region or "
+                "filters) or by another store"
+            )
+        return int.from_bytes(sealed, "big") ^ self._pad(nonce)
 
 
 def query_fingerprint(*parts: object) -> str:

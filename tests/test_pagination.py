@@ -122,6 +122,34 @@ def test_token_is_bound_to_query_account_and_backend(
     assert info.value.reason == "INVALID_NEXT_TOKEN"
 
 
+def test_tokens_reveal_nothing(service: RegistrationService, populated: list[str]) -> None:
+    """Neither the account, the region, the query nor the store-wide position can be
+    read from a token, and two tokens for the same page differ."""
+    first = service.describe_registrations(MaxResults=2)["NextToken"]
+    again = service.describe_registrations(MaxResults=2)["NextToken"]
+    assert first != again
+    for token in (first, again):
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        for secret in (service.account_id, service.region, "describe_registrations"):
+            assert secret.encode() not in raw
+        assert len(raw) == 36  # fixed size: the position's magnitude does not show
+    # Both resume at the same place.
+    assert ids(service.describe_registrations(MaxResults=2, NextToken=first)) == ids(
+        service.describe_registrations(MaxResults=2, NextToken=again)
+    )
+
+
+@pytest.mark.parametrize("junk", ["!!!", "=", "==", "A", "+", "/", ".", ":"])
+def test_decoding_is_strict(service: RegistrationService, populated: list[str], junk: str) -> None:
+    """Base64 decoding that skips junk would accept ``token + "!!!"``; it is refused.
+    (Whitespace never gets this far: the model's pattern for NextToken refuses it.)"""
+    token = service.describe_registrations(MaxResults=2)["NextToken"]
+    for bad in (token + junk, junk + token, token[:20] + junk + token[20:]):
+        with pytest.raises(ValidationException) as info:
+            service.describe_registrations(MaxResults=2, NextToken=bad)
+        assert info.value.reason == "INVALID_NEXT_TOKEN"
+
+
 @pytest.mark.parametrize("mangle", ["flip", "truncate", "garbage", "extend"])
 def test_altered_or_forged_tokens(
     service: RegistrationService, populated: list[str], mangle: str
