@@ -240,7 +240,9 @@ def test_search_agrees_with_botocore(client: Any, service: RegistrationService) 
     for _ in range(5):
         client.create_registration(RegistrationType=BRAND)
     config = {"PaginationConfig": {"PageSize": 2}}
-    for expression in ("Registrations[].RegistrationId", "NextToken", "length(Registrations)"):
+    # Tokens are sealed with a fresh nonce each time: compare whether there is one.
+    expressions = ("Registrations[].RegistrationId", "NextToken != null", "length(Registrations)")
+    for expression in expressions:
         theirs = client.get_paginator("describe_registrations").paginate(**config)
         ours = service.get_paginator("describe_registrations").paginate(**config)
         assert list(ours.search(expression)) == list(theirs.search(expression)), expression

@@ -19,6 +19,7 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -39,12 +40,14 @@ from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, Registration
 from lifecycle.ports import (
     Backend,
     BeforeCommit,
+    CursorLease,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
     Page,
     QuotaCharge,
     RegistrationQuery,
+    Snapshot,
     VersionQuery,
     all_versions,
 )
@@ -141,9 +144,21 @@ class AwsBackend:
         """An outbox cursor of the mirror."""
         return self.store.get_cursor(name)
 
-    def set_cursor(self, name: str, position: LogPosition) -> None:
-        """Move an outbox cursor of the mirror."""
-        self.store.set_cursor(name, position)
+    def claim_cursor(self, name: str, holder: str, lease: float) -> CursorLease | None:
+        """Lease an outbox cursor of the mirror."""
+        return self.store.claim_cursor(name, holder, lease)
+
+    def advance_cursor(self, name: str, holder: str, position: LogPosition, lease: float) -> None:
+        """Move a leased outbox cursor of the mirror."""
+        self.store.advance_cursor(name, holder, position, lease)
+
+    def release_cursor(self, name: str, holder: str) -> None:
+        """Release the lease of an outbox cursor of the mirror."""
+        self.store.release_cursor(name, holder)
+
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """A snapshot of the mirror."""
+        return self.store.snapshot()
 
     # -- writes go to AWS first ----------------------------------------------------------
 
