@@ -9,6 +9,7 @@ and the rule. Nothing else ever escapes for bad input.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
@@ -89,6 +90,13 @@ def boolean(field: str, value: object) -> bool:
     return value
 
 
+def seconds(field: str, value: object) -> float:
+    """A positive, finite number of seconds (an ``int`` or a ``float``, not a ``bool``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValidationException.for_field(field, "must be a positive, finite number of seconds")
+    return float(value)
+
+
 def one_of(choices: tuple[str, ...]) -> Rule:
     """One of the strings ``choices``."""
 
@@ -145,7 +153,8 @@ def reject_unknown(given: Iterable[Any], valid: Iterable[str], prefix: str = "")
 def _check_members(
     params: Mapping[Any, object], members: Mapping[str, tuple[Rule, bool]], prefix: str = ""
 ) -> dict[str, Any]:
-    reject_unknown(params, members, prefix)
+    if not params.keys() <= members.keys():
+        reject_unknown(params, members, prefix)
     out = {}
     for name, (rule, required) in members.items():
         value = params.get(name, MISSING)

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,69 +21,111 @@ import pytest
 
 boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
 pytest.importorskip("waitress", reason="the server extra is not installed")
+from botocore.auth import SigV4Auth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 from lifecycle import RegistrationService  # noqa: E402
 from lifecycle.audit import verify  # noqa: E402
 from lifecycle.backends.sqlite import SqliteBackend  # noqa: E402
+from lifecycle.errors import CONTENT_TYPE  # noqa: E402
 from lifecycle.testing import invariants  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 DENY_BODY = json.dumps({"reasons": [{"Reason": "R", "ShortDescription": "s"}]}).encode()
-ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y",
+TEST_KEY = "lifecycle"
+"""The test credential (access key and secret) serve accepts without --credentials."""
+ADMIN_TOKEN = "admin-token-of-the-tests"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+ENV = {**os.environ, "AWS_ACCESS_KEY_ID": TEST_KEY, "AWS_SECRET_ACCESS_KEY": TEST_KEY,
        "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
 
 
+def signed(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    key: str = TEST_KEY,
+    secret: str = TEST_KEY,
+    region: str = "us-east-1",
+    service: str = "sms-voice",
+) -> dict[str, str]:
+    """``headers`` plus botocore's SigV4 signature of a POST of ``body`` to ``url``."""
+    request = AWSRequest("POST", url, data=body, headers=headers)
+    SigV4Auth(Credentials(key, secret), service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
 class Server:
-    def __init__(self, db: Path) -> None:
+    """``lifecycle serve --port 0 --db DB ARGS...`` in a child process."""
+
+    def __init__(self, db: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.db = db
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lifecycle", "serve", "--port", "0", "--db", str(db)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            # The access log (stderr, read only at the end) would fill the pipe.
+            [sys.executable, "-m", "lifecycle", "serve", "--port", "0", "--db", str(db),
+             "--log-level", "warning", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline().strip()
-        assert line.startswith("listening on http://"), line + self.proc.stderr.read()
-        self.url = line.removeprefix("listening on ")
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self.banner: list[str] = []
+        """What serve printed before ``listening on``."""
+        while not (line := self.proc.stdout.readline()).startswith("listening on http://"):
+            assert line, "\n".join(self.banner) + self.proc.stderr.read()
+            self.banner.append(line.strip())
+        self.url = line.strip().removeprefix("listening on ")
+        self.err = ""
 
-    def client(self) -> Any:
+    def client(self, key: str = TEST_KEY, secret: str = TEST_KEY, region: str = "us-east-1") -> Any:
         # No retries: botocore would otherwise retry a 5xx and hide it from the tests.
         return boto3.client("pinpoint-sms-voice-v2", endpoint_url=self.url,
-                            region_name="us-east-1", aws_access_key_id="x",
-                            aws_secret_access_key="y",
+                            region_name=region, aws_access_key_id=key,
+                            aws_secret_access_key=secret,
                             config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
 
     def post(
         self, path: str, body: bytes, headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
+        """POST ``body`` with the protocol's Content-Type and ``headers``, unsigned."""
         request = urllib.request.Request(self.url + path, data=body, method="POST",
-                                         headers=headers or {})  # fmt: skip
+                                         headers={"Content-Type": CONTENT_TYPE,
+                                                  **(headers or {})})  # fmt: skip
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read())
 
+    def call(self, operation: str, body: bytes, **signing: str) -> tuple[int, Any]:
+        """POST ``body`` to ``PinpointSMSVoiceV2.<operation>``, signed (by default with
+        the test credential)."""
+        target = {"X-Amz-Target": f"PinpointSMSVoiceV2.{operation}"}
+        return self.post("/", body, signed(self.url + "/", body, target, **signing))
+
     def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Stop the server; returns the rest of its output (its errors go to ``err``)."""
         self.proc.send_signal(sig)
-        out, _ = self.proc.communicate(timeout=30)
-        assert self.proc.returncode == 0
+        out, self.err = self.proc.communicate(timeout=30)
+        assert self.proc.returncode == 0, self.err
         return out
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "served.db")
+    running = Server(tmp_path / "served.db", "--admin-token", ADMIN_TOKEN)
     yield running
     if running.proc.poll() is None:
         assert "stopped" in running.stop()
 
 
 def review(server: Server, action: str, rid: str) -> subprocess.CompletedProcess[str]:
-    """``lifecycle review ACTION RID --endpoint-url URL``."""
+    """``lifecycle review ACTION RID --endpoint-url URL``, with a reason for deny."""
+    command = [sys.executable, "-m", "lifecycle", "review", action, rid]
+    reason = ["--reason", "REVIEW_DENIED", "--short-description", "no"] if action == "deny" else []
     return subprocess.run(
-        [sys.executable, "-m", "lifecycle", "review", action, rid, "--endpoint-url", server.url],
+        [*command, "--endpoint-url", server.url, "--admin-token", ADMIN_TOKEN, *reason],
         capture_output=True,
         text=True,
         timeout=60,
@@ -133,21 +176,23 @@ def test_the_aws_cli(server: Server) -> None:
 
 def test_protocol_errors(server: Server) -> None:
     target = {"X-Amz-Target": "PinpointSMSVoiceV2.CreateRegistration"}
-    status, body = server.post("/", b"{not json", target)
+    status, body = server.call("CreateRegistration", b"{not json")
     assert status == 400 and body["__type"].endswith("#SerializationException")
-    status, body = server.post("/", b"{}", {"X-Amz-Target": "PinpointSMSVoiceV2.SendTextMessage"})
+    status, body = server.call("SendTextMessage", b"{}")
     assert status == 400 and "SendTextMessage is not provided" in body["Message"]
-    status, body = server.post("/", b"{}", {"X-Amz-Target": "Nope"})
+    status, body = server.post(
+        "/", b"{}", signed(server.url + "/", b"{}", {"X-Amz-Target": "Nope"})
+    )
     assert status == 400 and body["__type"].endswith("#UnknownOperationException")
     status, body = server.post("/", b"x" * (2 * 1024 * 1024), target)
     assert status == 413 and "exceeds the limit" in body["Message"]
-    status, body = server.post("/", b'{"RegistrationType": 5}', target)
+    status, body = server.call("CreateRegistration", b'{"RegistrationType": 5}')
     assert status == 400 and body["Fields"][0]["Name"] == "RegistrationType"
-    status, body = server.post("/_lifecycle/review/deny/x", b"[1]")
+    status, body = server.post("/_lifecycle/review/deny/x", b"[1]", ADMIN)
     assert status == 400 and body["__type"].endswith("#SerializationException")
-    status, body = server.post("/_lifecycle/review/deny/x", b"{}")
+    status, body = server.post("/_lifecycle/review/deny/x", b"{}", ADMIN)
     assert status == 400 and body["Fields"][0]["Name"] == "reasons"
-    status, body = server.post("/_lifecycle/review/promote/x", b"{}")
+    status, body = server.post("/_lifecycle/review/promote/x", b"{}", ADMIN)
     assert status == 404 and "unknown reviewer action" in body["Message"]
     with urllib.request.urlopen(server.url + "/_lifecycle/health", timeout=10) as response:
         assert json.loads(response.read()) == {"status": "ok"}
@@ -174,7 +219,7 @@ def test_eight_client_threads(server: Server) -> None:
                     getattr(client, rng.choice(user_ops))(RegistrationId=rid)
                 else:
                     status, body = server.post(
-                        f"/_lifecycle/review/{rng.choice(reviewer)}/{rid}", DENY_BODY
+                        f"/_lifecycle/review/{rng.choice(reviewer)}/{rid}", DENY_BODY, ADMIN
                     )
                     if status >= 500:
                         server_errors.append(str(body))
@@ -200,6 +245,9 @@ def test_eight_client_threads(server: Server) -> None:
 
 
 def test_stops_cleanly_on_sigint(server: Server) -> None:
-    server.client().create_registration(RegistrationType=BRAND)
+    client = server.client()  # kept: its connection stays open (keep-alive)
+    client.create_registration(RegistrationType=BRAND)
+    started = time.monotonic()
     assert "stopped" in server.stop(signal.SIGINT)
+    assert time.monotonic() - started < 5  # not after the open connection idles out
     assert len(list(SqliteBackend(server.db).registrations())) == 1

@@ -1,28 +1,50 @@
 """``lifecycle serve``: the AWS JSON 1.0 endpoint over HTTP, for any SDK or the AWS CLI.
 
 A plain WSGI application served by waitress (the ``server`` extra). ``POST /`` with
-``X-Amz-Target: PinpointSMSVoiceV2.<Operation>`` answers as AWS does (signatures are
-not checked). The admin routes let a test in any language play the reviewer:
+``X-Amz-Target: PinpointSMSVoiceV2.<Operation>`` answers as AWS does, for the account
+of the request's SigV4-signing access key in its signing region
+(:mod:`lifecycle.aws.sigv4`, :mod:`lifecycle.aws.accounts`). The admin routes let a
+test in any language play the reviewer, with the admin token
+(:mod:`lifecycle.aws.access`):
 
-- ``POST /_lifecycle/review/<action>/<registration-id>``: a reviewer action
-  (``begin_review``, ``approve``, ``deny``, ...); for ``deny``, the JSON body is
+- ``POST /_lifecycle/review/<action>/<registration-id-or-arn>``: a reviewer action
+  (``begin_review``, ``approve``, ``deny``, ...) on the registration, in whichever
+  account holds it; for ``deny``, the JSON body is
   ``{"reasons": [{"Reason": ..., "ShortDescription": ...}]}``. Answers the
   registration as ``DescribeRegistrations`` shows it.
-- ``GET /_lifecycle/health``: ``{"status": "ok"}``.
+- ``GET /_lifecycle/health``: ``{"status": "ok"}`` (``HEAD`` too), to anyone.
+
+:func:`serve` runs it on waitress with the limits of :mod:`lifecycle.aws.waitress_edge`,
+an access log (:mod:`lifecycle.aws.access_log`), and at most ``threads`` minus
+:data:`RESERVED_THREADS` writes at once (:mod:`lifecycle.aws.write_slots`).
 """
 
 from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from http import HTTPStatus
 from typing import Any, TextIO
 
-from lifecycle.aws.protocol import Response, answer, error_response, handle
-from lifecycle.errors import ValidationException
+from lifecycle.aws import access, access_log
+from lifecycle.aws.accounts import Accounts
+from lifecycle.aws.credentials import Credentials
+from lifecycle.aws.protocol import (
+    TARGET_PREFIX,
+    WRITES,
+    Response,
+    answer,
+    content_type_error,
+    error_response,
+    handle,
+    lifecycle_error_response,
+)
+from lifecycle.aws.sigv4 import AuthFailure, InvalidSignature, Verifier
+from lifecycle.aws.write_slots import WriteSlots
+from lifecycle.errors import ThrottlingException, ValidationException
 from lifecycle.machines import EVENTS
-from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
 
 MAX_BODY = 1024 * 1024
@@ -33,18 +55,49 @@ REVIEW_ACTIONS: tuple[str, ...] = tuple(
 )
 """The reviewer's events, read from the machines: the admin route's actions."""
 
+HEALTH_PATH = "/_lifecycle/health"
+REVIEW_PREFIX = "/_lifecycle/review/"
+
+RESERVED_THREADS = 2
+"""Threads :func:`serve` keeps from writes, for health checks and reads."""
+
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class App:
-    """The WSGI application answering for ``service``."""
+    """The WSGI application answering for ``accounts``.
 
-    def __init__(self, service: RegistrationService, max_body: int = MAX_BODY) -> None:
-        self.service = service
+    An authenticated request's account and region are set in its WSGI environ as
+    ``lifecycle.account_id`` and ``lifecycle.region``.
+
+    Args:
+        accounts: the services that answer, by account and region.
+        verifier: checks the SigV4 signature of each API request.
+        admin_token: the secret of the reviewer's routes.
+        max_body: the largest request body accepted (bytes).
+        write_limit: at most this many state-changing requests at once; one more
+            answers ThrottlingException (default: no limit).
+    """
+
+    def __init__(
+        self,
+        accounts: Accounts,
+        verifier: Verifier,
+        admin_token: access.AdminToken,
+        max_body: int = MAX_BODY,
+        *,
+        write_limit: int | None = None,
+    ) -> None:
+        self.accounts = accounts
+        self.verifier = verifier
+        self.admin_token = admin_token
         self.max_body = max_body
+        self.write_slots = WriteSlots(write_limit) if write_limit is not None else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = self.respond(environ)
+        if environ.get("REQUEST_METHOD") == "HEAD":  # the headers of GET, without the body
+            headers["Content-Length"], body = str(len(body)), b""
         start_response(f"{status} {HTTPStatus(status).phrase}", list(headers.items()))
         return [body]
 
@@ -53,22 +106,51 @@ class App:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         try:
-            if path == "/_lifecycle/health" and method == "GET":
+            if path == HEALTH_PATH and method in ("GET", "HEAD"):
                 return 200, {"Content-Type": "application/json"}, b'{"status":"ok"}'
             if method != "POST":
                 return error_response(
                     405, "UnknownOperationException", f"{method} {path} is not served"
                 )
+            if path == "/" and (refused := content_type_error(environ.get("CONTENT_TYPE"))):
+                return refused
+            reviewing = path.startswith(REVIEW_PREFIX)
+            if reviewing and (
+                refused := self.admin_token.refusal(environ.get("HTTP_AUTHORIZATION"))
+            ):
+                return refused
             body = self._body(environ)
             if isinstance(body, tuple):
                 return body
             if path == "/":
-                return handle(self.service, environ.get("HTTP_X_AMZ_TARGET"), body)
-            if path.startswith("/_lifecycle/review/"):
-                return self._review(path.removeprefix("/_lifecycle/review/"), body)
+                return self._operation(environ, body)
+            if reviewing:
+                with self._slot(True):
+                    return self._review(path.removeprefix(REVIEW_PREFIX), body, environ)
             return error_response(404, "UnknownOperationException", f"no route {path}")
+        except ThrottlingException as exc:
+            return lifecycle_error_response(exc)
         except Exception as exc:  # pragma: no cover - the last line of defence
             return error_response(500, "InternalServerException", f"{type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def operation(environ: dict[str, Any]) -> str:
+        """What a request asks for, as the access log names it: the API operation
+        (``CreateRegistration``), ``review:<action>``, ``health``, or ``METHOD:path``."""
+        path = str(environ.get("PATH_INFO", ""))
+        if path == "/":
+            return str(environ.get("HTTP_X_AMZ_TARGET", "")).removeprefix(TARGET_PREFIX)
+        if path == HEALTH_PATH:
+            return "health"
+        if path.startswith(REVIEW_PREFIX):
+            return "review:" + path.removeprefix(REVIEW_PREFIX).partition("/")[0]
+        return f"{environ.get('REQUEST_METHOD', '')}:{path}"
+
+    @contextmanager
+    def _slot(self, write: bool) -> Iterator[None]:
+        """A write slot for a write (raises ThrottlingException when none is free)."""
+        with self.write_slots.slot() if write and self.write_slots else nullcontext():
+            yield
 
     def _body(self, environ: dict[str, Any]) -> bytes | Response:
         length = environ.get("CONTENT_LENGTH") or "0"
@@ -82,7 +164,24 @@ class App:
             )
         return bytes(environ["wsgi.input"].read(int(length)))
 
-    def _review(self, rest: str, body: bytes) -> Response:
+    def _operation(self, environ: dict[str, Any], body: bytes) -> Response:
+        """An API request: authenticated, then answered by its account's service."""
+        try:
+            caller = self.verifier.verify(environ, body)
+            service = self.accounts.service(caller.account_id, caller.region)
+        except AuthFailure as exc:
+            return exc.answer()
+        except ValidationException:  # the account is checked: the region is not a region
+            message = f"Credential should be scoped to a valid region, not {caller.region!r}."
+            return InvalidSignature(message).answer()
+        environ.update(
+            {access_log.ACCOUNT_KEY: caller.account_id, "lifecycle.region": caller.region}
+        )
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        with self._slot((target or "").removeprefix(TARGET_PREFIX) in WRITES):
+            return handle(service, target, body)
+
+    def _review(self, rest: str, body: bytes, environ: dict[str, Any]) -> Response:
         action, _, registration_id = rest.partition("/")
         if action not in REVIEW_ACTIONS:
             return error_response(
@@ -91,38 +190,79 @@ class App:
             )  # fmt: skip
 
         def call(params: dict[str, Any]) -> dict[str, Any]:
-            method: Callable[..., dict[str, Any]] = getattr(self.service.reviewer, action)
+            if action == "deny" and "reasons" not in params:
+                raise ValidationException.for_field("reasons", "is required")
+            service = self.accounts.owner(registration_id)
+            environ.update(
+                {access_log.ACCOUNT_KEY: service.account_id, "lifecycle.region": service.region}
+            )
+            method: Callable[..., dict[str, Any]] = getattr(service.reviewer, action)
             if action != "deny":
                 return method(registration_id)
-            if "reasons" not in params:
-                raise ValidationException.for_field("reasons", "is required")
             return method(registration_id, params["reasons"])
 
         return answer(body, call)
 
 
 def serve(
-    service: RegistrationService,
+    accounts: Accounts,
     host: str = "127.0.0.1",
     port: int = 8080,
     *,
-    threads: int = 8,
+    credentials: Credentials | None = None,
+    admin_token: str | None = None,
+    threads: int = 16,
     out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    log_level: str | None = None,
 ) -> None:
-    """Serve ``service`` until SIGTERM or SIGINT, then close cleanly.
+    """Serve ``accounts`` until SIGTERM or SIGINT, then close cleanly.
 
-    Prints ``listening on http://HOST:PORT`` (the real port, when ``port`` is 0).
+    Requests must be signed by one of ``credentials`` (default: the test credential,
+    ``lifecycle``/``lifecycle``, of account 123456789012); the reviewer's routes need
+    ``admin_token`` (default: a generated one). Prints the test credential and a
+    generated token, then ``listening on http://HOST:PORT`` (the real port, when
+    ``port`` is 0); beyond loopback, a warning on ``err``. With ``log_level``
+    (``"info"``, ...), log records of that level and above, the access log included,
+    go to stderr; without it, logging is left as configured.
+
+    Raises:
+        ValidationException: ``host`` is not loopback and ``credentials`` are the test
+            credential, or ``admin_token`` is malformed.
     """
+    credentials = Credentials.test() if credentials is None else credentials
+    token = access.AdminToken(admin_token)
+    warning = access.bind_warning(host, credentials)
     try:
-        from waitress.server import create_server
+        from lifecycle.aws.waitress_edge import create_server
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ImportError(
             "lifecycle serve needs waitress: pip install 'lifecycle[server]'"
         ) from exc
-    server = create_server(App(service), host=host, port=port, threads=threads)
+    if log_level is not None:
+        access_log.configure(log_level)
+    app = App(
+        accounts, Verifier(credentials), token, write_limit=max(1, threads - RESERVED_THREADS)
+    )
+    sockets: dict[int, Any] = {}
+    server = create_server(
+        access_log.AccessLog(app, App.operation),
+        host,
+        port,
+        threads=threads,
+        max_body=app.max_body,
+        map=sockets,
+    )
+    if warning is not None:
+        print(warning, file=err, flush=True)
+    for line in access.banner(credentials, token):
+        print(line, file=out)
 
     def stop(signum: int, frame: object) -> None:
-        server.close()
+        # The event loop runs while it has sockets: close them all, the open
+        # connections too, or it would serve kept-alive clients until they idle out.
+        for channel in list(sockets.values()):
+            channel.close()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     print(

@@ -1,0 +1,204 @@
+"""waitress at ``lifecycle serve``'s edge: its limits, and its own answers in AWS JSON.
+
+waitress reads and parses every request before the application sees it, and answers
+what it cannot parse itself (a malformed request line or header, bad chunking,
+headers or a body over the limit). :func:`create_server` sets its limits so that one
+client cannot starve the others, and makes those answers AWS JSON 1.0 errors, with a
+request id and an access-log line, like the application's:
+
+- a body over the limit is refused while it arrives, chunked or not, and a body
+  within it stays in memory: nothing is spooled to disk;
+- many connections are served at once, through ``poll`` (``select`` cannot watch
+  more than 1,024 sockets);
+- a request must arrive whole within :data:`REQUEST_DEADLINE` seconds (a client
+  trickling bytes holds its connection no longer), and an idle connection is closed
+  after :data:`IDLE_TIMEOUT` seconds;
+- after refusing a request, the connection drops what the client still sends for up
+  to :data:`LINGER` seconds before it closes, so the client reads the answer;
+- waitress's own per-request log lines (the "Task queue depth" warnings, client
+  disconnects, socket errors) are kept off stderr: the access log says what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import select
+import socket
+import time
+from http import HTTPStatus
+from typing import Any
+
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import BaseWSGIServer
+from waitress.server import create_server as waitress_server
+from waitress.task import ErrorTask
+from waitress.utilities import (
+    BadRequest,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+    ServerNotImplemented,
+)
+
+from lifecycle.aws import access_log
+from lifecycle.aws.protocol import Response, error_response
+
+MAX_HEADER_BYTES = 64 * 1024
+"""The largest request line plus headers accepted (bytes); larger ones get 431."""
+
+CONNECTION_LIMIT = 1000
+"""Connections open at once; more wait in the listen backlog."""
+
+REQUEST_DEADLINE = 20.0
+"""Seconds within which a request, once its first byte arrived, must arrive whole."""
+
+IDLE_TIMEOUT = 30
+"""Seconds an idle kept-alive connection stays open."""
+
+LINGER = 2.0
+"""Seconds a connection refused mid-request goes on reading, and dropping, what the
+client still sends. Closed at once, it would reset the connection, and the client
+would see the reset instead of the answer."""
+
+
+def _error_answer(error: Any, max_body: int) -> Response:
+    """The AWS JSON answer to a request waitress refused with ``error``."""
+    if isinstance(error, RequestEntityTooLarge):
+        return error_response(
+            413, "ValidationException", f"The request body exceeds the limit of {max_body} bytes."
+        )
+    if isinstance(error, RequestHeaderFieldsTooLarge):
+        return error_response(
+            431,
+            "ValidationException",
+            f"The request line and headers exceed the limit of {MAX_HEADER_BYTES} bytes.",
+        )
+    if isinstance(error, BadRequest | ServerNotImplemented):
+        # An unsupported Transfer-Encoding (waitress: 501) is the client's mistake too.
+        return error_response(
+            400, "SerializationException", f"Malformed HTTP request: {error.body}"
+        )
+    return error_response(
+        500, "InternalServerException", "The server failed while answering the request."
+    )
+
+
+class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
+    """waitress's error answer, in AWS JSON and in the access log."""
+
+    def execute(self) -> None:
+        max_body = self.channel.adj.max_request_body_size - 1
+        status, headers, body = _error_answer(self.request.error, max_body)
+        self.status = f"{status} {HTTPStatus(status).phrase}"
+        self.response_headers.extend(headers.items())
+        self.set_close_on_finish()
+        self.channel.linger = True  # the client may still be sending the refused request
+        self.content_length = len(body)
+        self.write(body)
+        access_log.log(headers["x-amzn-requestid"], "-", "-", status, time.time() - self.start_time)
+
+
+class _TimedParser(HTTPRequestParser):  # type: ignore[misc]
+    """A request being received, with the time its first byte arrived."""
+
+    def __init__(self, adj: Any) -> None:
+        super().__init__(adj)
+        self.started = time.monotonic()
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    """A connection that answers waitress's errors in AWS JSON, lingers after them,
+    and is closed when a request takes longer than ``deadline`` seconds to arrive."""
+
+    error_task_class = _JsonErrorTask
+    parser_class = _TimedParser
+    deadline = REQUEST_DEADLINE
+    linger = False
+    """Set by an error answer: at close, linger first."""
+    _linger_until: float | None = None
+
+    def handle_close(self) -> None:
+        if self.linger and self._linger_until is None:
+            try:  # the answer is sent; end it with FIN, then read until the client stops
+                self.socket.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            else:
+                self._linger_until = time.monotonic() + LINGER
+                return
+        super().handle_close()  # at the client's EOF, or when the linger ran out
+
+    def writable(self) -> bool:
+        if self._linger_until is not None:  # nothing to write: only the close, once due
+            return time.monotonic() >= self._linger_until
+        return bool(super().writable())
+
+    def readable(self) -> bool:
+        # The event loop asks every connection this at least once a second.
+        if self._linger_until is not None:  # what arrives is dropped (will_close is set)
+            return time.monotonic() < self._linger_until
+        request = self.request
+        if (
+            request is not None
+            and not self.requests
+            and time.monotonic() - request.started > self.deadline
+        ):
+            self.will_close = True
+        return bool(super().readable())
+
+
+def _connection_limit() -> int:
+    """:data:`CONNECTION_LIMIT`, or fewer where the process may not open that many files
+    (a server out of descriptors would spin on connections it cannot accept)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return CONNECTION_LIMIT
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(1, min(CONNECTION_LIMIT, soft - 64))
+
+
+def create_server(
+    app: Any,
+    host: str,
+    port: int,
+    *,
+    threads: int,
+    max_body: int,
+    request_deadline: float = REQUEST_DEADLINE,
+    map: dict[int, Any] | None = None,
+) -> Any:
+    """A waitress server for ``app`` on ``host``:``port`` (0: a free port), with the
+    limits above and ``max_body`` as the largest request body (bytes).
+
+    ``map`` is the event loop's socket map (default: a new one).
+    """
+    logging.getLogger("waitress").setLevel(logging.WARNING)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    sockets: dict[int, Any] = {} if map is None else map
+    server = waitress_server(
+        app,
+        map=sockets,
+        host=host,
+        port=port,
+        threads=threads,
+        # waitress refuses a body when it reaches this size, so max_body itself passes.
+        # It checks a chunked body after each read, which may take it past the limit
+        # by one read before the refusal: the memory buffer leaves room for that, so
+        # nothing is ever spooled to disk.
+        max_request_body_size=max_body + 1,
+        inbuf_overflow=2 * (max_body + 1),
+        max_request_header_size=MAX_HEADER_BYTES,
+        connection_limit=_connection_limit(),
+        asyncore_use_poll=hasattr(select, "poll"),
+        channel_timeout=IDLE_TIMEOUT,
+        cleanup_interval=5,
+        log_socket_errors=False,
+    )
+    channel = type("Channel", (_Channel,), {"deadline": request_deadline})
+    for listener in sockets.values():
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = channel
+    return server
