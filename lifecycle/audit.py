@@ -1,10 +1,10 @@
 """The event log as audit trail: replay it through the machines, compare with the store.
 
-:func:`verify` replays every registration's committed events from the start. Each
-event must be a move the machines allow from the replayed state, with their
-conditions evaluated on that state. The replayed statuses and status-history
-timestamps must then equal the stored registration. Anything else is reported as a
-:class:`Discrepancy`.
+:func:`verify` replays every registration's committed events from the start, reading
+the log and the registrations from one snapshot of the store. Each event must be a
+move the machines allow from the replayed state, with their conditions evaluated on
+that state. The replayed statuses and status-history timestamps must then equal the
+stored registration. Anything else is reported as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from lifecycle.aggregate import Conditions
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, NEW, REGISTRATION, VERSION, CompiledMachine
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion
-from lifecycle.ports import Backend, all_versions
+from lifecycle.ports import Backend, Snapshot, all_versions
 
 
 @attrs.frozen
@@ -148,17 +148,23 @@ def _compare(
 
 
 def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepancy]]:
-    """Replay the whole log of ``backend`` and compare it with the stored registrations.
+    """Replay the whole log of ``backend`` and compare it with the stored registrations,
+    all read from one snapshot: commits made meanwhile are not seen.
 
     Returns:
         (registrations checked, events replayed, discrepancies).
     """
+    with backend.snapshot() as snapshot:
+        return _verify(snapshot, batch)
+
+
+def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]]:
     states: dict[str, _Replayed] = {}
     broken: dict[str, str] = {}
     events = 0
     after = None
     while True:
-        page = backend.read_log(after=after, limit=batch)
+        page = snapshot.read_log(after=after, limit=batch)
         for logged in page:
             event = logged.event
             events += 1
@@ -173,12 +179,12 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
         after = page[-1].position
     checked = 0
     found = [Discrepancy(rid, problem) for rid, problem in broken.items()]
-    for registration in backend.registrations():
+    for registration in snapshot.registrations():
         checked += 1
         rid = registration.registration_id
         state = states.pop(rid, _Replayed())
         if rid not in broken:
-            problem = _compare(registration, all_versions(backend, registration), state)
+            problem = _compare(registration, all_versions(snapshot, registration), state)
             if problem:
                 found.append(Discrepancy(rid, problem))
     for rid in states:

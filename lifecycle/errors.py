@@ -10,6 +10,7 @@ of these and changes nothing.
 
 :func:`operation` gives each user operation of the service the rest of boto3's shape:
 its answer carries ``ResponseMetadata``, and an error it raises names the operation.
+It also refuses a call made from inside a commit (:class:`ReentrantCallError`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, Self
@@ -74,6 +76,12 @@ def response_metadata(status: int = 200, error_code: str | None = None) -> dict[
         "HTTPHeaders": headers,
         "RetryAttempts": 0,
     }
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: its non-blank lines, stripped, joined by ``"; "`` (a
+    driver's hint on its next line, say)."""
+    return "; ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 class LifecycleError(_ClientError):
@@ -213,6 +221,61 @@ class InternalServerException(LifecycleError):
     members = ("RequestId",)
 
 
+class ReentrantCallError(LifecycleError):
+    """A transactional subscriber called a service or a backend; the call did nothing.
+
+    Such a subscriber runs inside the commit of the call that fired it, while that
+    commit's transaction holds its locks: a call from there would wait for that commit
+    forever, or write outside it. So, on every backend:
+
+    - a call on the subscriber's own thread, to any service or backend (a read, a
+      write, a reviewer event, an Outbox, ``verify``), raises this error at once;
+    - a call the subscriber hands to another thread and waits for (``Thread.join``,
+      an executor) cannot be told from any other caller's. If it needs a lock the
+      commit holds (a write, say), it waits for it, and fails with
+      InternalServerException when the backend's lock timeout runs out (10 s by
+      default: the ``timeout`` of SQLite and of the in-memory backend, PostgreSQL's
+      ``lock_timeout``).
+
+    Either way the inner call writes nothing, and if the subscriber lets the error
+    propagate, the outer call fails and writes nothing either. Call services from a
+    plain subscriber, which runs after the commit, or from an Outbox instead.
+
+    It is the caller's programming error, not a fault of the service: HTTP 400, so
+    botocore does not retry it.
+    """
+
+    code = "ReentrantCallError"
+    members = ()
+
+    @classmethod
+    def refuse(cls, call: str) -> ReentrantCallError:
+        """The error of ``call`` (``CreateRegistration``, ``reviewer.approve``)."""
+        return cls(
+            f"{call} was called from a transactional subscriber, which runs inside the "
+            "commit of another call: nothing was done. Call the service from a plain "
+            "subscriber (it runs after the commit) or from an Outbox instead."
+        )
+
+
+class _CommitScope(threading.local):
+    """Whether this thread is inside a commit, running its transactional subscribers."""
+
+    active = False
+
+
+inside_commit = _CommitScope()
+"""Set by the service while it runs transactional subscribers; every call of a service
+or a backend refuses to run while it is set (:class:`ReentrantCallError`)."""
+
+
+def outside_commit(caller: str) -> None:
+    """Refuse (:class:`ReentrantCallError`, naming ``caller``) a call made on a thread
+    that runs transactional subscribers: a backend's entry points call this first."""
+    if inside_commit.active:
+        raise ReentrantCallError.refuse(caller)
+
+
 ERRORS_BY_CODE: Mapping[str, type[LifecycleError]] = {
     cls.code: cls
     for cls in (
@@ -257,12 +320,15 @@ def operation(method: Callable[P, dict[str, Any]]) -> Callable[P, dict[str, Any]
     Its answer gains ``ResponseMetadata`` (top level only), and a
     :class:`LifecycleError` it raises gets ``operation_name``: the API name, read from
     the method's (``submit_registration_version`` is ``SubmitRegistrationVersion``).
+    Called from inside a commit, it raises :class:`ReentrantCallError`.
     """
     name = "".join(part.capitalize() for part in method.__name__.split("_"))
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
         try:
+            if inside_commit.active:
+                raise ReentrantCallError.refuse(name)
             response = method(*args, **kwargs)
         except LifecycleError as exc:
             if exc.operation_name is None:  # the innermost operation names it
@@ -284,10 +350,13 @@ __all__ = [
     "InternalServerException",
     "LifecycleError",
     "OperationNotPageableError",
+    "ReentrantCallError",
     "ResourceNotFoundException",
     "ServiceQuotaExceededException",
     "ThrottlingException",
     "ValidationException",
+    "one_line",
     "operation",
+    "outside_commit",
     "response_metadata",
 ]

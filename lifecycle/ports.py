@@ -4,17 +4,19 @@ A backend stores registration aggregates under optimistic concurrency, answers t
 describe queries with filters and keyset pagination pushed down to it, keeps the
 idempotency tokens, and commits a registration together with the events of its
 transitions as one atomic unit. The committed events form the log: the audit trail
-that ``lifecycle verify`` replays, and the outbox that subscribers read with a cursor.
+that ``lifecycle verify`` replays from a :class:`Snapshot`, and the outbox that readers
+follow with a cursor, one consumer at a time (a :class:`CursorLease`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from lifecycle.errors import ServiceQuotaExceededException
+from lifecycle.errors import ConflictException, ServiceQuotaExceededException
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration, RegistrationVersion
 
@@ -126,6 +128,54 @@ class LoggedEvent:
     event: TransitionEvent
 
 
+@attrs.frozen
+class CursorLease:
+    """Reader ``name``'s cursor, held by ``holder`` until the lease expires."""
+
+    name: str
+    holder: str
+    position: LogPosition | None
+    """Where the cursor stands: the reader has processed the log up to here."""
+
+
+def cursor_lost(name: str, holder: str) -> ConflictException:
+    """The error of a cursor move that ``holder`` may no longer make."""
+    return ConflictException(
+        f"Outbox cursor {name!r} was not moved: consumer {holder} no longer holds its "
+        "lease (it expired and another consumer took the cursor over, or it was "
+        "released). The event stays pending and will be delivered again.",
+        reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+        resource_type="cursor",
+        resource_id=name,
+    )
+
+
+class Snapshot(Protocol):
+    """The store as of one moment: the log and the registrations agree.
+
+    The log shows every event committed up to that moment, in log order, and nothing
+    later; a snapshot changes nothing.
+    """
+
+    def read_log(
+        self,
+        *,
+        after: LogPosition | None = None,
+        limit: int = 1000,
+        registration_id: str | None = None,
+    ) -> list[LoggedEvent]:
+        """Up to ``limit`` events after ``after``, in log order."""
+        ...
+
+    def registrations(self) -> Iterator[Registration]:
+        """Every registration, of every account and region."""
+        ...
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """One page of the versions of one registration matching ``query``."""
+        ...
+
+
 @runtime_checkable
 class Backend(Protocol):
     """Storage for registrations, as the service uses it.
@@ -211,16 +261,42 @@ class Backend(Protocol):
         """How much of ``quota`` this account and region uses in ``period``."""
         ...
 
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """A consistent view of the whole store for the duration of the block.
+
+        Writers are not held up by it; it reads nothing they commit meanwhile.
+        """
+        ...
+
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to, if any."""
         ...
 
-    def set_cursor(self, name: str, position: LogPosition) -> None:
-        """Record that reader ``name`` has processed the log up to ``position``."""
+    def claim_cursor(self, name: str, holder: str, lease: float) -> CursorLease | None:
+        """Take or renew the lease of reader ``name``'s cursor for ``holder``, for
+        ``lease`` seconds; ``None`` while another holder's lease runs.
+
+        A lease that expired (its holder crashed or hangs) is taken over.
+        """
+        ...
+
+    def advance_cursor(self, name: str, holder: str, position: LogPosition, lease: float) -> None:
+        """Move reader ``name``'s cursor forward to ``position`` and renew ``holder``'s
+        lease for ``lease`` seconds.
+
+        Raises:
+            ConflictException: ``holder`` no longer holds the lease, or the cursor is
+                already at or past ``position`` (ResourceType ``cursor``, ResourceId
+                ``name``). The cursor is not moved.
+        """
+        ...
+
+    def release_cursor(self, name: str, holder: str) -> None:
+        """End ``holder``'s lease of reader ``name``'s cursor, if it holds it."""
         ...
 
 
-def all_versions(backend: Backend, registration: Registration) -> list[RegistrationVersion]:
+def all_versions(backend: Snapshot, registration: Registration) -> list[RegistrationVersion]:
     """Every version of ``registration``, in version-number order, read page by page."""
     versions: list[RegistrationVersion] = []
     after: int | None = None

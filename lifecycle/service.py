@@ -23,8 +23,10 @@ from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
     AccessDeniedException,
     ConflictException,
+    ReentrantCallError,
     ResourceNotFoundException,
     ValidationException,
+    inside_commit,
 )
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import FOLLOW_UPS, MACHINES, VERSION
@@ -136,8 +138,10 @@ class RegistrationService:
         """Deliver every committed transition event to ``subscriber``.
 
         A transactional subscriber runs inside the commit: if it raises, nothing is
-        committed and the call raises its exception. Any other subscriber runs after
-        the commit; its exceptions are logged and do not undo the call.
+        committed and the call raises its exception. It must not call a service: such
+        a call raises :class:`~lifecycle.errors.ReentrantCallError` at once. Any other
+        subscriber runs after the commit (and may call services); its exceptions are
+        logged and do not undo the call.
 
         Returns:
             A function that unsubscribes it.
@@ -498,9 +502,14 @@ class RegistrationService:
 
 def _deliver_to(subscribers: list[Subscriber]) -> Callable[[Sequence[TransitionEvent]], None]:
     def deliver(events: Sequence[TransitionEvent]) -> None:
-        for subscriber in list(subscribers):
-            for event in events:
-                subscriber(event)
+        # The commit's transaction is open: a call back into a service would wait for it.
+        inside_commit.active = True
+        try:
+            for subscriber in list(subscribers):
+                for event in events:
+                    subscriber(event)
+        finally:
+            inside_commit.active = False
 
     return deliver
 
@@ -665,6 +674,8 @@ class Reviewer:
         feedback: Any = None,
         denied_reasons: Sequence[DeniedReason] = (),
     ) -> dict[str, Any]:
+        if inside_commit.active:
+            raise ReentrantCallError.refuse(f"reviewer.{event}")
         value = REGISTRATION_ID("RegistrationId", _once("RegistrationId", registration_id,
                                                         RegistrationId))  # fmt: skip
         if feedback is not None:

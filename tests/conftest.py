@@ -65,15 +65,16 @@ def postgres_schemas() -> Iterator[list[str]]:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def postgres_factory(schemas: list[str]) -> BackendFactory:
-    """A factory of PostgresBackends on a fresh schema (skips the test without a server)."""
+def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
+    """A factory of PostgresBackends on a fresh schema, opened with ``options`` (skips
+    the test without a server)."""
     if POSTGRES_SKIP is not None:
         pytest.skip(POSTGRES_SKIP)
     from lifecycle.backends.postgres import PostgresBackend
 
     schema = f"lifecycle_test_{uuid.uuid4().hex[:12]}"
     schemas.append(schema)
-    return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema)
+    return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema, **options)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -388,8 +388,10 @@ def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:  # back to schema 1
         conn.execute("ALTER TABLE registrations DROP COLUMN latest_revoked_version")
         conn.execute("DROP TABLE quota_usage")
+        conn.execute("ALTER TABLE cursors DROP COLUMN holder")
+        conn.execute("ALTER TABLE cursors DROP COLUMN lease_until")
         conn.execute("DELETE FROM schema_version WHERE version > 1")
-    assert SqliteBackend(path).schema_version == 2
+    assert SqliteBackend(path).schema_version == 3
     upgraded = RegistrationService(SqliteBackend(path))
     assert invariants.describe(upgraded, rid) == before
     stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)

@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
-from lifecycle.errors import ConflictException
+from lifecycle.errors import ConflictException, InternalServerException, outside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration, RegistrationVersion
 from lifecycle.ports import (
     BeforeCommit,
+    CursorLease,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
     Page,
     QuotaCharge,
     RegistrationQuery,
+    Snapshot,
     VersionQuery,
+    cursor_lost,
 )
+from lifecycle.validation import seconds
 
 
 class _Partition:
@@ -39,6 +45,44 @@ class _Partition:
         self.index: dict[str, int] = {}
         self.tokens: dict[str, IdempotencyRecord] = {}
 
+    def copy(self) -> _Partition:
+        """A copy that later commits to this partition leave as it is."""
+        other = _Partition()
+        other.quotas = dict(self.quotas)
+        other.registrations = list(self.registrations)
+        other.versions = [list(versions) for versions in self.versions]
+        other.index = dict(self.index)
+        other.tokens = dict(self.tokens)
+        return other
+
+
+_Cursor = tuple[LogPosition | None, str | None, float]
+"""A reader's position, the holder of its lease and when that expires (monotonic)."""
+
+
+class _StoreLock:
+    """The lock of one store, as a context manager: taken within ``timeout`` seconds,
+    and refused to a transactional subscriber (its commit holds it)."""
+
+    __slots__ = ("_lock", "_timeout")
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        outside_commit("InMemoryBackend")
+        # Try without a timeout first: a timed acquire costs a commit several percent.
+        if not self._lock.acquire(False) and not self._lock.acquire(True, self._timeout):
+            raise InternalServerException(
+                f"In-memory backend: waited {self._timeout:g} s for the store's lock: "
+                "another call held it all that time (a transactional subscriber waiting "
+                "on another call?)"
+            )
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
 
 class InMemoryBackend:
     """Registrations in process memory. Safe to share between threads.
@@ -46,15 +90,24 @@ class InMemoryBackend:
     Reads of registrations take no lock (they see whole snapshots); commits are
     serialised by one lock, under which the revision is compared, the snapshot swapped
     in and the versions written. Version reads take the lock too, so that they never
-    see half of a commit.
+    see half of a commit. Cursor leases are timed by this process's monotonic clock.
+    Every method refuses a transactional subscriber's call at once
+    (ReentrantCallError), as the durable backends do.
+
+    Args:
+        timeout: seconds a call waits for the lock before it fails with
+            InternalServerException, as SQLite's writers do.
+
+    Raises:
+        ValidationException: ``timeout`` is not a positive, finite number.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, *, timeout: float = 10.0) -> None:
+        self._lock = _StoreLock(seconds("timeout", timeout))
         self._partitions: dict[tuple[str, str], _Partition] = {}
         self._key = secrets.token_bytes(32)
         self._log: list[TransitionEvent] = []
-        self._cursors: dict[str, LogPosition] = {}
+        self._cursors: dict[str, _Cursor] = {}
 
     @property
     def pagination_key(self) -> bytes:
@@ -63,6 +116,7 @@ class InMemoryBackend:
 
     def get(self, account_id: str, region: str, registration_id: str) -> Registration | None:
         """The registration, or ``None``."""
+        outside_commit("InMemoryBackend")
         part = self._partitions.get((account_id, region))
         if part is None:
             return None
@@ -129,6 +183,7 @@ class InMemoryBackend:
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order."""
+        outside_commit("InMemoryBackend")
         part = self._partitions.get((query.account_id, query.region))
         if part is None:
             return Page((), None)
@@ -187,6 +242,7 @@ class InMemoryBackend:
         self, account_id: str, region: str, token: str
     ) -> IdempotencyRecord | None:
         """The record of ``token``, if claimed."""
+        outside_commit("InMemoryBackend")
         part = self._partitions.get((account_id, region))
         return None if part is None else part.tokens.get(token)
 
@@ -198,6 +254,7 @@ class InMemoryBackend:
         registration_id: str | None = None,
     ) -> list[LoggedEvent]:
         """Committed events after ``after`` in commit order; positions are ``(0, n)``."""
+        outside_commit("InMemoryBackend")
         start = 0 if after is None else after[1]
         log = self._log
         out = []
@@ -211,22 +268,57 @@ class InMemoryBackend:
 
     def registrations(self) -> Iterator[Registration]:
         """Every registration of every account and region."""
+        outside_commit("InMemoryBackend")
         for part in list(self._partitions.values()):
             yield from list(part.registrations)
 
     def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:
         """How much of ``quota`` this account and region uses in ``period``."""
+        outside_commit("InMemoryBackend")
         part = self._partitions.get((account_id, region))
         return 0 if part is None else part.quotas.get((quota, period), 0)
 
+    def snapshot(self) -> AbstractContextManager[Snapshot]:
+        """A copy of the whole store, taken between two commits."""
+        copy = InMemoryBackend()
+        with self._lock:
+            copy._partitions = {key: part.copy() for key, part in self._partitions.items()}
+            copy._log = list(self._log)
+        return nullcontext(copy)
+
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to."""
-        return self._cursors.get(name)
+        outside_commit("InMemoryBackend")
+        return self._cursors.get(name, _NO_CURSOR)[0]
 
-    def set_cursor(self, name: str, position: LogPosition) -> None:
-        """Record reader ``name``'s position."""
+    def claim_cursor(self, name: str, holder: str, lease: float) -> CursorLease | None:
+        """Take or renew ``holder``'s lease of reader ``name``'s cursor; ``None`` while
+        another holder's runs."""
         with self._lock:
-            self._cursors[name] = position
+            position, current, until = self._cursors.get(name, _NO_CURSOR)
+            now = time.monotonic()
+            if current not in (None, holder) and until >= now:
+                return None
+            self._cursors[name] = (position, holder, now + lease)
+        return CursorLease(name, holder, position)
+
+    def advance_cursor(self, name: str, holder: str, position: LogPosition, lease: float) -> None:
+        """Move reader ``name``'s cursor forward, if ``holder`` holds its lease."""
+        with self._lock:
+            current_position, current, _ = self._cursors.get(name, _NO_CURSOR)
+            if current != holder or (current_position is not None and position <= current_position):
+                raise cursor_lost(name, holder)
+            self._cursors[name] = (position, holder, time.monotonic() + lease)
+
+    def release_cursor(self, name: str, holder: str) -> None:
+        """End ``holder``'s lease of reader ``name``'s cursor, if it holds it."""
+        with self._lock:
+            position, current, _ = self._cursors.get(name, _NO_CURSOR)
+            if current == holder:
+                self._cursors[name] = (position, None, 0.0)
+
+
+_NO_CURSOR: _Cursor = (None, None, 0.0)
 
 
 def _conflict(registration: Registration, what: str, reason: str) -> ConflictException:

@@ -5,7 +5,7 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 2), in both dialects:
+Schema (version 3), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
@@ -15,20 +15,23 @@ Schema (version 2), in both dialects:
   (integer microseconds since the epoch, UTC).
 - ``events``: the transition log, in commit order.
 - ``quota_usage``: each account's usage of each quota (per day for daily ones);
-- ``idempotency``: ``ClientToken`` records; ``cursors``: outbox readers' positions;
-  ``meta``: the pagination key; ``schema_version``: the applied migrations.
+- ``idempotency``: ``ClientToken`` records; ``meta``: the pagination key;
+  ``schema_version``: the applied migrations.
+- ``cursors``: each outbox reader's position (``(-1, -1)`` before its first event) and
+  its lease: the consumer holding it and until when, in seconds on the database's
+  clock (version 3 adds both).
 """
 
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from lifecycle.errors import ConflictException
+from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.models import (
     HISTORY_KEYS,
@@ -40,18 +43,24 @@ from lifecycle.models import (
 )
 from lifecycle.ports import (
     BeforeCommit,
+    CursorLease,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
     Page,
     QuotaCharge,
     RegistrationQuery,
+    Snapshot,
     VersionQuery,
+    cursor_lost,
 )
 from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
 
 Cursor = Any
 """A DB-API cursor (``sqlite3.Cursor`` or ``psycopg.Cursor``)."""
+
+Reads = Callable[[], AbstractContextManager[Cursor]]
+"""Opens the cursor a read runs on: one statement's, or a snapshot's."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
@@ -108,6 +117,23 @@ _INSERT_EVENT = (
 _CLAIM = (
     "INSERT INTO idempotency (account_id, region, token, fingerprint, registration_id) "
     "VALUES (?, ?, ?, ?, ?)"
+)
+# The cursor statements, with the dialect's clock (seconds) for {now}. A lease is taken
+# when it is free, already this holder's, or expired; a move needs the lease and goes
+# forward only.
+_CLAIM_CURSOR = (
+    "INSERT INTO cursors (name, log_group, log_id, holder, lease_until) "
+    "VALUES (?, -1, -1, ?, {now} + ?) ON CONFLICT (name) DO UPDATE "
+    "SET holder = excluded.holder, lease_until = excluded.lease_until "
+    "WHERE cursors.holder IS NULL OR cursors.holder = excluded.holder "
+    "OR cursors.lease_until < {now} RETURNING log_group, log_id"
+)
+_ADVANCE_CURSOR = (
+    "UPDATE cursors SET log_group = ?, log_id = ?, lease_until = {now} + ? "
+    "WHERE name = ? AND holder = ? AND (log_group, log_id) < (?, ?) RETURNING log_id"
+)
+_RELEASE_CURSOR = (
+    "UPDATE cursors SET holder = NULL, lease_until = NULL WHERE name = ? AND holder = ?"
 )
 
 
@@ -180,6 +206,34 @@ SCHEMA_V2: tuple[str, ...] = (
 """Schema version 2 in both dialects: the derived number a step's conditions need
 instead of a scan of the versions, and the quota usage (the registrations there are
 counted; daily usage starts at the upgrade)."""
+
+SCHEMA_V3: tuple[str, ...] = (
+    "ALTER TABLE cursors ADD COLUMN holder TEXT",
+    "ALTER TABLE cursors ADD COLUMN lease_until DOUBLE PRECISION",
+)
+"""Schema version 3 in both dialects: the lease of each outbox cursor."""
+
+
+def check_schema_version(
+    current: int, known: int, field: str, where: str, *, read_only: bool
+) -> None:
+    """Refuse a database of schema version ``current`` that this library, which knows
+    up to ``known``, cannot use: a newer one, or an older one opened read-only (it
+    cannot be migrated)."""
+    if current > known:
+        raise ValidationException.for_field(
+            field,
+            f"{where} has schema version {current}; this library knows up to {known}: "
+            "upgrade lifecycle",
+        )
+    if read_only and current < known:
+        raise ValidationException.for_field(
+            field,
+            f"{where} has schema version {current}, older than this library's {known}, "
+            "and is opened read-only, so it cannot be migrated: open it writable once "
+            "(any other lifecycle command does), or read it with the lifecycle version "
+            "that wrote it",
+        )
 
 
 def to_micros(when: datetime | None) -> int | None:
@@ -283,6 +337,8 @@ class SqlBackend(ABC):
     """The backend port on a SQL database (see the module docstring for the schema)."""
 
     paramstyle = "?"
+    clock: str
+    """SQL expression of the database's clock in seconds: what leases are timed by."""
     _pagination_key: bytes
 
     # -- what a dialect provides ------------------------------------------------------
@@ -300,13 +356,20 @@ class SqlBackend(ABC):
         statement sees one snapshot); errors translated as for :meth:`_transaction`."""
 
     @abstractmethod
+    def _snapshot(self) -> AbstractContextManager[Cursor]:
+        """A cursor in a read-only transaction that sees the whole database as of one
+        moment; errors translated as for :meth:`_transaction`."""
+
+    @abstractmethod
     def _is_unique_violation(self, error: BaseException) -> bool:
         """Whether ``error`` is the driver's unique-constraint violation."""
 
     @abstractmethod
-    def _log_statement(self, registration_id: str | None) -> str:
+    def _log_statement(self, registration_id: str | None, *, settled: bool) -> str:
         """SELECT of ``(group, id, *EVENT_COLUMNS)`` after position ``(?, ?)`` [of one
-        registration], in log order, visible-complete only, with a ``LIMIT ?``."""
+        registration], in log order, with a ``LIMIT ?``. ``settled``: only events no
+        later commit can precede (what a cursor may pass); else every event the
+        transaction sees (a snapshot)."""
 
     def _sql(self, statement: str) -> str:
         return statement if self.paramstyle == "?" else statement.replace("?", "%s")
@@ -425,6 +488,9 @@ class SqlBackend(ABC):
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of one registration's matching versions, by version number."""
+        return self._query_versions(self._statement, query)
+
+    def _query_versions(self, reads: Reads, query: VersionQuery) -> Page[RegistrationVersion]:
         where = ["r.registration_id = ?", "r.account_id = ?", "r.region = ?"]
         params: list[Any] = [query.registration_id, query.account_id, query.region]
         if query.after is not None:
@@ -437,7 +503,7 @@ class SqlBackend(ABC):
             return Page((), None)
         params.append(query.limit + 1)
         columns = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
-        with self._statement() as cur:
+        with reads() as cur:
             rows = cur.execute(
                 self._sql(
                     f"SELECT {columns} FROM versions v JOIN registrations r "
@@ -472,20 +538,35 @@ class SqlBackend(ABC):
         registration_id: str | None = None,
     ) -> list[LoggedEvent]:
         """Committed events after ``after``, in log order."""
+        return self._read_log(self._statement, after, limit, registration_id, settled=True)
+
+    def _read_log(
+        self,
+        reads: Reads,
+        after: LogPosition | None,
+        limit: int,
+        registration_id: str | None,
+        *,
+        settled: bool,
+    ) -> list[LoggedEvent]:
         group, last = after if after is not None else (-1, -1)
         params: list[Any] = [group, last]
         if registration_id is not None:
             params.append(registration_id)
         params.append(limit)
-        with self._statement() as cur:
-            rows = cur.execute(self._sql(self._log_statement(registration_id)), params).fetchall()
+        statement = self._sql(self._log_statement(registration_id, settled=settled))
+        with reads() as cur:
+            rows = cur.execute(statement, params).fetchall()
         return [LoggedEvent((row[0], row[1]), _event(row[2:])) for row in rows]
 
     def registrations(self, batch: int = 500) -> Iterator[Registration]:
         """Every registration, in creation order, read in batches."""
+        return self._registrations(self._statement, batch)
+
+    def _registrations(self, reads: Reads, batch: int = 500) -> Iterator[Registration]:
         after = -1
         while True:
-            with self._statement() as cur:
+            with reads() as cur:
                 rows = cur.execute(
                     self._sql(f"{_READ} WHERE r.seq > ? ORDER BY r.seq LIMIT ?"), (after, batch)
                 ).fetchall()
@@ -506,22 +587,72 @@ class SqlBackend(ABC):
             ).fetchone()
         return 0 if row is None else int(row[0])
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """The database as of one moment, in a read-only transaction that lasts for the
+        block; writers go on meanwhile."""
+        with self._snapshot() as cur:
+            yield _SqlSnapshot(self, cur)
+
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to."""
         with self._statement() as cur:
             row = cur.execute(
                 self._sql("SELECT log_group, log_id FROM cursors WHERE name = ?"), (name,)
             ).fetchone()
-        return None if row is None else (row[0], row[1])
+        return None if row is None else _position(row)
 
-    def set_cursor(self, name: str, position: LogPosition) -> None:
-        """Record reader ``name``'s position."""
+    def claim_cursor(self, name: str, holder: str, lease: float) -> CursorLease | None:
+        """Take or renew ``holder``'s lease of reader ``name``'s cursor; ``None`` while
+        another holder's runs."""
         with self._transaction(write=True) as cur:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO cursors (name, log_group, log_id) VALUES (?, ?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET log_group = excluded.log_group, "
-                    "log_id = excluded.log_id"
-                ),
-                (name, *position),
-            )
+            row = cur.execute(
+                self._sql(_CLAIM_CURSOR.format(now=self.clock)), (name, holder, lease)
+            ).fetchone()
+        return None if row is None else CursorLease(name, holder, _position(row))
+
+    def advance_cursor(self, name: str, holder: str, position: LogPosition, lease: float) -> None:
+        """Move reader ``name``'s cursor forward, if ``holder`` holds its lease."""
+        with self._transaction(write=True) as cur:
+            moved = cur.execute(
+                self._sql(_ADVANCE_CURSOR.format(now=self.clock)),
+                (*position, lease, name, holder, *position),
+            ).fetchone()
+        if moved is None:
+            raise cursor_lost(name, holder)
+
+    def release_cursor(self, name: str, holder: str) -> None:
+        """End ``holder``'s lease of reader ``name``'s cursor, if it holds it."""
+        with self._transaction(write=True) as cur:
+            cur.execute(self._sql(_RELEASE_CURSOR), (name, holder))
+
+
+def _position(row: Sequence[Any]) -> LogPosition | None:
+    """A cursor's position from its row; ``None`` before the reader's first event."""
+    return None if row[1] < 0 else (row[0], row[1])
+
+
+class _SqlSnapshot:
+    """The reads of :class:`~lifecycle.ports.Snapshot` on one transaction's cursor."""
+
+    def __init__(self, backend: SqlBackend, cur: Cursor) -> None:
+        self._backend = backend
+        self._reads: Reads = lambda: nullcontext(cur)
+
+    def read_log(
+        self,
+        *,
+        after: LogPosition | None = None,
+        limit: int = 1000,
+        registration_id: str | None = None,
+    ) -> list[LoggedEvent]:
+        """Every event of the snapshot after ``after``, in log order."""
+        return self._backend._read_log(self._reads, after, limit, registration_id, settled=False)
+
+    def registrations(self) -> Iterator[Registration]:
+        """Every registration of the snapshot."""
+        return self._backend._registrations(self._reads)
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """One page of versions of the snapshot."""
+        return self._backend._query_versions(self._reads, query)

@@ -5,6 +5,11 @@ commit durable against a crash of the process (a power loss may lose the last
 commits, never corrupt the file). Each thread (and each process after a fork) gets
 its own connection; writers take the write lock at ``BEGIN IMMEDIATE`` and wait up to
 ``timeout`` seconds for it.
+
+Opened read-only (``mode=ro``), it writes nothing at all: no migration, no WAL switch.
+A database in a place this process cannot write to (a read-only mount, a directory
+without write permission) is read as immutable when its WAL holds nothing, as SQLite
+cannot keep its shared-memory index beside it.
 """
 
 from __future__ import annotations
@@ -16,11 +21,20 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from lifecycle.backends.sql import EVENT_COLUMNS, SCHEMA_V2, Cursor, SqlBackend, schema_v1
-from lifecycle.errors import InternalServerException, ValidationException
+from lifecycle.backends.sql import (
+    EVENT_COLUMNS,
+    SCHEMA_V2,
+    SCHEMA_V3,
+    Cursor,
+    SqlBackend,
+    check_schema_version,
+    schema_v1,
+)
+from lifecycle.errors import InternalServerException, ValidationException, outside_commit
+from lifecycle.validation import seconds
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -30,11 +44,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX events_by_registration ON events (registration_id, id)",
     ),
     SCHEMA_V2,
+    SCHEMA_V3,
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 
+# What SQLite says when it cannot open a WAL database read-only because it may not
+# create (or write) the -shm index beside it: CANTOPEN on a read-only mount (and for
+# root), READONLY_DIRECTORY in a directory this user may not write to, and the other
+# read-only codes of a -shm it may not use.
+_CANNOT_WRITE_HERE = frozenset({
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_READONLY_DIRECTORY,
+    sqlite3.SQLITE_READONLY_CANTINIT,
+    sqlite3.SQLITE_READONLY_CANTLOCK,
+    sqlite3.SQLITE_READONLY_RECOVERY,
+})  # fmt: skip
+
 _HINTS = {
-    "locked": "another connection held the write lock for longer than the timeout",
+    "locked": "another connection held the write lock for longer than the timeout (a "
+    "transactional subscriber waiting on another call?)",
     "readonly": "the database file or its directory is not writable",
     "read-only": "the database file or its directory is not writable",
     "full": "the disk (or the file system's quota) is full",
@@ -51,18 +79,27 @@ class SqliteBackend(SqlBackend):
             migrated forward if it is older. ``":memory:"`` keeps a private database
             in this process.
         timeout: seconds a writer waits for the write lock before failing.
+        read_only: open an existing file without writing to it (for audits); every
+            write fails with InternalServerException. A ``":memory:"`` database is new
+            and private, so it is always writable.
 
     Raises:
-        ValidationException: the path is unusable or the file's schema is newer than
-            this library.
+        ValidationException: the path is unusable, or the file's schema is newer than
+            this library, or older while read-only (it cannot be migrated then), or
+            ``timeout`` is not a positive, finite number.
         InternalServerException: SQLite failed (the message says why).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
+    clock = "((julianday('now') - 2440587.5) * 86400.0)"
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 10.0, read_only: bool = False
+    ) -> None:
         if not isinstance(path, str | os.PathLike):
             raise ValidationException.for_field("path", "must be a file path or ':memory:'")
         self.path = str(path)
-        self._timeout = timeout
+        self.read_only = read_only and self.path != ":memory:"
+        self._timeout = seconds("timeout", timeout)
         self._local = threading.local()
         if self.path == ":memory:":
             self._target = f"file:lifecycle-{uuid.uuid4().hex}?mode=memory&cache=shared"
@@ -74,10 +111,36 @@ class SqliteBackend(SqlBackend):
                     "path", f"directory {Path(self.path).parent} does not exist"
                 )
             self._target, self._uri = self.path, False
+            if self.read_only:
+                self._target, self._uri = self._read_only_target(), True
         self._migrate()
 
     def __repr__(self) -> str:
         return f"SqliteBackend({self.path!r})"
+
+    def _read_only_target(self) -> str:
+        """The URI that opens the file read-only: ``mode=ro``, and immutable where
+        SQLite cannot create the shared-memory index beside a WAL database."""
+        if not Path(self.path).is_file():
+            raise ValidationException.for_field("path", f"no database file at {self.path}")
+        uri = f"{Path(self.path).absolute().as_uri()}?mode=ro"
+        try:
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as probe:
+                probe.execute("PRAGMA schema_version")
+        except sqlite3.Error as exc:
+            if exc.sqlite_errorcode not in _CANNOT_WRITE_HERE:
+                raise self._failure(exc) from exc
+            wal = Path(f"{self.path}-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise ValidationException.for_field(
+                    "path",
+                    f"{self.path} cannot be read read-only here: its write-ahead log {wal} "
+                    "holds commits not yet in the file, and SQLite cannot create its "
+                    f"{self.path}-shm index in that directory; copy the -shm file with it, "
+                    "or open the database writable once",
+                ) from None
+            return f"{uri}&immutable=1"  # the file holds every commit, and we cannot write here
+        return uri
 
     # -- connections and transactions -------------------------------------------------
 
@@ -130,6 +193,7 @@ class SqliteBackend(SqlBackend):
 
     @contextmanager
     def _statement(self) -> Iterator[Cursor]:
+        outside_commit("SqliteBackend")  # it would close the connection the commit runs on
         try:
             yield self._connection().cursor()
         except sqlite3.Error as exc:
@@ -143,10 +207,15 @@ class SqliteBackend(SqlBackend):
             f"SQLite database {self.path}: {text}" + (f" ({hint})" if hint else "")
         )
 
+    def _snapshot(self) -> AbstractContextManager[Cursor]:
+        # A read transaction reads one WAL snapshot from its first statement to its end.
+        return self._transaction(write=False)
+
     def _is_unique_violation(self, error: BaseException) -> bool:
         return isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in str(error)
 
-    def _log_statement(self, registration_id: str | None) -> str:
+    def _log_statement(self, registration_id: str | None, *, settled: bool) -> str:
+        # Commits are serialised: every event the reader sees is settled.
         only = "AND registration_id = ? " if registration_id is not None else ""
         return (
             f"SELECT 0, id, {', '.join(EVENT_COLUMNS)} FROM events "
@@ -156,15 +225,19 @@ class SqliteBackend(SqlBackend):
     # -- schema -----------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        with self._transaction(write=True) as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = cur.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
-            if current > len(MIGRATIONS):
+        with self._transaction(write=not self.read_only) as cur:
+            if not self.read_only:
+                cur.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            elif not cur.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone():
                 raise ValidationException.for_field(
-                    "path",
-                    f"{self.path} has schema version {current}; this library knows up to "
-                    f"{len(MIGRATIONS)}: upgrade lifecycle",
+                    "path", f"{self.path} is not a lifecycle database"
                 )
+            current = cur.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+            check_schema_version(
+                current, len(MIGRATIONS), "path", self.path, read_only=self.read_only
+            )
             for version, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
                     cur.execute(statement)
