@@ -1,32 +1,190 @@
-"""The ``lifecycle`` command."""
+"""The ``lifecycle`` command.
+
+Exit codes: 0 done; 1 a runtime failure (or ``verify``'s mismatch); 2 a usage error.
+Either failure is one line on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
+import ipaddress
+import os
+import re
+import socket
 import sys
-from collections.abc import Sequence
+import urllib.parse
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 from lifecycle import demo, diagrams
 from lifecycle.audit import timeline, verify
+from lifecycle.aws.access import ADMIN_TOKEN_ENV, AdminToken, bind_warning
+from lifecycle.aws.access_log import LEVELS
+from lifecycle.aws.credentials import DEFAULT_ACCOUNT, Credentials
 from lifecycle.aws.server import REVIEW_ACTIONS
-from lifecycle.backends import default_database_path, open_backend
-from lifecycle.errors import LifecycleError, ResourceNotFoundException
+from lifecycle.backends import check_database, default_database_path, open_backend
+from lifecycle.errors import (
+    LifecycleError,
+    ResourceNotFoundException,
+    ValidationException,
+    one_line,
+)
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
 from lifecycle.ports import Backend
+from lifecycle.validation import REGISTRATION_ID, integer, string
+
+T = TypeVar("T")
+
+_PORT = integer(0, 65535)
+_DENIAL_TEXT = string(1, 2048)  # the service's rule for a denied reason's texts
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
+)
+_DEBUG = "LIFECYCLE_DEBUG"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, with usage errors on one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Failure(Exception):
+    """A runtime failure of a command; its message is the line to print."""
+
+
+def _argument(check: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse ``type``: ``check``, whose ValidationException becomes a usage error
+    that names the argument (argparse adds its name) and the rule."""
+
+    @functools.wraps(check)
+    def convert(value: str) -> T:
+        try:
+            return check(value)
+        except ValidationException as exc:
+            raise argparse.ArgumentTypeError(exc.fields[0]["Message"]) from None
+
+    return convert
+
+
+def _rule(field: str, rule: Callable[[str, object], T]) -> Callable[[str], T]:
+    """The argparse ``type`` of a :mod:`lifecycle.validation` rule."""
+    return _argument(functools.partial(rule, field))
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise ValidationException.for_field(
+            "port", f"must be an integer from 0 to 65535, got {value!r}"
+        ) from None
+    _PORT("port", port)
+    return port
+
+
+def _host(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9.]+", value):
+        raise ValidationException.for_field("host", f"{value} is not a valid IPv4 address")
+    if not _HOST_NAME.fullmatch(value):
+        raise ValidationException.for_field(
+            "host", f"must be an IP address or a host name, got {value!r}"
+        )
+    return value
+
+
+def _endpoint_url(value: str) -> str:
+    try:
+        url = urllib.parse.urlsplit(value)
+        unusable = (
+            url.scheme not in ("http", "https")
+            or not url.hostname
+            or url.port == 0
+            or re.search(r"[\x00-\x20\x7f]", value) is not None  # http.client refuses these
+        )
+    except ValueError as exc:  # a malformed host or port
+        raise ValidationException.for_field("endpoint-url", f"{exc}, got {value!r}") from None
+    if unusable:
+        raise ValidationException.for_field(
+            "endpoint-url", f"must be an http:// or https:// URL with a host, got {value!r}"
+        )
+    return value
+
+
+def _formats(value: str) -> list[str]:
+    formats = [f.strip() for f in value.split(",")]
+    if not all(formats):
+        raise ValidationException.for_field(
+            "format",
+            f"must be a comma-separated list of {', '.join(diagrams.FORMATS)}, got {value!r}",
+        )
+    unknown = [f for f in formats if f not in diagrams.FORMATS]
+    if unknown:
+        raise ValidationException.for_field(
+            "format", f"unknown {unknown[0]!r}; choose from {', '.join(diagrams.FORMATS)}"
+        )
+    return formats
+
+
+def _directory(value: str) -> Path:
+    """A directory that exists or can be created: no file on its path."""
+    if not value:
+        raise ValidationException.for_field("out", "must not be empty")
+    path = Path(value)
+    for existing in (path, *path.parents):
+        if existing.exists():
+            if not existing.is_dir():
+                raise ValidationException.for_field("out", f"{existing} is not a directory")
+            break
+    return path
+
+
+def _check_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The test credential, which anyone knows, is refused beyond loopback."""
+    try:
+        bind_warning(args.host, _credentials(args))
+    except ValidationException as exc:
+        parser.error(f"argument --host: {exc.fields[0]['Message']}")
+
+
+def _credentials(args: argparse.Namespace) -> Credentials:
+    """The access keys serve accepts: the --credentials file's, or the test credential."""
+    credentials: Credentials = args.credentials or args.test_credential
+    return credentials
+
+
+def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The reason's texts are required for deny, and refused for any other action."""
+    for option, value in (
+        ("--reason", args.reason),
+        ("--short-description", args.short_description),
+    ):
+        if args.action == "deny" and value is None:
+            parser.error(f"argument {option}: is required for deny")
+        if args.action != "deny" and value is not None:
+            parser.error(f"argument {option}: is only for deny")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lifecycle",
         description="The AWS End User Messaging SMS registration lifecycle as state machines.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db = argparse.ArgumentParser(add_help=False)
+    db = _Parser(add_help=False)
     db.add_argument(
         "--db",
+        type=_argument(check_database),
         metavar="PATH",
         help="SQLite file, ':memory:', or a postgresql:// URL "
         f"(default: {default_database_path()})",
@@ -43,8 +201,13 @@ def _parser() -> argparse.ArgumentParser:
         help="print a registration's transitions in order",
         description="Print a registration's committed transitions in log order.",
     )
+    registration = _rule("registration", REGISTRATION_ID)
     events.add_argument(
-        "--registration", required=True, metavar="ID", help="the registration's id or ARN"
+        "--registration",
+        required=True,
+        type=registration,
+        metavar="ID",
+        help="the registration's id or ARN",
     )
     diagrams = commands.add_parser(
         "diagrams",
@@ -55,13 +218,22 @@ def _parser() -> argparse.ArgumentParser:
         "--registration, draw that registration's path through both machines instead "
         "(read from --db).",
     )
-    diagrams.add_argument("--out", default="diagrams", metavar="DIR", help="default: diagrams")
+    diagrams.add_argument(
+        "--out",
+        default="diagrams",
+        type=_argument(_directory),
+        metavar="DIR",
+        help="default: diagrams",
+    )
     diagrams.add_argument(
         "--format",
+        type=_argument(_formats),
         metavar="LIST",
         help="comma-separated: mermaid, dot, svg, png (default: mermaid,dot,svg)",
     )
-    diagrams.add_argument("--registration", metavar="ID", help="the registration's id or ARN")
+    diagrams.add_argument(
+        "--registration", type=registration, metavar="ID", help="the registration's id or ARN"
+    )
     serve = commands.add_parser(
         "serve",
         parents=[db],
@@ -70,20 +242,72 @@ def _parser() -> argparse.ArgumentParser:
         "(AWS JSON 1.0), plus reviewer actions under /_lifecycle/review/. Stops cleanly "
         "on SIGTERM or SIGINT.",
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    serve.add_argument("--account-id", default="123456789012")
-    serve.add_argument("--region", default="us-east-1")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        type=_argument(_host),
+        help="an IP address or host name; beyond loopback only with --credentials",
+    )
+    serve.add_argument(
+        "--port", type=_argument(_port), default=8080, help="0 to 65535; 0 picks a free port"
+    )
+    keys = serve.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--credentials",
+        type=_argument(Credentials.load),
+        metavar="FILE",
+        help='JSON: {"ACCESS_KEY_ID": {"secret_access_key": ..., "account_id": ...}, ...} '
+        "(default: the test credential, access key lifecycle, secret lifecycle)",
+    )
+    keys.add_argument(
+        "--account-id",
+        dest="test_credential",
+        type=_argument(Credentials.test),
+        default=DEFAULT_ACCOUNT,
+        metavar="ACCOUNT_ID",
+        help=f"the test credential's account (default: {DEFAULT_ACCOUNT})",
+    )
+    _add_admin_token(
+        serve,
+        f"the reviewer routes' secret (default: ${ADMIN_TOKEN_ENV}, else one is generated "
+        "and printed)",
+    )
+    serve.set_defaults(check=functools.partial(_check_serve, serve))
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        type=str.lower,
+        choices=LEVELS,
+        metavar="LEVEL",
+        help=f"log to stderr from this level on: {', '.join(LEVELS)} (default: info, which "
+        "includes the access log: one line per request)",
+    )
     review = commands.add_parser(
         "review",
         help="act as the reviewer on a registration served by lifecycle serve",
         description="Play the reviewer against a running lifecycle serve.",
     )
     review.add_argument("action", choices=REVIEW_ACTIONS)
-    review.add_argument("registration_id", metavar="registration-id")
-    review.add_argument("--endpoint-url", required=True, metavar="URL")
-    review.add_argument("--reason", default="REVIEW_DENIED", help="for deny")
-    review.add_argument("--short-description", default="Denied by the reviewer", help="for deny")
+    review.add_argument(
+        "registration_id", type=_rule("registration-id", REGISTRATION_ID), metavar="registration-id"
+    )
+    review.add_argument(
+        "--endpoint-url", required=True, type=_argument(_endpoint_url), metavar="URL"
+    )
+    _add_admin_token(
+        review, f"the admin token serve was given or printed (default: ${ADMIN_TOKEN_ENV})"
+    )
+    review.add_argument(
+        "--reason",
+        type=_rule("reason", _DENIAL_TEXT),
+        help="required for deny, e.g. REVIEW_DENIED",
+    )
+    review.add_argument(
+        "--short-description",
+        type=_rule("short-description", _DENIAL_TEXT),
+        help="required for deny",
+    )
+    review.set_defaults(check=functools.partial(_check_review, review))
     commands.add_parser(
         "verify",
         parents=[db],
@@ -92,6 +316,25 @@ def _parser() -> argparse.ArgumentParser:
         "registration whose stored state differs from the replay (exit code 1).",
     )
     return parser
+
+
+def _add_admin_token(parser: argparse.ArgumentParser, description: str) -> None:
+    parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        type=_argument(_admin_token),
+        default=os.environ.get(ADMIN_TOKEN_ENV),
+        help=description,
+    )
+
+
+def _admin_token(value: str) -> str:
+    try:
+        return AdminToken(value).value
+    except ValidationException as exc:  # the value may come from the environment
+        raise ValidationException.for_field(
+            "admin-token", f"{exc.fields[0]['Message']} (from --admin-token or {ADMIN_TOKEN_ENV})"
+        ) from None
 
 
 def _registration(backend: Backend, value: str) -> tuple[Registration, list[TransitionEvent]]:
@@ -135,7 +378,7 @@ def _verify(backend: Backend) -> int:
 
 def _diagrams(args: argparse.Namespace) -> int:
     asked = args.format is not None
-    formats = [f.strip() for f in args.format.split(",")] if asked else ["mermaid", "dot", "svg"]
+    formats = args.format if asked else ["mermaid", "dot", "svg"]
     sources = None
     if args.registration is not None:
         registration, events = _registration(open_backend(args.db), args.registration)
@@ -145,7 +388,7 @@ def _diagrams(args: argparse.Namespace) -> int:
                 diagrams.registration_view_dot(registration, events),
             )
         }
-    written, skipped = diagrams.write(Path(args.out), formats, sources)
+    written, skipped = diagrams.write(args.out, formats, sources)
     for path in written:
         print(f"wrote {path}")
     if skipped:
@@ -159,20 +402,30 @@ def _diagrams(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from lifecycle.aws.accounts import Accounts
     from lifecycle.aws.server import serve
-    from lifecycle.service import RegistrationService
 
-    service = RegistrationService(
-        open_backend(args.db), account_id=args.account_id, region=args.region
-    )
-    serve(service, args.host, args.port)
+    accounts = Accounts(open_backend(args.db))
+    with _listening(args.host, args.port):
+        serve(accounts, args.host, args.port, credentials=_credentials(args),
+              admin_token=args.admin_token, log_level=args.log_level)  # fmt: skip
     return 0
+
+
+@contextmanager
+def _listening(host: str, port: int) -> Iterator[None]:
+    """Report a host that does not resolve, or an address that cannot be bound (in use,
+    not local, privileged), as one line."""
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        yield
+    except OSError as exc:
+        raise _Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _review(args: argparse.Namespace) -> int:
     import json
     import urllib.error
-    import urllib.parse
     import urllib.request
 
     def parsed(raw: bytes) -> Any:
@@ -186,8 +439,11 @@ def _review(args: argparse.Namespace) -> int:
         body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
     rid = urllib.parse.quote(args.registration_id, safe="")
     url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
+    headers = {} if args.admin_token is None else {"Authorization": f"Bearer {args.admin_token}"}
     try:
-        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+        request = urllib.request.Request(
+            url, data=json.dumps(body).encode(), method="POST", headers=headers
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = parsed(response.read())
         if isinstance(answer, dict):
@@ -206,32 +462,61 @@ def _review(args: argparse.Namespace) -> int:
     return 1
 
 
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "diagrams":
+        return _diagrams(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "review":
+        return _review(args)
+    # The audits only read: they open the store read-only, which also works on a copy.
+    backend = open_backend(args.db, read_only=args.command in ("verify", "events"))
+    if args.command == "demo":
+        demo.run(sys.stdout, backend, db=args.db)
+        return 0
+    if args.command == "events":
+        return _events(backend, args.registration)
+    return _verify(backend)
+
+
+def _os_error(exc: OSError) -> str:
+    if exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return exc.strerror or str(exc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code: 0 done, 1 a runtime failure (or
+    ``verify``'s mismatch), 2 a usage error. A failure prints one line on stderr; an
+    unexpected one, its traceback too when the environment sets ``LIFECYCLE_DEBUG=1``.
+    """
     try:
-        if args.command == "diagrams":
-            return _diagrams(args)
-        if args.command == "serve":
-            return _serve(args)
-        if args.command == "review":
-            return _review(args)
-        backend = open_backend(args.db)
-        if args.command == "demo":
-            demo.run(sys.stdout, backend, db=args.db)
-            return 0
-        if args.command == "events":
-            return _events(backend, args.registration)
-        return _verify(backend)
+        args = _parser().parse_args(argv)
+        if "check" in args:
+            args.check(args)
+    except SystemExit as exc:  # after --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return _run(args)
     except LifecycleError as exc:
-        print(f"lifecycle: {exc.code}: {exc.message}", file=sys.stderr)
-        return 1
+        problem = f"{exc.code}: {exc.message}"
+    except _Failure as exc:
+        problem = str(exc)
     except ImportError as exc:  # an optional extra is missing; the message names it
-        print(f"lifecycle: {exc}", file=sys.stderr)
-        return 1
+        problem = str(exc)
     except BrokenPipeError:  # the reader went away (`lifecycle demo | head`)
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        problem = _os_error(exc)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get(_DEBUG, "") not in ("", "0"):
+            raise
+        problem = f"internal error: {type(exc).__name__}: {exc} (set {_DEBUG}=1 for the traceback)"
+    print(f"lifecycle: {one_line(problem)}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -44,7 +44,6 @@ def test_events_by_id_or_arn(
         "arn:aws:sms-voice:us-east-1:999999999999:registration/{rid}",  # another account's
         "arn:aws:sms-voice:eu-west-1:123456789012:registration/{rid}",  # another region's
         "arn:aws:sms-voice:us-east-1:123456789012:pool/{rid}",  # not a registration
-        "",
     ],
 )
 def test_unknown_registrations_are_not_found(

