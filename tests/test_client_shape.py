@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import json
 import pickle
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -184,6 +185,9 @@ def test_every_response_carries_response_metadata(service: RegistrationService) 
     assert all("ResponseMetadata" not in v for v in responses[5]["RegistrationVersions"])
 
 
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
 def test_forked_children_draw_new_request_ids() -> None:
     code = """
 import os
@@ -201,7 +205,17 @@ print(os.read(read, 100).decode(), parent)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     child, parent = done.stdout.split()
-    assert child[:24] != parent[:24] and len(child) == len(parent) == 36
+    assert child != parent and UUID4.fullmatch(child) and UUID4.fullmatch(parent)
+
+
+def test_request_ids_reveal_no_count() -> None:
+    """Each id is random: neither a shared prefix nor a counter tells how many requests
+    the process answered before (for other accounts, too)."""
+    service = RegistrationService()
+    ids = [service.describe_registrations()["ResponseMetadata"]["RequestId"] for _ in range(500)]
+    assert all(UUID4.fullmatch(i) for i in ids) and len(set(ids)) == len(ids)
+    assert len({i[:8] for i in ids}) > 490  # random leading digits, not a process prefix
+    assert ids != sorted(ids)  # nor a counter
 
 
 def test_operations_keep_their_signatures_and_docs() -> None:
