@@ -251,3 +251,46 @@ def test_stops_cleanly_on_sigint(server: Server) -> None:
     assert "stopped" in server.stop(signal.SIGINT)
     assert time.monotonic() - started < 5  # not after the open connection idles out
     assert len(list(SqliteBackend(server.db).registrations())) == 1
+
+
+# A host name that resolves to both loopback addresses, as ``localhost`` does where
+# /etc/hosts lists ::1 for it too.
+DUAL_STACK_SERVE = """
+import socket, sys
+from lifecycle.cli import main
+resolve = socket.getaddrinfo
+def both(host, *args, **kwargs):
+    if host == "localhost":
+        return resolve("::1", *args, **kwargs) + resolve("127.0.0.1", *args, **kwargs)
+    return resolve(host, *args, **kwargs)
+socket.getaddrinfo = both
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("host", ["localhost", "::1"])
+def test_every_address_it_listens_on_is_a_url(tmp_path: Path, host: str) -> None:
+    """A host that resolves to two addresses is served on both, and each listening
+    line is a URL a client can use (IPv6 in brackets)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DUAL_STACK_SERVE, "serve", "--host", host, "--port", "0",
+         "--db", str(tmp_path / "d.db"), "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    urls = []
+    for line in proc.stdout:
+        if line.startswith("listening on "):
+            urls.append(line.split()[2])
+        if line.startswith("listening on ") and len(urls) == (2 if host == "localhost" else 1):
+            break
+    try:
+        expected = ["127.0.0.1", "[::1]"] if host == "localhost" else ["[::1]"]
+        assert sorted(url.removeprefix("http://").rpartition(":")[0] for url in urls) == expected
+        for url in urls:
+            with urllib.request.urlopen(url + "/_lifecycle/health", timeout=10) as answer:
+                assert json.loads(answer.read()) == {"status": "ok"}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err, err

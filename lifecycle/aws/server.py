@@ -204,6 +204,18 @@ class App:
         return answer(body, call)
 
 
+def listen_urls(server: Any) -> list[str]:
+    """The URL of each address a waitress ``server`` listens on (a host name may
+    resolve to several: ``localhost`` to ``::1`` and ``127.0.0.1``)."""
+    addresses = getattr(server, "effective_listen", None) or [
+        (server.effective_host, server.effective_port)
+    ]
+    return [
+        f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        for host, port in addresses
+    ]
+
+
 def serve(
     accounts: Accounts,
     host: str = "127.0.0.1",
@@ -221,8 +233,8 @@ def serve(
     Requests must be signed by one of ``credentials`` (default: the test credential,
     ``lifecycle``/``lifecycle``, of account 123456789012); the reviewer's routes need
     ``admin_token`` (default: a generated one). Prints the test credential and a
-    generated token, then ``listening on http://HOST:PORT`` (the real port, when
-    ``port`` is 0); beyond loopback, a warning on ``err``. With ``log_level``
+    generated token, then ``listening on http://HOST:PORT`` for each address
+    (the real port, when ``port`` is 0); beyond loopback, a warning on ``err``. With ``log_level``
     (``"info"``, ...), log records of that level and above, the access log included,
     go to stderr; without it, logging is left as configured.
 
@@ -265,9 +277,8 @@ def serve(
             channel.close()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    print(
-        f"listening on http://{server.effective_host}:{server.effective_port}", file=out, flush=True
-    )
+    for url in listen_urls(server):
+        print(f"listening on {url}", file=out, flush=True)
     try:
         server.run()
     except OSError:  # the loop's sockets were closed under it by the signal handler
