@@ -7,6 +7,8 @@ import os
 import random
 import shutil
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -29,6 +31,7 @@ from botocore.exceptions import ClientError  # noqa: E402
 
 from lifecycle import RegistrationService  # noqa: E402
 from lifecycle.audit import verify  # noqa: E402
+from lifecycle.aws.waitress_edge import SHUTDOWN_GRACE  # noqa: E402
 from lifecycle.backends.sqlite import SqliteBackend  # noqa: E402
 from lifecycle.errors import CONTENT_TYPE  # noqa: E402
 from lifecycle.testing import invariants  # noqa: E402
@@ -294,3 +297,55 @@ def test_every_address_it_listens_on_is_a_url(tmp_path: Path, host: str) -> None
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "stopped" in out and "Traceback" not in err, err
+
+
+def _raw_request(url: str, operation: str, body: bytes) -> bytes:
+    """A signed API request as bytes on the wire (HTTP/1.1, keep-alive)."""
+    headers = signed(url + "/", body, {"X-Amz-Target": f"PinpointSMSVoiceV2.{operation}",
+                                       "Content-Type": CONTENT_TYPE})  # fmt: skip
+    host = url.removeprefix("http://")
+    lines = ["POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def test_a_stop_answers_the_requests_in_flight(server: Server) -> None:
+    """SIGTERM does not cut off a request that is arriving or running: both are
+    answered (and their writes kept), then the server stops."""
+    host, _, port = server.url.removeprefix("http://").rpartition(":")
+    body = json.dumps({"RegistrationType": BRAND}).encode()
+    arriving = socket.create_connection((host, int(port)), timeout=30)
+    request = _raw_request(server.url, "CreateRegistration", body)
+    arriving.sendall(request[:-5])
+    lock = sqlite3.connect(server.db, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # the next write waits for this lock
+    answers: list[Any] = []
+    running = threading.Thread(
+        target=lambda: answers.append(server.client().create_registration(RegistrationType=BRAND))
+    )
+    running.start()
+    time.sleep(0.5)  # the call is inside the server, waiting for the lock
+    server.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    arriving.sendall(request[-5:])
+    lock.execute("ROLLBACK")
+    running.join(30)
+    answer = arriving.makefile("rb").readline()
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert answers and answers[0]["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "stopped" in server.proc.communicate(timeout=30)[0]
+    assert len(list(SqliteBackend(server.db).registrations())) == 2
+
+
+def test_a_stop_waits_for_a_stalled_client_only_so_long(server: Server) -> None:
+    """A request that never finishes arriving holds the stop at most SHUTDOWN_GRACE
+    seconds (this test takes that long)."""
+    host, _, port = server.url.removeprefix("http://").rpartition(":")
+    stalled = socket.create_connection((host, int(port)), timeout=30)
+    stalled.sendall(_raw_request(server.url, "DescribeRegistrations", b"{}")[:-1])
+    time.sleep(0.2)
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    assert "stopped" in server.proc.communicate(timeout=30)[0]
+    assert SHUTDOWN_GRACE <= time.monotonic() - started < SHUTDOWN_GRACE + 3
+    stalled.close()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from http import HTTPStatus
@@ -246,7 +247,7 @@ def serve(
     token = access.AdminToken(admin_token)
     warning = access.bind_warning(host, credentials)
     try:
-        from lifecycle.aws.waitress_edge import create_server
+        from lifecycle.aws.waitress_edge import create_server, run
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ImportError(
             "lifecycle serve needs waitress: pip install 'lifecycle[server]'"
@@ -270,21 +271,16 @@ def serve(
     for line in access.banner(credentials, token):
         print(line, file=out)
 
-    def stop(signum: int, frame: object) -> None:
-        # The event loop runs while it has sockets: close them all, the open
-        # connections too, or it would serve kept-alive clients until they idle out.
-        for channel in list(sockets.values()):
-            channel.close()
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    stopping = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda signum, frame: stopping.set())
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     for url in listen_urls(server):
         print(f"listening on {url}", file=out, flush=True)
     try:
-        server.run()
-    except OSError:  # the loop's sockets were closed under it by the signal handler
-        pass
+        run(server, sockets, stopping)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        server.task_dispatcher.shutdown()
     print("stopped", file=out, flush=True)

@@ -15,6 +15,9 @@ request id and an access-log line, like the application's:
   after :data:`IDLE_TIMEOUT` seconds;
 - after refusing a request, the connection drops what the client still sends for up
   to :data:`LINGER` seconds before it closes, so the client reads the answer;
+- :func:`run` stops gracefully: it accepts no more connections, answers every request
+  already received, and closes each connection once it is idle, all within
+  :data:`SHUTDOWN_GRACE` seconds;
 - waitress's own per-request log lines (the "Task queue depth" warnings, client
   disconnects, socket errors) are kept off stderr: the access log says what happened.
 """
@@ -24,10 +27,12 @@ from __future__ import annotations
 import logging
 import select
 import socket
+import threading
 import time
 from http import HTTPStatus
 from typing import Any
 
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer
@@ -54,6 +59,9 @@ REQUEST_DEADLINE = 20.0
 
 IDLE_TIMEOUT = 30
 """Seconds an idle kept-alive connection stays open."""
+
+SHUTDOWN_GRACE = 10.0
+"""Seconds a stopping server goes on answering the requests it received."""
 
 LINGER = 2.0
 """Seconds a connection refused mid-request goes on reading, and dropping, what the
@@ -202,3 +210,36 @@ def create_server(
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = channel
     return server
+
+
+def _idle(channel: HTTPChannel) -> bool:
+    """Whether ``channel`` has no request running, arriving or waiting to be sent."""
+    return not channel.requests and channel.request is None and not channel.total_outbufs_len
+
+
+def run(
+    server: Any, sockets: dict[int, Any], stop: threading.Event, grace: float = SHUTDOWN_GRACE
+) -> None:
+    """Run ``server`` (from :func:`create_server`, whose socket map ``sockets`` is)
+    until ``stop`` is set, then stop
+    gracefully: close the listening sockets, finish the requests received (a client's
+    write is answered, not cut off after it committed), close each connection as it
+    becomes idle, and after ``grace`` seconds close the rest."""
+    adj = server.adj
+
+    def turn(timeout: float) -> None:
+        wasyncore.loop(timeout=timeout, map=sockets, use_poll=adj.asyncore_use_poll, count=1)
+
+    while not stop.is_set():
+        turn(adj.asyncore_loop_timeout)
+    deadline = time.monotonic() + grace
+    for listener in [s for s in sockets.values() if isinstance(s, BaseWSGIServer)]:
+        listener.close()
+    while channels := [c for c in sockets.values() if isinstance(c, HTTPChannel)]:
+        overdue = time.monotonic() > deadline
+        for channel in channels:
+            if overdue or _idle(channel):
+                channel.will_close = True  # as waitress's own idle cleanup closes one
+        turn(0.05)
+    wasyncore.close_all(sockets)  # what is left: the trigger that wakes the loop
+    server.task_dispatcher.shutdown()
