@@ -447,48 +447,54 @@ def test_signed_requests_pass_through(served: Served) -> None:
     assert status == 200 and body["RegistrationStatus"] == "CREATED"
 
 
-def test_a_request_trickling_past_the_deadline_is_cut() -> None:
-    """A request that has not arrived whole within the deadline loses its connection;
-    a prompt one on the same server is answered."""
-    from waitress import wasyncore
-
+@pytest.fixture
+def quick_deadline() -> Iterator[tuple[str, int]]:
+    """An in-process server whose requests must arrive within 0.5 s: its address."""
     from lifecycle import InMemoryBackend
     from lifecycle.aws.access import AdminToken
     from lifecycle.aws.accounts import Accounts
     from lifecycle.aws.credentials import Credentials
     from lifecycle.aws.server import App
     from lifecycle.aws.sigv4 import Verifier
-    from lifecycle.aws.waitress_edge import create_server
+    from lifecycle.aws.waitress_edge import create_server, run
 
     app = App(Accounts(InMemoryBackend()), Verifier(Credentials.test()), AdminToken())
     sockets: dict[int, Any] = {}
     server = create_server(app, "127.0.0.1", 0, threads=2, max_body=MiB, request_deadline=0.5,
                            map=sockets)  # fmt: skip
-
-    def run() -> None:
-        with contextlib.suppress(OSError):  # the sockets closed under the loop at the end
-            server.run()
-
-    loop = threading.Thread(target=run)
+    stop = threading.Event()
+    loop = threading.Thread(target=run, args=(server, sockets, stop, 1.0))
     loop.start()
     try:
-        address = (server.effective_host, server.effective_port)
-        with socket.create_connection(address, timeout=5) as slow:
-            started = time.monotonic()
-            with contextlib.suppress(OSError):  # reset: the server closed it
-                for byte in b"GET /_lifecycle/health HTTP/1.1\r\nHost: x\r\n":
-                    slow.send(bytes([byte]))
-                    if select.select([slow], [], [], 0.1)[0]:  # the server closed it
-                        break
-            slow.settimeout(1)
-            assert closed_by_peer(slow) and 0.5 <= time.monotonic() - started < 3
-        with socket.create_connection(address, timeout=5) as prompt:
-            prompt.sendall(b"GET /_lifecycle/health HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert read_response(prompt)[0] == 200
+        yield server.effective_host, server.effective_port
     finally:
-        server.task_dispatcher.shutdown()
-        wasyncore.close_all(sockets)
-        loop.join(5)
+        stop.set()
+        loop.join(10)
+
+
+def test_a_request_trickling_past_the_deadline_is_cut(quick_deadline: tuple[str, int]) -> None:
+    """A request that has not arrived whole within the deadline loses its connection;
+    a prompt one on the same server is answered."""
+    with socket.create_connection(quick_deadline, timeout=5) as slow:
+        started = time.monotonic()
+        with contextlib.suppress(OSError):  # reset: the server closed it
+            for byte in b"GET /_lifecycle/health HTTP/1.1\r\nHost: x\r\n":
+                slow.send(bytes([byte]))
+                if select.select([slow], [], [], 0.1)[0]:  # the server closed it
+                    break
+        slow.settimeout(1)
+        assert closed_by_peer(slow) and 0.5 <= time.monotonic() - started < 3
+    with socket.create_connection(quick_deadline, timeout=5) as prompt:
+        prompt.sendall(b"GET /_lifecycle/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_response(prompt)[0] == 200
+
+
+def test_a_silent_connection_is_closed_at_the_deadline(quick_deadline: tuple[str, int]) -> None:
+    """A connection that never sends a byte holds its slot no longer than one that
+    trickles (before, it stayed until the 30 s idle timeout)."""
+    with socket.create_connection(quick_deadline, timeout=5) as silent:
+        started = time.monotonic()
+        assert closed_by_peer(silent) and 0.5 <= time.monotonic() - started < 3
 
 
 def closed_by_peer(sock: socket.socket) -> bool:

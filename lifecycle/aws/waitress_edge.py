@@ -10,9 +10,10 @@ request id and an access-log line, like the application's:
   within it stays in memory: nothing is spooled to disk;
 - many connections are served at once, through ``poll`` (``select`` cannot watch
   more than 1,024 sockets);
-- a request must arrive whole within :data:`REQUEST_DEADLINE` seconds (a client
-  trickling bytes holds its connection no longer), and an idle connection is closed
-  after :data:`IDLE_TIMEOUT` seconds;
+- a request must arrive whole within :data:`REQUEST_DEADLINE` seconds of its first
+  byte, and the first request of a connection within as long of its opening (a
+  client trickling bytes, or sending none, holds its connection no longer), and an
+  idle connection is closed after :data:`IDLE_TIMEOUT` seconds;
 - after refusing a request, the connection drops what the client still sends for up
   to :data:`LINGER` seconds before it closes, so the client reads the answer;
 - :func:`run` stops gracefully: it accepts no more connections, answers every request
@@ -116,7 +117,8 @@ class _TimedParser(HTTPRequestParser):  # type: ignore[misc]
 
 class _Channel(HTTPChannel):  # type: ignore[misc]
     """A connection that answers waitress's errors in AWS JSON, lingers after them,
-    and is closed when a request takes longer than ``deadline`` seconds to arrive."""
+    and is closed when a request takes longer than ``deadline`` seconds to arrive (the
+    first request: counted from the connection's opening)."""
 
     error_task_class = _JsonErrorTask
     parser_class = _TimedParser
@@ -124,6 +126,12 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
     linger = False
     """Set by an error answer: at close, linger first."""
     _linger_until: float | None = None
+    spoke = False
+    """Whether the client sent anything yet."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.opened = time.monotonic()
 
     def handle_close(self) -> None:
         if self.linger and self._linger_until is None:
@@ -145,14 +153,18 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
         # The event loop asks every connection this at least once a second.
         if self._linger_until is not None:  # what arrives is dropped (will_close is set)
             return time.monotonic() < self._linger_until
-        request = self.request
-        if (
-            request is not None
-            and not self.requests
-            and time.monotonic() - request.started > self.deadline
-        ):
-            self.will_close = True
+        if not self.requests:
+            if self.request is not None:
+                started = self.request.started
+            else:  # a connection silent since it opened is a request not yet arriving
+                started = None if self.spoke else self.opened
+            if started is not None and time.monotonic() - started > self.deadline:
+                self.will_close = True
         return bool(super().readable())
+
+    def received(self, data: bytes) -> Any:
+        self.spoke = True
+        return super().received(data)
 
 
 def _connection_limit() -> int:
