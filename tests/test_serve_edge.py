@@ -155,6 +155,9 @@ MALFORMED = {
     "two Content-Lengths": b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
     b"Content-Length: 2\r\n\r\nab",
     "bad chunk size": b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    "huge chunk size": b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    + b"f" * 5000 + b"\r\n",
+    "bare LF line endings": b"GET /_lifecycle/health HTTP/1.1\nHost: x\n\n",
     "unsupported Transfer-Encoding": b"POST / HTTP/1.1\r\nHost: x\r\n"
     b"Transfer-Encoding: gzip\r\n\r\n",
     "headers over the limit": b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (300 * 1024)
@@ -166,7 +169,24 @@ MALFORMED = {
 
 @pytest.mark.parametrize("data", MALFORMED.values(), ids=MALFORMED.keys())
 def test_waitress_answers_malformed_requests_in_aws_json(served: Served, data: bytes) -> None:
+    started = time.monotonic()
     assert aws_error(*raw_exchange(served, data)) in AWS_ERRORS
+    assert time.monotonic() - started < 5  # answered, not left to the request deadline
+    assert served.request("GET", "/_lifecycle/health", sign=False)[0] == 200  # still up
+
+
+def test_a_client_resetting_a_refused_connection_does_not_stop_the_server(
+    served: Served,
+) -> None:
+    """The client reads part of a refusal and closes, which resets the connection while
+    the server lingers on it; the server goes on serving (it used to crash)."""
+    for data in MALFORMED.values():
+        with socket.create_connection(address(served), timeout=10) as sock:
+            sock.sendall(data)
+            assert sock.recv(10).startswith(b"HTTP/1.")
+        # Closed with the rest of the answer unread: the kernel sends a reset.
+    time.sleep(0.5)
+    assert served.request("GET", "/_lifecycle/health", sign=False)[0] == 200
 
 
 def test_a_chunked_body_far_over_the_limit_is_refused_before_it_is_spooled(
@@ -263,6 +283,28 @@ def test_a_body_of_exactly_the_limit_is_read(served: Served) -> None:
     over = body[:-2] + b'A"}'
     status, headers, raw = served.request("POST", "/", over, api_headers("CreateRegistration"))
     assert status == 413 and aws_error(status, headers, raw) == "ValidationException"
+
+
+@pytest.mark.parametrize("chunk_size", [100, 64 * 1024])
+def test_a_chunked_body_of_exactly_the_limit_is_read(served: Served, chunk_size: int) -> None:
+    """The limit counts a chunked body's data, not its chunk framing: 1 MiB in chunks
+    is read whole, one byte more is refused."""
+    body = b'{"RegistrationType": "' + b"A" * (MiB - 24) + b'"}'
+    for data, expected in ((body, 400), (body[:-2] + b'A"}', 413)):
+        headers = signed(served.url + "/", data, api_headers("CreateRegistration"))
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        chunks = b"".join(
+            b"%x\r\n%s\r\n" % (len(data[i : i + chunk_size]), data[i : i + chunk_size])
+            for i in range(0, len(data), chunk_size)
+        )
+        request = b"POST / HTTP/1.1\r\nHost: %s:%d\r\nTransfer-Encoding: chunked\r\n%s\r\n" % (
+            served.host.encode(), served.port, head.encode())  # fmt: skip
+        status, answer_headers, raw = raw_exchange(served, request + chunks + b"0\r\n\r\n")
+        assert (
+            status == expected and aws_error(status, answer_headers, raw) == "ValidationException"
+        )
+        if expected == 400:  # read whole: the member's length is what is refused
+            assert json.loads(raw)["Fields"][0]["Name"] == "RegistrationType"
 
 
 # -- slow clients, health, and a locked database -------------------------------------

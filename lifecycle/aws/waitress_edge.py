@@ -26,6 +26,7 @@ request id and an access-log line, like the application's:
 from __future__ import annotations
 
 import logging
+import re
 import select
 import socket
 import threading
@@ -48,6 +49,9 @@ from waitress.utilities import (
 
 from lifecycle.aws import access_log
 from lifecycle.aws.protocol import Response, error_response
+
+_LOG = logging.getLogger("lifecycle.serve")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 MAX_HEADER_BYTES = 64 * 1024
 """The largest request line plus headers accepted (bytes); larger ones get 431."""
@@ -96,8 +100,7 @@ class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
     """waitress's error answer, in AWS JSON and in the access log."""
 
     def execute(self) -> None:
-        max_body = self.channel.adj.max_request_body_size - 1
-        status, headers, body = _error_answer(self.request.error, max_body)
+        status, headers, body = _error_answer(self.request.error, self.channel.max_body)
         self.status = f"{status} {HTTPStatus(status).phrase}"
         self.response_headers.extend(headers.items())
         self.set_close_on_finish()
@@ -107,12 +110,48 @@ class _JsonErrorTask(ErrorTask):  # type: ignore[misc]
         access_log.log(headers["x-amzn-requestid"], "-", "-", status, time.time() - self.start_time)
 
 
-class _TimedParser(HTTPRequestParser):  # type: ignore[misc]
-    """A request being received, with the time its first byte arrived."""
+class _Parser(HTTPRequestParser):  # type: ignore[misc]
+    """A request being received, with the time its first byte arrived.
+
+    It refuses at once what waitress would wait for until the deadline: a chunked body
+    announcing more than ``max_body`` bytes of data (its framing does not count), and
+    header lines ended by a bare LF (waitress looks for CRLF CRLF only).
+    """
+
+    max_body = 0
+    """The largest body accepted (bytes); set per server."""
+    completed: bool  # waitress's, typed for mypy
+    error: Any
 
     def __init__(self, adj: Any) -> None:
         super().__init__(adj)
         self.started = time.monotonic()
+
+    def received(self, data: bytes) -> int:
+        if self.body_rcv is None and not self.completed and self._bare_lf(data):
+            self.parse_header(b"GET / HTTP/1.0\r\n")  # as waitress does, to answer at all
+            self.error = BadRequest("Lines must end in CRLF, not a bare LF")
+            self.completed = True
+            return len(data)
+        consumed: int = super().received(data)
+        body = self.body_rcv
+        if (
+            self.chunked
+            and body is not None
+            and not self.completed
+            and len(body) + body.chunk_remainder > self.max_body
+        ):
+            self.error = RequestEntityTooLarge(f"exceeds max_body of {self.max_body}")
+            self.completed = True
+        return consumed
+
+    def _bare_lf(self, data: bytes) -> bool:
+        """Whether the header, up to its end, holds an LF without a CR before it."""
+        seen = self.header_plus[-3:]  # enough to see a CRLF CRLF or a CRLF across reads
+        head = seen + data
+        if (end := head.find(b"\r\n\r\n")) >= 0:
+            head = head[: end + 4]
+        return _BARE_LF.search(head, min(1, len(seen))) is not None
 
 
 class _Channel(HTTPChannel):  # type: ignore[misc]
@@ -121,7 +160,9 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
     first request: counted from the connection's opening)."""
 
     error_task_class = _JsonErrorTask
-    parser_class = _TimedParser
+    parser_class = _Parser
+    max_body = 0
+    """The largest body accepted (bytes); set per server."""
     deadline = REQUEST_DEADLINE
     linger = False
     """Set by an error answer: at close, linger first."""
@@ -134,7 +175,8 @@ class _Channel(HTTPChannel):  # type: ignore[misc]
         self.opened = time.monotonic()
 
     def handle_close(self) -> None:
-        if self.linger and self._linger_until is None:
+        # socket is None once closed: a reset while the answer was sent closes it first.
+        if self.linger and self._linger_until is None and self.socket is not None:
             try:  # the answer is sent; end it with FIN, then read until the client stops
                 self.socket.shutdown(socket.SHUT_WR)
             except OSError:
@@ -204,12 +246,12 @@ def create_server(
         host=host,
         port=port,
         threads=threads,
-        # waitress refuses a body when it reaches this size, so max_body itself passes.
-        # It checks a chunked body after each read, which may take it past the limit
-        # by one read before the refusal: the memory buffer leaves room for that, so
-        # nothing is ever spooled to disk.
-        max_request_body_size=max_body + 1,
-        inbuf_overflow=2 * (max_body + 1),
+        # waitress counts a chunked body with its framing: room for that, and the
+        # parser holds the data to max_body (the app, a Content-Length body). waitress
+        # checks after each read, which may take it past its limit by one read: the
+        # memory buffer leaves room for that, so nothing is ever spooled to disk.
+        max_request_body_size=max_body + max_body // 8,
+        inbuf_overflow=2 * (max_body + max_body // 8),
         max_request_header_size=MAX_HEADER_BYTES,
         connection_limit=_connection_limit(),
         asyncore_use_poll=hasattr(select, "poll"),
@@ -217,7 +259,12 @@ def create_server(
         cleanup_interval=5,
         log_socket_errors=False,
     )
-    channel = type("Channel", (_Channel,), {"deadline": request_deadline})
+    parser = type("Parser", (_Parser,), {"max_body": max_body})
+    channel = type(
+        "Channel",
+        (_Channel,),
+        {"deadline": request_deadline, "max_body": max_body, "parser_class": parser},
+    )
     for listener in sockets.values():
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = channel
@@ -240,7 +287,10 @@ def run(
     adj = server.adj
 
     def turn(timeout: float) -> None:
-        wasyncore.loop(timeout=timeout, map=sockets, use_poll=adj.asyncore_use_poll, count=1)
+        try:
+            wasyncore.loop(timeout=timeout, map=sockets, use_poll=adj.asyncore_use_poll, count=1)
+        except Exception:  # a failure closing one connection: it must not stop the rest
+            _LOG.exception("a connection failed while it was being closed")
 
     while not stop.is_set():
         turn(adj.asyncore_loop_timeout)
