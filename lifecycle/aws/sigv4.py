@@ -3,7 +3,10 @@
 :class:`Verifier` recomputes a request's signature with botocore's own signer, from
 the headers the request names as signed, its body, the secret of its access key, its
 signing region and the service name ``sms-voice``, and compares the two in constant
-time. The request's ``X-Amz-Date`` must be within 15 minutes of the server's clock.
+time. As AWS requires, the signed headers must include ``host`` and every
+``content-type`` or ``x-amz-*`` header the request carries (``x-amz-date``,
+``x-amz-target``...): none can be changed, the operation least, without breaking the
+signature. The request's ``X-Amz-Date`` must be within 15 minutes of the server's clock.
 A request that fails raises an :class:`AuthFailure` that answers AWS's error code:
 ``MissingAuthenticationTokenException`` (403), ``IncompleteSignatureException``,
 ``UnrecognizedClientException`` or ``InvalidSignatureException`` (400, as AWS's JSON
@@ -142,6 +145,7 @@ class Verifier:
         amz_date = str(environ.get("HTTP_X_AMZ_DATE") or "")
         self._check_skew(amz_date, _check_scope(auth, amz_date))
         headers = _signed_headers(environ, auth.signed_headers)
+        _check_required_signed(environ, auth.signed_headers)
         sha256 = headers.get("x-amz-content-sha256")
         if sha256 is not None and sha256 != hashlib.sha256(body).hexdigest():
             raise InvalidSignature(
@@ -255,8 +259,6 @@ def _check_scope(auth: _Authorization, amz_date: str) -> datetime:
             "Credential should be scoped with a valid terminator: 'aws4_request', "
             f"not {_shown(auth.terminator)}."
         )
-    if "host" not in auth.signed_headers:
-        raise InvalidSignature("'host' must be one of the SignedHeaders of the Authorization.")
     return moment
 
 
@@ -273,6 +275,25 @@ def _signed_headers(environ: Mapping[str, Any], names: tuple[str, ...]) -> dict[
             )
         headers[name] = str(value)
     return headers
+
+
+def _check_required_signed(environ: Mapping[str, Any], signed: tuple[str, ...]) -> None:
+    """Refuses a request whose signature leaves out ``host``, or a ``content-type`` or
+    ``x-amz-*`` header (``x-amz-date``, ``x-amz-target``...) that it carries: whoever
+    captured it could change those (the operation, say) and keep the signature valid."""
+    if "host" not in signed:
+        raise InvalidSignature(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
+    # waitress drops header names with an underscore: each key names one header.
+    carried = sorted(
+        key.removeprefix("HTTP_").lower().replace("_", "-")
+        for key in environ
+        if key == "CONTENT_TYPE" or key.startswith("HTTP_X_AMZ_")
+    )
+    for name in carried:
+        if name not in signed:
+            raise InvalidSignature(f"'{name}' must be a 'SignedHeader' in the AWS Authorization.")
 
 
 def _stamp(moment: datetime) -> str:
