@@ -93,9 +93,11 @@ def at(moment: datetime) -> Any:
     return mock.patch.object(botocore.auth, "get_current_datetime", return_value=moment)
 
 
-def raw_post(server: Server, headers: list[tuple[str, str]], body: bytes) -> tuple[int, str]:
-    """POST ``body`` to ``/`` with exactly ``headers`` (a name may come twice), through
-    http.client: the status and the AWS error code of the answer."""
+def raw_post(
+    server: Server, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """POST ``body`` to ``/`` with ``headers`` (a name may come twice) and the Host and
+    Content-Length headers, through http.client: the status, headers and body."""
     host, _, port = server.url.removeprefix("http://").rpartition(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     try:
@@ -104,8 +106,7 @@ def raw_post(server: Server, headers: list[tuple[str, str]], body: bytes) -> tup
             conn.putheader(name, value)
         conn.endheaders(body)
         response = conn.getresponse()
-        answer = {k.lower(): v for k, v in response.getheaders()}
-        return response.status, aws_error(response.status, answer, response.read())
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
 
@@ -158,8 +159,25 @@ def test_a_captured_signature_cannot_carry_another_operation(test_server: Server
                       unsigned=("content-type", "x-amz-date", "x-amz-target"))  # fmt: skip
     assert "SignedHeaders=host," in describe["Authorization"]
     create = {**describe, "X-Amz-Target": TARGET + "CreateRegistration"}
-    assert raw_post(test_server, list(create.items()), CREATE) == (400, "InvalidSignatureException")
+    answer = raw_post(test_server, list(create.items()), CREATE)
+    assert (answer[0], aws_error(*answer)) == (400, "InvalidSignatureException")
     assert list(SqliteBackend(test_server.db).registrations()) == []
+
+
+def test_a_second_authorization_header_is_refused(test_server: Server) -> None:
+    # waitress joins a repeated header's values with ", ": the joined value must not
+    # pass as the first one.
+    headers = signed(test_server.url + "/", CREATE, {"X-Amz-Target": TARGET + "CreateRegistration"})
+    authorization = headers.pop("Authorization")
+    for extra in (authorization, "Foo=bar", "Bearer token"):
+        for first, second in ((authorization, extra), (extra, authorization)):
+            answer = raw_post(test_server, [*headers.items(), ("Authorization", first),
+                                            ("Authorization", second)], CREATE)  # fmt: skip
+            code = aws_error(*answer)
+            assert (answer[0], code) == (400, "IncompleteSignatureException"), (first, second)
+    assert list(SqliteBackend(test_server.db).registrations()) == []
+    assert raw_post(test_server, [*headers.items(), ("Authorization", authorization)],
+                    CREATE)[0] == 200  # fmt: skip
 
 
 def test_boto3_signs_as_the_server_checks(test_server: Server) -> None:
@@ -240,6 +258,10 @@ def _rewrite(headers: dict[str, str], old: str, new: str) -> dict[str, str]:
         (lambda h: _rewrite(h, ", Signature=", ", Signature"),
          "IncompleteSignatureException", "key=value"),
         (lambda h: _rewrite(h, "/aws4_request", ""), "IncompleteSignatureException", "Credential"),
+        (lambda h: _rewrite(h, ", Signature=", ", Foo=bar, Signature="),
+         "IncompleteSignatureException", "Unknown parameters in Authorization header: 'Foo'"),
+        (lambda h: _rewrite(h, ", Signature=", ", SignedHeaders=host, Signature="),
+         "IncompleteSignatureException", "'SignedHeaders' twice"),
         (lambda h: _rewrite(h, "aws4_request", "aws5_request"),
          "InvalidSignatureException", "terminator"),
         (lambda h: _rewrite(h, "/20240501/", "/20240502/"),

@@ -1,16 +1,17 @@
 """Request signatures checked as AWS checks them: Signature Version 4.
 
-:class:`Verifier` recomputes a request's signature with botocore's own signer, from
-the headers the request names as signed, its body, the secret of its access key, its
-signing region and the service name ``sms-voice``, and compares the two in constant
-time. As AWS requires, the signed headers must include ``host`` and every
-``content-type`` or ``x-amz-*`` header the request carries (``x-amz-date``,
-``x-amz-target``...): none can be changed, the operation least, without breaking the
-signature. The request's ``X-Amz-Date`` must be within 15 minutes of the server's clock.
-A request that fails raises an :class:`AuthFailure` that answers AWS's error code:
-``MissingAuthenticationTokenException`` (403), ``IncompleteSignatureException``,
-``UnrecognizedClientException`` or ``InvalidSignatureException`` (400, as AWS's JSON
-services answer them).
+:class:`Verifier` recomputes a request's signature with botocore's own signer, from the
+headers the request names as signed, its body, the secret of its access key, its signing
+region and the service name ``sms-voice``, and compares the two in constant time. The
+request carries one ``Authorization`` header, with ``Credential``, ``SignedHeaders`` and
+``Signature``, each once and nothing else. As AWS requires, the signed headers must
+include ``host`` and every ``content-type`` or ``x-amz-*`` header the request carries
+(``x-amz-date``, ``x-amz-target``...): none can be changed, the operation least, without
+breaking the signature. The request's ``X-Amz-Date`` must be within 15 minutes of the
+server's clock. A request that fails raises an :class:`AuthFailure` that answers AWS's
+error code: ``MissingAuthenticationTokenException`` (403),
+``IncompleteSignatureException``, ``UnrecognizedClientException`` or
+``InvalidSignatureException`` (400, as AWS's JSON services answer them).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ SERVICE_NAME = "sms-voice"
 
 MAX_SKEW = timedelta(minutes=15)
 """How far ``X-Amz-Date`` may be from the server's clock, either way (AWS: 15 minutes)."""
+
+_PARAMETERS = ("Credential", "SignedHeaders", "Signature")
+_ONCE = "it takes Credential, SignedHeaders and Signature, each once, in one Authorization header."
 
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"
 _TIMESTAMP_SHAPE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
@@ -202,6 +206,8 @@ def _parse(header: str) -> _Authorization:
             f"'{ALGORITHM} Credential=..., SignedHeaders=..., Signature=...' "
             "(Signature Version 4)."
         )
+    # Each parameter once and no other: waitress joins a second Authorization header to
+    # the first with ", ", and the joined value must be refused, not read as the first.
     params: dict[str, str] = {}
     for pair in rest.split(","):
         name, equals, value = pair.strip().partition("=")
@@ -211,13 +217,16 @@ def _parse(header: str) -> _Authorization:
                 "Authorization header."
             )
         if name in params:
-            raise IncompleteSignature(f"Authorization header gives {_shown(name)} twice.")
+            raise IncompleteSignature(f"Authorization header gives {_shown(name)} twice; {_ONCE}")
         params[name] = value
-    missing = [n for n in ("Credential", "SignedHeaders", "Signature") if not params.get(n)]
+    missing = [n for n in _PARAMETERS if not params.get(n)]
     if missing:
         raise IncompleteSignature(
             " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
         )
+    unknown = ", ".join(_shown(name) for name in params if name not in _PARAMETERS)
+    if unknown:
+        raise IncompleteSignature(f"Unknown parameters in Authorization header: {unknown}; {_ONCE}")
     scope = params["Credential"].split("/")
     if len(scope) != 5 or not all(scope):
         raise IncompleteSignature(
