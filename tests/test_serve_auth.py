@@ -276,6 +276,10 @@ def _rewrite(headers: dict[str, str], old: str, new: str) -> dict[str, str]:
          "InvalidSignatureException", "x-amz-target"),
         (lambda h: _rewrite(h, "host;", "host;x_amz_target;"),
          "InvalidSignatureException", "x_amz_target"),
+        (lambda h: _rewrite(h, "host;", "Host;"), "InvalidSignatureException", "lowercase"),
+        (lambda h: _rewrite(h, "host;x-amz-date", "x-amz-date;host"),
+         "InvalidSignatureException", "sorted"),
+        (lambda h: _rewrite(h, "host;", "host;host;"), "InvalidSignatureException", "each once"),
     ],
 )  # fmt: skip
 def test_malformed_signatures_get_aws_codes(

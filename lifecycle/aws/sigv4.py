@@ -4,14 +4,15 @@
 headers the request names as signed, its body, the secret of its access key, its signing
 region and the service name ``sms-voice``, and compares the two in constant time. The
 request carries one ``Authorization`` header, with ``Credential``, ``SignedHeaders`` and
-``Signature``, each once and nothing else. As AWS requires, the signed headers must
-include ``host`` and every ``content-type`` or ``x-amz-*`` header the request carries
-(``x-amz-date``, ``x-amz-target``...): none can be changed, the operation least, without
-breaking the signature. The request's ``X-Amz-Date`` must be within 15 minutes of the
-server's clock. A request that fails raises an :class:`AuthFailure` that answers AWS's
-error code: ``MissingAuthenticationTokenException`` (403),
-``IncompleteSignatureException``, ``UnrecognizedClientException`` or
-``InvalidSignatureException`` (400, as AWS's JSON services answer them).
+``Signature``, each once and nothing else. ``SignedHeaders`` names headers present on
+the request, lowercase, sorted and each once; as AWS requires, they include ``host`` and
+every ``content-type`` or ``x-amz-*`` header the request carries (``x-amz-date``,
+``x-amz-target``...): none can be changed, the operation least, without breaking the
+signature. The request's ``X-Amz-Date`` must be within 15 minutes of the server's clock.
+A request that fails raises an :class:`AuthFailure` that answers AWS's error code:
+``MissingAuthenticationTokenException`` (403), ``IncompleteSignatureException``,
+``UnrecognizedClientException`` or ``InvalidSignatureException`` (400, as AWS's JSON
+services answer them).
 """
 
 from __future__ import annotations
@@ -273,14 +274,19 @@ def _check_scope(auth: _Authorization, amz_date: str) -> datetime:
 
 def _signed_headers(environ: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
     """The values of the signed headers ``names``, read from the WSGI ``environ``."""
+    # botocore sorts the names and drops repeats itself: check the list as it was sent.
+    if list(names) != sorted(set(names)) or not all(map(_HEADER_NAME.fullmatch, names)):
+        raise InvalidSignature(
+            "SignedHeaders must be lowercase header names (letters, digits and dashes), "
+            f"sorted, each once: got {_shown(';'.join(names))}."
+        )
     headers = {}
     for name in names:
         key = name.upper().replace("-", "_")
         value = environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}")
-        if value is None or not _HEADER_NAME.fullmatch(name):
+        if value is None:
             raise InvalidSignature(
-                f"SignedHeaders names {_shown(name)}, which the request does not carry "
-                "(signed header names are lowercase letters, digits and dashes)."
+                f"SignedHeaders names {_shown(name)}, which the request does not carry."
             )
         headers[name] = str(value)
     return headers
