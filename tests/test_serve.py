@@ -54,11 +54,29 @@ def signed(
     secret: str = TEST_KEY,
     region: str = "us-east-1",
     service: str = "sms-voice",
+    unsigned: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """``headers`` plus botocore's SigV4 signature of a POST of ``body`` to ``url``."""
-    request = AWSRequest("POST", url, data=body, headers=headers)
-    SigV4Auth(Credentials(key, secret), service, region).add_auth(request)
+    """``headers`` and the protocol's Content-Type, plus botocore's SigV4 signature of a
+    POST of ``body`` to ``url``, which leaves out the headers ``unsigned`` (lowercase)."""
+    request = AWSRequest("POST", url, data=body, headers={"Content-Type": CONTENT_TYPE, **headers})
+    SignerLeavingOut(Credentials(key, secret), service, region, unsigned).add_auth(request)
     return dict(request.headers.items())
+
+
+class SignerLeavingOut(SigV4Auth):  # type: ignore[misc]
+    """botocore's signer, but the signature leaves out the headers ``unsigned``: what a
+    careless SDK signs, or a captured request an attacker then changes."""
+
+    def __init__(self, credentials: Credentials, service: str, region: str,
+                 unsigned: tuple[str, ...]) -> None:  # fmt: skip
+        super().__init__(credentials, service, region)
+        self.unsigned = unsigned
+
+    def headers_to_sign(self, request: AWSRequest) -> Any:
+        names = super().headers_to_sign(request)
+        for name in self.unsigned:
+            del names[name]
+        return names
 
 
 class Server:

@@ -3,6 +3,8 @@ per access key and region, the reviewer's admin token, and the bind rule."""
 
 from __future__ import annotations
 
+import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -28,7 +30,7 @@ from lifecycle.aws.credentials import Credentials  # noqa: E402
 from lifecycle.aws.sigv4 import AuthFailure, Verifier  # noqa: E402
 from lifecycle.backends.sqlite import SqliteBackend  # noqa: E402
 from lifecycle.errors import ValidationException  # noqa: E402
-from tests.served import Served, api_headers, wait_until  # noqa: E402
+from tests.served import TARGET, Served, api_headers, aws_error, wait_until  # noqa: E402
 from tests.test_serve import ADMIN, ADMIN_TOKEN, BRAND, ENV, Server, signed  # noqa: E402
 from tests.test_serve_edge import access_lines  # noqa: E402
 
@@ -91,6 +93,24 @@ def at(moment: datetime) -> Any:
     return mock.patch.object(botocore.auth, "get_current_datetime", return_value=moment)
 
 
+def raw_post(
+    server: Server, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, dict[str, str], bytes]:
+    """POST ``body`` to ``/`` with ``headers`` (a name may come twice) and the Host and
+    Content-Length headers, through http.client: the status, headers and body."""
+    host, _, port = server.url.removeprefix("http://").rpartition(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.putrequest("POST", "/", skip_accept_encoding=True)
+        for name, value in [*headers, ("Content-Length", str(len(body)))]:
+            conn.putheader(name, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
 # -- SigV4 ------------------------------------------------------------------------
 
 
@@ -129,6 +149,35 @@ def test_requests_without_a_valid_signature_change_nothing(test_server: Server) 
         assert message in body["Message"], (name, body)
     assert list(SqliteBackend(test_server.db).registrations()) == []
     assert test_server.call("CreateRegistration", CREATE)[0] == 200
+
+
+def test_a_captured_signature_cannot_carry_another_operation(test_server: Server) -> None:
+    # Signed by a client that signed `host` only: the operation, its date and its content
+    # type are outside the signature, so whoever captured it could swap them.
+    url = test_server.url + "/"
+    describe = signed(url, CREATE, {"X-Amz-Target": TARGET + "DescribeRegistrations"},
+                      unsigned=("content-type", "x-amz-date", "x-amz-target"))  # fmt: skip
+    assert "SignedHeaders=host," in describe["Authorization"]
+    create = {**describe, "X-Amz-Target": TARGET + "CreateRegistration"}
+    answer = raw_post(test_server, list(create.items()), CREATE)
+    assert (answer[0], aws_error(*answer)) == (400, "InvalidSignatureException")
+    assert list(SqliteBackend(test_server.db).registrations()) == []
+
+
+def test_a_second_authorization_header_is_refused(test_server: Server) -> None:
+    # waitress joins a repeated header's values with ", ": the joined value must not
+    # pass as the first one.
+    headers = signed(test_server.url + "/", CREATE, {"X-Amz-Target": TARGET + "CreateRegistration"})
+    authorization = headers.pop("Authorization")
+    for extra in (authorization, "Foo=bar", "Bearer token"):
+        for first, second in ((authorization, extra), (extra, authorization)):
+            answer = raw_post(test_server, [*headers.items(), ("Authorization", first),
+                                            ("Authorization", second)], CREATE)  # fmt: skip
+            code = aws_error(*answer)
+            assert (answer[0], code) == (400, "IncompleteSignatureException"), (first, second)
+    assert list(SqliteBackend(test_server.db).registrations()) == []
+    assert raw_post(test_server, [*headers.items(), ("Authorization", authorization)],
+                    CREATE)[0] == 200  # fmt: skip
 
 
 def test_boto3_signs_as_the_server_checks(test_server: Server) -> None:
@@ -179,9 +228,13 @@ def environ(headers: dict[str, str], body: bytes = b"{}") -> dict[str, Any]:
     return env
 
 
-def signed_at_noon(body: bytes = b"{}", **signing: str) -> dict[str, str]:
+def signed_at_noon(
+    body: bytes = b"{}", extra: dict[str, str] | None = None, **signing: Any
+) -> dict[str, str]:
+    """A request to ``http://h/`` with ``extra`` headers, signed at noon, 2024-05-01."""
     with at(datetime(2024, 5, 1, 12, 0)):
-        return signed("http://h/", body, {"X-Amz-Target": "T", "Host": "h"}, **signing)
+        headers = {"X-Amz-Target": "T", "Host": "h", **(extra or {})}
+        return signed("http://h/", body, headers, **signing)
 
 
 def test_a_good_signature_names_the_caller(verifier: Verifier) -> None:
@@ -205,7 +258,10 @@ def _rewrite(headers: dict[str, str], old: str, new: str) -> dict[str, str]:
         (lambda h: _rewrite(h, ", Signature=", ", Signature"),
          "IncompleteSignatureException", "key=value"),
         (lambda h: _rewrite(h, "/aws4_request", ""), "IncompleteSignatureException", "Credential"),
-        (lambda h: _rewrite(h, "host;", ""), "InvalidSignatureException", "'host'"),
+        (lambda h: _rewrite(h, ", Signature=", ", Foo=bar, Signature="),
+         "IncompleteSignatureException", "Unknown parameters in Authorization header: 'Foo'"),
+        (lambda h: _rewrite(h, ", Signature=", ", SignedHeaders=host, Signature="),
+         "IncompleteSignatureException", "'SignedHeaders' twice"),
         (lambda h: _rewrite(h, "aws4_request", "aws5_request"),
          "InvalidSignatureException", "terminator"),
         (lambda h: _rewrite(h, "/20240501/", "/20240502/"),
@@ -220,6 +276,10 @@ def _rewrite(headers: dict[str, str], old: str, new: str) -> dict[str, str]:
          "InvalidSignatureException", "x-amz-target"),
         (lambda h: _rewrite(h, "host;", "host;x_amz_target;"),
          "InvalidSignatureException", "x_amz_target"),
+        (lambda h: _rewrite(h, "host;", "Host;"), "InvalidSignatureException", "lowercase"),
+        (lambda h: _rewrite(h, "host;x-amz-date", "x-amz-date;host"),
+         "InvalidSignatureException", "sorted"),
+        (lambda h: _rewrite(h, "host;", "host;host;"), "InvalidSignatureException", "each once"),
     ],
 )  # fmt: skip
 def test_malformed_signatures_get_aws_codes(
@@ -230,6 +290,30 @@ def test_malformed_signatures_get_aws_codes(
     status, _, body = caught.value.answer()
     assert json.loads(body)["__type"].endswith(f"#{code}") and status == 400
     assert message in json.loads(body)["Message"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "unsigned", "named"),
+    [
+        ({}, "host", "'Host' or ':authority'"),
+        ({}, "x-amz-date", "'x-amz-date'"),
+        ({}, "x-amz-target", "'x-amz-target'"),
+        ({}, "content-type", "'content-type'"),
+        ({"X-Amz-Content-SHA256": hashlib.sha256(b"{}").hexdigest()}, "x-amz-content-sha256",
+         "'x-amz-content-sha256'"),
+        ({"X-Amz-Meta-Note": "n"}, "x-amz-meta-note", "'x-amz-meta-note'"),
+    ],
+)  # fmt: skip
+def test_the_headers_aws_requires_signed_must_be(
+    verifier: Verifier, extra: dict[str, str], unsigned: str, named: str
+) -> None:
+    headers = signed_at_noon(extra=extra, unsigned=(unsigned,))
+    assert unsigned not in headers["Authorization"]
+    with pytest.raises(AuthFailure) as caught:
+        verifier.verify(environ(headers), b"{}")
+    status, _, body = caught.value.answer()
+    assert json.loads(body)["__type"].endswith("#InvalidSignatureException") and status == 400
+    assert f"{named} must be a 'SignedHeader'" in json.loads(body)["Message"]
 
 
 def test_a_signed_payload_hash_must_be_the_bodys(verifier: Verifier) -> None:

@@ -1,9 +1,14 @@
 """Request signatures checked as AWS checks them: Signature Version 4.
 
-:class:`Verifier` recomputes a request's signature with botocore's own signer, from
-the headers the request names as signed, its body, the secret of its access key, its
-signing region and the service name ``sms-voice``, and compares the two in constant
-time. The request's ``X-Amz-Date`` must be within 15 minutes of the server's clock.
+:class:`Verifier` recomputes a request's signature with botocore's own signer, from the
+headers the request names as signed, its body, the secret of its access key, its signing
+region and the service name ``sms-voice``, and compares the two in constant time. The
+request carries one ``Authorization`` header, with ``Credential``, ``SignedHeaders`` and
+``Signature``, each once and nothing else. ``SignedHeaders`` names headers present on
+the request, lowercase, sorted and each once; as AWS requires, they include ``host`` and
+every ``content-type`` or ``x-amz-*`` header the request carries (``x-amz-date``,
+``x-amz-target``...): none can be changed, the operation least, without breaking the
+signature. The request's ``X-Amz-Date`` must be within 15 minutes of the server's clock.
 A request that fails raises an :class:`AuthFailure` that answers AWS's error code:
 ``MissingAuthenticationTokenException`` (403), ``IncompleteSignatureException``,
 ``UnrecognizedClientException`` or ``InvalidSignatureException`` (400, as AWS's JSON
@@ -35,6 +40,9 @@ SERVICE_NAME = "sms-voice"
 
 MAX_SKEW = timedelta(minutes=15)
 """How far ``X-Amz-Date`` may be from the server's clock, either way (AWS: 15 minutes)."""
+
+_PARAMETERS = ("Credential", "SignedHeaders", "Signature")
+_ONCE = "it takes Credential, SignedHeaders and Signature, each once, in one Authorization header."
 
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"
 _TIMESTAMP_SHAPE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z")
@@ -142,6 +150,7 @@ class Verifier:
         amz_date = str(environ.get("HTTP_X_AMZ_DATE") or "")
         self._check_skew(amz_date, _check_scope(auth, amz_date))
         headers = _signed_headers(environ, auth.signed_headers)
+        _check_required_signed(environ, auth.signed_headers)
         sha256 = headers.get("x-amz-content-sha256")
         if sha256 is not None and sha256 != hashlib.sha256(body).hexdigest():
             raise InvalidSignature(
@@ -198,6 +207,8 @@ def _parse(header: str) -> _Authorization:
             f"'{ALGORITHM} Credential=..., SignedHeaders=..., Signature=...' "
             "(Signature Version 4)."
         )
+    # Each parameter once and no other: waitress joins a second Authorization header to
+    # the first with ", ", and the joined value must be refused, not read as the first.
     params: dict[str, str] = {}
     for pair in rest.split(","):
         name, equals, value = pair.strip().partition("=")
@@ -207,13 +218,16 @@ def _parse(header: str) -> _Authorization:
                 "Authorization header."
             )
         if name in params:
-            raise IncompleteSignature(f"Authorization header gives {_shown(name)} twice.")
+            raise IncompleteSignature(f"Authorization header gives {_shown(name)} twice; {_ONCE}")
         params[name] = value
-    missing = [n for n in ("Credential", "SignedHeaders", "Signature") if not params.get(n)]
+    missing = [n for n in _PARAMETERS if not params.get(n)]
     if missing:
         raise IncompleteSignature(
             " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
         )
+    unknown = ", ".join(_shown(name) for name in params if name not in _PARAMETERS)
+    if unknown:
+        raise IncompleteSignature(f"Unknown parameters in Authorization header: {unknown}; {_ONCE}")
     scope = params["Credential"].split("/")
     if len(scope) != 5 or not all(scope):
         raise IncompleteSignature(
@@ -255,24 +269,46 @@ def _check_scope(auth: _Authorization, amz_date: str) -> datetime:
             "Credential should be scoped with a valid terminator: 'aws4_request', "
             f"not {_shown(auth.terminator)}."
         )
-    if "host" not in auth.signed_headers:
-        raise InvalidSignature("'host' must be one of the SignedHeaders of the Authorization.")
     return moment
 
 
 def _signed_headers(environ: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, str]:
     """The values of the signed headers ``names``, read from the WSGI ``environ``."""
+    # botocore sorts the names and drops repeats itself: check the list as it was sent.
+    if list(names) != sorted(set(names)) or not all(map(_HEADER_NAME.fullmatch, names)):
+        raise InvalidSignature(
+            "SignedHeaders must be lowercase header names (letters, digits and dashes), "
+            f"sorted, each once: got {_shown(';'.join(names))}."
+        )
     headers = {}
     for name in names:
         key = name.upper().replace("-", "_")
         value = environ.get(key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}")
-        if value is None or not _HEADER_NAME.fullmatch(name):
+        if value is None:
             raise InvalidSignature(
-                f"SignedHeaders names {_shown(name)}, which the request does not carry "
-                "(signed header names are lowercase letters, digits and dashes)."
+                f"SignedHeaders names {_shown(name)}, which the request does not carry."
             )
         headers[name] = str(value)
     return headers
+
+
+def _check_required_signed(environ: Mapping[str, Any], signed: tuple[str, ...]) -> None:
+    """Refuses a request whose signature leaves out ``host``, or a ``content-type`` or
+    ``x-amz-*`` header (``x-amz-date``, ``x-amz-target``...) that it carries: whoever
+    captured it could change those (the operation, say) and keep the signature valid."""
+    if "host" not in signed:
+        raise InvalidSignature(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
+    # waitress drops header names with an underscore: each key names one header.
+    carried = sorted(
+        key.removeprefix("HTTP_").lower().replace("_", "-")
+        for key in environ
+        if key == "CONTENT_TYPE" or key.startswith("HTTP_X_AMZ_")
+    )
+    for name in carried:
+        if name not in signed:
+            raise InvalidSignature(f"'{name}' must be a 'SignedHeader' in the AWS Authorization.")
 
 
 def _stamp(moment: datetime) -> str:
