@@ -426,7 +426,14 @@ def _listening(host: str, port: int) -> Iterator[None]:
 def _review(args: argparse.Namespace) -> int:
     import json
     import urllib.error
-    import urllib.request
+    import urllib.request  # here: it would slow every other command's start
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow no redirect: urllib would resend the admin token to whatever the
+        Location names. The 3xx then surfaces as an HTTPError."""
+
+        def redirect_request(self, *args: Any) -> None:
+            return None
 
     def parsed(raw: bytes) -> Any:
         try:
@@ -440,26 +447,30 @@ def _review(args: argparse.Namespace) -> int:
     rid = urllib.parse.quote(args.registration_id, safe="")
     url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
     headers = {} if args.admin_token is None else {"Authorization": f"Bearer {args.admin_token}"}
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers=headers
+    )
     try:
-        request = urllib.request.Request(
-            url, data=json.dumps(body).encode(), method="POST", headers=headers
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=30) as response:
             answer = parsed(response.read())
-        if isinstance(answer, dict):
-            print(json.dumps(answer, indent=2))
-            return 0
-        print(f"lifecycle: {args.endpoint_url} answered no JSON object: is it lifecycle serve?",
-              file=sys.stderr)  # fmt: skip
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise _Failure(
+                f"{args.endpoint_url} answered {exc.code} {exc.reason}, redirecting to "
+                f"{exc.headers.get('Location', '(nowhere)')}; not followed, so that the admin "
+                "token goes only to --endpoint-url: give the URL lifecycle serve listens on"
+            ) from exc
         error = parsed(exc.read())
         error = error if isinstance(error, dict) else {}
         code = str(error.get("__type", exc.code)).rsplit("#", 1)[-1]
-        print(f"lifecycle: {code}: {error.get('Message', exc.reason)}", file=sys.stderr)
+        raise _Failure(f"{code}: {error.get('Message', exc.reason)}") from exc
     except (OSError, ValueError) as exc:  # unreachable, timed out, or not a URL
         reason = getattr(exc, "reason", exc)
-        print(f"lifecycle: cannot reach {args.endpoint_url}: {reason}", file=sys.stderr)
-    return 1
+        raise _Failure(f"cannot reach {args.endpoint_url}: {reason}") from exc
+    if not isinstance(answer, dict):
+        raise _Failure(f"{args.endpoint_url} answered no JSON object: is it lifecycle serve?")
+    print(json.dumps(answer, indent=2))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
