@@ -104,6 +104,11 @@ def _host(value: str) -> str:
 
 
 def _endpoint_url(value: str) -> str:
+    if re.match(r"[^:/?#]*://[^/?#]*@", value):  # userinfo; checked first, never echoed
+        raise ValidationException.for_field(
+            "endpoint-url",
+            "must not carry a user name or password (the admin token is --admin-token)",
+        )
     try:
         url = urllib.parse.urlsplit(value)
         unusable = (
@@ -117,6 +122,10 @@ def _endpoint_url(value: str) -> str:
     if unusable:
         raise ValidationException.for_field(
             "endpoint-url", f"must be an http:// or https:// URL with a host, got {value!r}"
+        )
+    if "?" in value or "#" in value:  # the action's path is appended to the URL
+        raise ValidationException.for_field(
+            "endpoint-url", f"must not carry a query or fragment, got {value!r}"
         )
     return value
 

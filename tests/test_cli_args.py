@@ -116,6 +116,16 @@ USAGE_ERRORS = [
     ([*REVIEW, "http://host:port"], " review", "argument --endpoint-url: Port could not be cast"),
     ([*REVIEW, "http://host:0"], " review", "argument --endpoint-url: must be an http://"),
     ([*REVIEW, "http://host/a b"], " review", "argument --endpoint-url: must be an http://"),
+    ([*REVIEW, "http://user:secret@h"], " review",
+     "argument --endpoint-url: must not carry a user name or password"),
+    ([*REVIEW, "http://user@h"], " review", "argument --endpoint-url: must not carry a user"),
+    ([*REVIEW, "http://@h:8080"], " review", "argument --endpoint-url: must not carry a user"),
+    ([*REVIEW, "http://h/?a=1"], " review",
+     "argument --endpoint-url: must not carry a query or fragment, got 'http://h/?a=1'"),
+    ([*REVIEW, "http://h?"], " review", "argument --endpoint-url: must not carry a query"),
+    ([*REVIEW, "https://h/#top"], " review", "argument --endpoint-url: must not carry a query"),
+    ([*REVIEW, "http://h#"], " review", "argument --endpoint-url: must not carry a query"),
+    ([*REVIEW, "file:///etc/passwd"], " review", "argument --endpoint-url: must be an http://"),
     (["review", "approve", "registration-x"], " review",
      "the following arguments are required: --endpoint-url"),
     (["review", "nope", "registration-x", "--endpoint-url", "http://h"], " review",
@@ -157,6 +167,12 @@ def test_argument_mistakes_are_one_line_and_exit_2(
     assert out == ""
     _one_line(err, f"lifecycle{command}: error: ", message)
     assert sorted(workdir.rglob("*")) == before  # nothing created, no database opened
+
+
+def test_an_endpoint_urls_password_is_not_echoed(capsys: pytest.CaptureFixture[str]) -> None:
+    for url in ("http://user:secret@h", "http://u:secret@h:port", "ftp://u:secret@[::1"):
+        assert main([*REVIEW, url]) == 2
+        assert "secret" not in capsys.readouterr().err
 
 
 def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
