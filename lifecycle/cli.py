@@ -78,12 +78,13 @@ def _rule(field: str, rule: Callable[[str, object], T]) -> Callable[[str], T]:
 
 
 def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
+    # ASCII digits only: int() also takes spaces, "+", "_" and other scripts' digits (and
+    # fails beyond 4,300 digits).
+    if not re.fullmatch(r"-?[0-9]{1,5}", value):
         raise ValidationException.for_field(
             "port", f"must be an integer from 0 to 65535, got {value!r}"
-        ) from None
+        )
+    port = int(value)
     _PORT("port", port)
     return port
 
