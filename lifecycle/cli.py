@@ -159,6 +159,14 @@ def _directory(value: str) -> Path:
     return path
 
 
+def _credentials_file(value: str) -> Credentials:
+    if not value:  # Path("") is ".", which would be reported as a directory
+        raise ValidationException.for_field(
+            "credentials", "must not be empty; give the path of a JSON credentials file"
+        )
+    return Credentials.load(value)
+
+
 def _check_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """The test credential, which anyone knows, is refused beyond loopback."""
     try:
@@ -264,7 +272,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = serve.add_mutually_exclusive_group()
     keys.add_argument(
         "--credentials",
-        type=_argument(Credentials.load),
+        type=_argument(_credentials_file),
         metavar="FILE",
         help='JSON: {"ACCESS_KEY_ID": {"secret_access_key": ..., "account_id": ...}, ...} '
         "(default: the test credential, access key lifecycle, secret lifecycle)",

@@ -108,6 +108,8 @@ USAGE_ERRORS = [
     (["serve", "--port", "8_0"], " serve", "argument --port: must be an integer"),
     (["serve", "--port", "+80"], " serve", "argument --port: must be an integer"),
     (["serve", "--port", "9" * 5000], " serve", "argument --port: must be an integer"),
+    (["serve", "--credentials", ""], " serve",
+     "argument --credentials: must not be empty; give the path of a JSON credentials file"),
     (["serve", "--host", "999.1.1.1"], " serve",
      "argument --host: 999.1.1.1 is not a valid IPv4 address"),
     (["serve", "--host", ""], " serve", "argument --host: must be an IP address or a host name"),
