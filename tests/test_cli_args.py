@@ -73,6 +73,14 @@ USAGE_ERRORS = [
      "or a postgresql:// URL"),
     (["verify", "--db", "sqlite:///x.db"], " verify", "unsupported database URL sqlite://"),
     (["verify", "--db", "."], " verify", "argument --db: . is a directory"),
+    pytest.param(["verify", "--db", "postgresql://[::1"], " verify",
+                 'argument --db: end of string reached when looking for matching "]" in IPv6 '
+                 'host address in URI: "postgresql://[::1"', marks=needs_psycopg),
+    pytest.param(["demo", "--db", "postgres://h/x?nope=1"], " demo",
+                 'argument --db: invalid URI query parameter: "nope"', marks=needs_psycopg),
+    pytest.param(["demo", "--db", "postgres://h/x?connect_timeout=soon"], " demo",
+                 "argument --db: connect_timeout must be a whole number of seconds, got 'soon'",
+                 marks=needs_psycopg),
     (["verify", "extra"], "", "unrecognized arguments: extra"),
     (["demo", "--bogus"], "", "unrecognized arguments: --bogus"),
     (["demo", "--db"], " demo", "argument --db: expected one argument"),
@@ -318,6 +326,66 @@ def test_a_silent_postgres_fails_within_the_connect_timeout(busy_port: int) -> N
     assert info.value.message == (
         f"PostgreSQL at postgresql://u@127.0.0.1:{busy_port}/x: connection timeout expired"
     )
+
+
+@needs_psycopg
+def test_a_malformed_postgres_urls_password_is_not_echoed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["verify", "--db", "postgresql://u:secret@[::1/x"]) == 2
+    _one_line(capsys.readouterr().err, "lifecycle verify: error: argument --db: ", "u:***@")
+
+
+@needs_psycopg
+def test_a_postgres_urls_own_connect_timeout_is_honoured(
+    busy_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = time.monotonic()  # busy_port never answers; our default would wait 5 s
+    assert (
+        main(["verify", "--db", f"postgresql://u@127.0.0.1:{busy_port}/x?connect_timeout=2"]) == 1
+    )
+    assert time.monotonic() - started < 3.5
+    _one_line(capsys.readouterr().err, "lifecycle: ", "connection timeout expired")
+
+
+@needs_psycopg
+@pytest.mark.parametrize(
+    ("dsn", "environment", "given", "waited"),
+    [
+        ("postgresql://u@h/x", None, None, "5"),
+        ("postgresql://u@h/x?connect_timeout=2", None, None, "2"),
+        ("postgresql://u@h/x?connect_timeout=30", "7", None, "30"),
+        ("host=h connect_timeout=30", None, None, "30"),
+        ("postgresql://u@h/x", "7", None, "7"),
+        ("postgresql://u@h/x?connect_timeout=1", None, None, "2"),  # libpq's least
+        ("postgresql://u@h/x?connect_timeout=30", None, 3, "3"),
+    ],
+)  # fmt: skip
+def test_the_connect_timeout_is_the_users_else_5_seconds(
+    monkeypatch: pytest.MonkeyPatch, dsn: str, environment: str | None, given: float | None,
+    waited: str,
+) -> None:  # fmt: skip
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    if environment is None:
+        monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("PGCONNECT_TIMEOUT", environment)
+    seen = []
+
+    def connect(dsn: str, **kwargs: object) -> None:
+        # psycopg's keyword arguments override the DSN, which overrides the environment.
+        own = conninfo_to_dict(dsn).get("connect_timeout", environment)
+        seen.append(str(kwargs.get("connect_timeout", own)))
+        raise psycopg.OperationalError("stop here")
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    from lifecycle.backends.postgres import PostgresBackend
+
+    with pytest.raises(InternalServerException, match="stop here"):
+        PostgresBackend(dsn, connect_timeout=given)
+    assert seen == [waited]
 
 
 @needs_psycopg
