@@ -44,6 +44,7 @@ _DENIAL_TEXT = string(1, 2048)  # the service's rule for a denied reason's texts
 _HOST_NAME = re.compile(
     r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
 )
+_NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*", re.IGNORECASE)  # a part of an inet_aton address
 _DEBUG = "LIFECYCLE_DEBUG"
 
 
@@ -95,8 +96,13 @@ def _host(value: str) -> str:
         return value
     except ValueError:
         pass
-    if re.fullmatch(r"[0-9.]+", value):
-        raise ValidationException.for_field("host", f"{value} is not a valid IPv4 address")
+    # getaddrinfo reads these as IPv4 (inet_aton: hex, octal, fewer than four parts), but
+    # the bind rule would take them for host names: only the dotted quad is accepted.
+    if all(_NUMBER.fullmatch(part) for part in value.removesuffix(".").split(".")):
+        raise ValidationException.for_field(
+            "host",
+            f"{value} is not a valid IPv4 address: write it as four decimal numbers, as 127.0.0.1",
+        )
     if not _HOST_NAME.fullmatch(value):
         raise ValidationException.for_field(
             "host", f"must be an IP address or a host name, got {value!r}"

@@ -120,6 +120,18 @@ USAGE_ERRORS = [
      "argument --credentials: must not be empty; give the path of a JSON credentials file"),
     (["serve", "--host", "999.1.1.1"], " serve",
      "argument --host: 999.1.1.1 is not a valid IPv4 address"),
+    # Numeric forms getaddrinfo reads as IPv4 addresses, which the bind rule would
+    # classify as host names.
+    (["serve", "--host", "0x7f000001"], " serve",
+     "argument --host: 0x7f000001 is not a valid IPv4 address: write it as four decimal "
+     "numbers, as 127.0.0.1"),
+    (["serve", "--host", "0X7F.1"], " serve", "argument --host: 0X7F.1 is not a valid IPv4"),
+    (["serve", "--host", "127.1"], " serve", "argument --host: 127.1 is not a valid IPv4"),
+    (["serve", "--host", "2130706433"], " serve", "argument --host: 2130706433 is not a valid"),
+    (["serve", "--host", "0177.0.0.1"], " serve", "argument --host: 0177.0.0.1 is not a valid"),
+    (["serve", "--host", "127.0.0.01"], " serve", "argument --host: 127.0.0.01 is not a valid"),
+    (["serve", "--host", "127.0.0.1."], " serve", "argument --host: 127.0.0.1. is not a valid"),
+    (["serve", "--host", "10.0.0.0x1"], " serve", "argument --host: 10.0.0.0x1 is not a valid"),
     (["serve", "--host", ""], " serve", "argument --host: must be an IP address or a host name"),
     (["serve", "--host", "bad host!"], " serve", "argument --host: must be an IP address or a"),
     (["serve", "--host", "[::1]"], " serve", "argument --host: must be an IP address or a"),
@@ -191,6 +203,18 @@ def test_an_endpoint_urls_password_is_not_echoed(capsys: pytest.CaptureFixture[s
     for url in ("http://user:secret@h", "http://u:secret@h:port", "ftp://u:secret@[::1"):
         assert main([*REVIEW, url]) == 2
         assert "secret" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0x7f000001", "0x0a000001", "0xa.1"])
+def test_a_numeric_host_is_refused_even_with_credentials(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    """getaddrinfo binds these to an IPv4 address, which the bind rule cannot see in them."""
+    monkeypatch.setattr(server, "serve", _never_serve)
+    keys = workdir / "keys.json"
+    keys.write_text('{"AKIDEXAMPLE": {"secret_access_key": "s", "account_id": "111122223333"}}')
+    assert main(["serve", "--host", host, "--credentials", str(keys)]) == 2
+    _one_line(capsys.readouterr().err, f"lifecycle serve: error: argument --host: {host} is not")
 
 
 def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
