@@ -14,7 +14,7 @@ import re
 import socket
 import sys
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -53,6 +53,19 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Command(_Parser):
+    """A subcommand's parser. It refuses the arguments it does not know itself, so that
+    the error names ``lifecycle demo``: argparse leaves them to the top-level parser."""
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed, unknown
 
 
 class _Failure(Exception):
@@ -204,8 +217,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="lifecycle",
         description="The AWS End User Messaging SMS registration lifecycle as state machines.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db = _Parser(add_help=False)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Command
+    )
+    db = _Command(add_help=False)
     db.add_argument(
         "--db",
         type=_argument(check_database),

@@ -81,8 +81,14 @@ USAGE_ERRORS = [
     pytest.param(["demo", "--db", "postgres://h/x?connect_timeout=soon"], " demo",
                  "argument --db: connect_timeout must be a whole number of seconds, got 'soon'",
                  marks=needs_psycopg),
-    (["verify", "extra"], "", "unrecognized arguments: extra"),
-    (["demo", "--bogus"], "", "unrecognized arguments: --bogus"),
+    (["verify", "extra"], " verify", "unrecognized arguments: extra"),
+    (["demo", "--bogus"], " demo", "unrecognized arguments: --bogus"),
+    (["demo", "--db", ":memory:", "--bogus", "x"], " demo", "unrecognized arguments: --bogus x"),
+    (["events", "--registration", "x", "--bogus"], " events", "unrecognized arguments: --bogus"),
+    (["diagrams", "--bogus"], " diagrams", "unrecognized arguments: --bogus"),
+    (["serve", "--bogus"], " serve", "unrecognized arguments: --bogus"),
+    ([*REVIEW, "http://h", "--bogus"], " review", "unrecognized arguments: --bogus"),
+    (["--bogus", "demo"], "", "unrecognized arguments: --bogus"),
     (["demo", "--db"], " demo", "argument --db: expected one argument"),
     (["events"], " events", "the following arguments are required: --registration"),
     (["events", "--registration", ""], " events",
@@ -220,6 +226,16 @@ def test_a_numeric_host_is_refused_even_with_credentials(
 def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--help"]) == 0
     assert "--port" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["demo", "events", "diagrams", "serve", "review", "verify"])
+def test_each_subcommand_names_itself_in_its_usage_and_errors(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert main([command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: lifecycle {command} [-h]")
+    assert main([command, "--bogus"]) == 2
+    assert capsys.readouterr().err.startswith(f"lifecycle {command}: error: ")
 
 
 @pytest.fixture
