@@ -14,7 +14,7 @@ import re
 import socket
 import sys
 import urllib.parse
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -44,6 +44,7 @@ _DENIAL_TEXT = string(1, 2048)  # the service's rule for a denied reason's texts
 _HOST_NAME = re.compile(
     r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
 )
+_NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*", re.IGNORECASE)  # a part of an inet_aton address
 _DEBUG = "LIFECYCLE_DEBUG"
 
 
@@ -52,6 +53,19 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Command(_Parser):
+    """A subcommand's parser. It refuses the arguments it does not know itself, so that
+    the error names ``lifecycle demo``: argparse leaves them to the top-level parser."""
+
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: Any = None
+    ) -> tuple[Any, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed, unknown
 
 
 class _Failure(Exception):
@@ -78,12 +92,13 @@ def _rule(field: str, rule: Callable[[str, object], T]) -> Callable[[str], T]:
 
 
 def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
+    # ASCII digits only: int() also takes spaces, "+", "_" and other scripts' digits (and
+    # fails beyond 4,300 digits).
+    if not re.fullmatch(r"-?[0-9]{1,5}", value):
         raise ValidationException.for_field(
             "port", f"must be an integer from 0 to 65535, got {value!r}"
-        ) from None
+        )
+    port = int(value)
     _PORT("port", port)
     return port
 
@@ -94,8 +109,13 @@ def _host(value: str) -> str:
         return value
     except ValueError:
         pass
-    if re.fullmatch(r"[0-9.]+", value):
-        raise ValidationException.for_field("host", f"{value} is not a valid IPv4 address")
+    # getaddrinfo reads these as IPv4 (inet_aton: hex, octal, fewer than four parts), but
+    # the bind rule would take them for host names: only the dotted quad is accepted.
+    if all(_NUMBER.fullmatch(part) for part in value.removesuffix(".").split(".")):
+        raise ValidationException.for_field(
+            "host",
+            f"{value} is not a valid IPv4 address: write it as four decimal numbers, as 127.0.0.1",
+        )
     if not _HOST_NAME.fullmatch(value):
         raise ValidationException.for_field(
             "host", f"must be an IP address or a host name, got {value!r}"
@@ -104,6 +124,11 @@ def _host(value: str) -> str:
 
 
 def _endpoint_url(value: str) -> str:
+    if re.match(r"[^:/?#]*://[^/?#]*@", value):  # userinfo; checked first, never echoed
+        raise ValidationException.for_field(
+            "endpoint-url",
+            "must not carry a user name or password (the admin token is --admin-token)",
+        )
     try:
         url = urllib.parse.urlsplit(value)
         unusable = (
@@ -117,6 +142,10 @@ def _endpoint_url(value: str) -> str:
     if unusable:
         raise ValidationException.for_field(
             "endpoint-url", f"must be an http:// or https:// URL with a host, got {value!r}"
+        )
+    if "?" in value or "#" in value:  # the action's path is appended to the URL
+        raise ValidationException.for_field(
+            "endpoint-url", f"must not carry a query or fragment, got {value!r}"
         )
     return value
 
@@ -147,6 +176,14 @@ def _directory(value: str) -> Path:
                 raise ValidationException.for_field("out", f"{existing} is not a directory")
             break
     return path
+
+
+def _credentials_file(value: str) -> Credentials:
+    if not value:  # Path("") is ".", which would be reported as a directory
+        raise ValidationException.for_field(
+            "credentials", "must not be empty; give the path of a JSON credentials file"
+        )
+    return Credentials.load(value)
 
 
 def _check_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -180,8 +217,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="lifecycle",
         description="The AWS End User Messaging SMS registration lifecycle as state machines.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db = _Parser(add_help=False)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Command
+    )
+    db = _Command(add_help=False)
     db.add_argument(
         "--db",
         type=_argument(check_database),
@@ -254,7 +293,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = serve.add_mutually_exclusive_group()
     keys.add_argument(
         "--credentials",
-        type=_argument(Credentials.load),
+        type=_argument(_credentials_file),
         metavar="FILE",
         help='JSON: {"ACCESS_KEY_ID": {"secret_access_key": ..., "account_id": ...}, ...} '
         "(default: the test credential, access key lifecycle, secret lifecycle)",
@@ -426,7 +465,14 @@ def _listening(host: str, port: int) -> Iterator[None]:
 def _review(args: argparse.Namespace) -> int:
     import json
     import urllib.error
-    import urllib.request
+    import urllib.request  # here: it would slow every other command's start
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow no redirect: urllib would resend the admin token to whatever the
+        Location names. The 3xx then surfaces as an HTTPError."""
+
+        def redirect_request(self, *args: Any) -> None:
+            return None
 
     def parsed(raw: bytes) -> Any:
         try:
@@ -440,26 +486,30 @@ def _review(args: argparse.Namespace) -> int:
     rid = urllib.parse.quote(args.registration_id, safe="")
     url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
     headers = {} if args.admin_token is None else {"Authorization": f"Bearer {args.admin_token}"}
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers=headers
+    )
     try:
-        request = urllib.request.Request(
-            url, data=json.dumps(body).encode(), method="POST", headers=headers
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=30) as response:
             answer = parsed(response.read())
-        if isinstance(answer, dict):
-            print(json.dumps(answer, indent=2))
-            return 0
-        print(f"lifecycle: {args.endpoint_url} answered no JSON object: is it lifecycle serve?",
-              file=sys.stderr)  # fmt: skip
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise _Failure(
+                f"{args.endpoint_url} answered {exc.code} {exc.reason}, redirecting to "
+                f"{exc.headers.get('Location', '(nowhere)')}; not followed, so that the admin "
+                "token goes only to --endpoint-url: give the URL lifecycle serve listens on"
+            ) from exc
         error = parsed(exc.read())
         error = error if isinstance(error, dict) else {}
         code = str(error.get("__type", exc.code)).rsplit("#", 1)[-1]
-        print(f"lifecycle: {code}: {error.get('Message', exc.reason)}", file=sys.stderr)
+        raise _Failure(f"{code}: {error.get('Message', exc.reason)}") from exc
     except (OSError, ValueError) as exc:  # unreachable, timed out, or not a URL
         reason = getattr(exc, "reason", exc)
-        print(f"lifecycle: cannot reach {args.endpoint_url}: {reason}", file=sys.stderr)
-    return 1
+        raise _Failure(f"cannot reach {args.endpoint_url}: {reason}") from exc
+    if not isinstance(answer, dict):
+        raise _Failure(f"{args.endpoint_url} answered no JSON object: is it lifecycle serve?")
+    print(json.dumps(answer, indent=2))
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -73,8 +73,22 @@ USAGE_ERRORS = [
      "or a postgresql:// URL"),
     (["verify", "--db", "sqlite:///x.db"], " verify", "unsupported database URL sqlite://"),
     (["verify", "--db", "."], " verify", "argument --db: . is a directory"),
-    (["verify", "extra"], "", "unrecognized arguments: extra"),
-    (["demo", "--bogus"], "", "unrecognized arguments: --bogus"),
+    pytest.param(["verify", "--db", "postgresql://[::1"], " verify",
+                 'argument --db: end of string reached when looking for matching "]" in IPv6 '
+                 'host address in URI: "postgresql://[::1"', marks=needs_psycopg),
+    pytest.param(["demo", "--db", "postgres://h/x?nope=1"], " demo",
+                 'argument --db: invalid URI query parameter: "nope"', marks=needs_psycopg),
+    pytest.param(["demo", "--db", "postgres://h/x?connect_timeout=soon"], " demo",
+                 "argument --db: connect_timeout must be a whole number of seconds, got 'soon'",
+                 marks=needs_psycopg),
+    (["verify", "extra"], " verify", "unrecognized arguments: extra"),
+    (["demo", "--bogus"], " demo", "unrecognized arguments: --bogus"),
+    (["demo", "--db", ":memory:", "--bogus", "x"], " demo", "unrecognized arguments: --bogus x"),
+    (["events", "--registration", "x", "--bogus"], " events", "unrecognized arguments: --bogus"),
+    (["diagrams", "--bogus"], " diagrams", "unrecognized arguments: --bogus"),
+    (["serve", "--bogus"], " serve", "unrecognized arguments: --bogus"),
+    ([*REVIEW, "http://h", "--bogus"], " review", "unrecognized arguments: --bogus"),
+    (["--bogus", "demo"], "", "unrecognized arguments: --bogus"),
     (["demo", "--db"], " demo", "argument --db: expected one argument"),
     (["events"], " events", "the following arguments are required: --registration"),
     (["events", "--registration", ""], " events",
@@ -100,8 +114,30 @@ USAGE_ERRORS = [
      "argument --port: must be an integer from 0 to 65535, got 'http'"),
     (["serve", "--port", "80.5"], " serve", "argument --port: must be an integer"),
     (["serve", "--port"], " serve", "argument --port: expected one argument"),
+    (["serve", "--port", " 80"], " serve",
+     "argument --port: must be an integer from 0 to 65535, got ' 80'"),
+    (["serve", "--port", "80\n"], " serve", "argument --port: must be an integer"),
+    (["serve", "--port", "\u0668\u0660"], " serve", "argument --port: must be an integer"),
+    (["serve", "--port", "\uff18\uff10"], " serve", "argument --port: must be an integer"),
+    (["serve", "--port", "8_0"], " serve", "argument --port: must be an integer"),
+    (["serve", "--port", "+80"], " serve", "argument --port: must be an integer"),
+    (["serve", "--port", "9" * 5000], " serve", "argument --port: must be an integer"),
+    (["serve", "--credentials", ""], " serve",
+     "argument --credentials: must not be empty; give the path of a JSON credentials file"),
     (["serve", "--host", "999.1.1.1"], " serve",
      "argument --host: 999.1.1.1 is not a valid IPv4 address"),
+    # Numeric forms getaddrinfo reads as IPv4 addresses, which the bind rule would
+    # classify as host names.
+    (["serve", "--host", "0x7f000001"], " serve",
+     "argument --host: 0x7f000001 is not a valid IPv4 address: write it as four decimal "
+     "numbers, as 127.0.0.1"),
+    (["serve", "--host", "0X7F.1"], " serve", "argument --host: 0X7F.1 is not a valid IPv4"),
+    (["serve", "--host", "127.1"], " serve", "argument --host: 127.1 is not a valid IPv4"),
+    (["serve", "--host", "2130706433"], " serve", "argument --host: 2130706433 is not a valid"),
+    (["serve", "--host", "0177.0.0.1"], " serve", "argument --host: 0177.0.0.1 is not a valid"),
+    (["serve", "--host", "127.0.0.01"], " serve", "argument --host: 127.0.0.01 is not a valid"),
+    (["serve", "--host", "127.0.0.1."], " serve", "argument --host: 127.0.0.1. is not a valid"),
+    (["serve", "--host", "10.0.0.0x1"], " serve", "argument --host: 10.0.0.0x1 is not a valid"),
     (["serve", "--host", ""], " serve", "argument --host: must be an IP address or a host name"),
     (["serve", "--host", "bad host!"], " serve", "argument --host: must be an IP address or a"),
     (["serve", "--host", "[::1]"], " serve", "argument --host: must be an IP address or a"),
@@ -116,6 +152,16 @@ USAGE_ERRORS = [
     ([*REVIEW, "http://host:port"], " review", "argument --endpoint-url: Port could not be cast"),
     ([*REVIEW, "http://host:0"], " review", "argument --endpoint-url: must be an http://"),
     ([*REVIEW, "http://host/a b"], " review", "argument --endpoint-url: must be an http://"),
+    ([*REVIEW, "http://user:secret@h"], " review",
+     "argument --endpoint-url: must not carry a user name or password"),
+    ([*REVIEW, "http://user@h"], " review", "argument --endpoint-url: must not carry a user"),
+    ([*REVIEW, "http://@h:8080"], " review", "argument --endpoint-url: must not carry a user"),
+    ([*REVIEW, "http://h/?a=1"], " review",
+     "argument --endpoint-url: must not carry a query or fragment, got 'http://h/?a=1'"),
+    ([*REVIEW, "http://h?"], " review", "argument --endpoint-url: must not carry a query"),
+    ([*REVIEW, "https://h/#top"], " review", "argument --endpoint-url: must not carry a query"),
+    ([*REVIEW, "http://h#"], " review", "argument --endpoint-url: must not carry a query"),
+    ([*REVIEW, "file:///etc/passwd"], " review", "argument --endpoint-url: must be an http://"),
     (["review", "approve", "registration-x"], " review",
      "the following arguments are required: --endpoint-url"),
     (["review", "nope", "registration-x", "--endpoint-url", "http://h"], " review",
@@ -159,9 +205,37 @@ def test_argument_mistakes_are_one_line_and_exit_2(
     assert sorted(workdir.rglob("*")) == before  # nothing created, no database opened
 
 
+def test_an_endpoint_urls_password_is_not_echoed(capsys: pytest.CaptureFixture[str]) -> None:
+    for url in ("http://user:secret@h", "http://u:secret@h:port", "ftp://u:secret@[::1"):
+        assert main([*REVIEW, url]) == 2
+        assert "secret" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["0x7f000001", "0x0a000001", "0xa.1"])
+def test_a_numeric_host_is_refused_even_with_credentials(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    """getaddrinfo binds these to an IPv4 address, which the bind rule cannot see in them."""
+    monkeypatch.setattr(server, "serve", _never_serve)
+    keys = workdir / "keys.json"
+    keys.write_text('{"AKIDEXAMPLE": {"secret_access_key": "s", "account_id": "111122223333"}}')
+    assert main(["serve", "--host", host, "--credentials", str(keys)]) == 2
+    _one_line(capsys.readouterr().err, f"lifecycle serve: error: argument --host: {host} is not")
+
+
 def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--help"]) == 0
     assert "--port" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["demo", "events", "diagrams", "serve", "review", "verify"])
+def test_each_subcommand_names_itself_in_its_usage_and_errors(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert main([command, "--help"]) == 0
+    assert capsys.readouterr().out.startswith(f"usage: lifecycle {command} [-h]")
+    assert main([command, "--bogus"]) == 2
+    assert capsys.readouterr().err.startswith(f"lifecycle {command}: error: ")
 
 
 @pytest.fixture
@@ -292,6 +366,66 @@ def test_a_silent_postgres_fails_within_the_connect_timeout(busy_port: int) -> N
     assert info.value.message == (
         f"PostgreSQL at postgresql://u@127.0.0.1:{busy_port}/x: connection timeout expired"
     )
+
+
+@needs_psycopg
+def test_a_malformed_postgres_urls_password_is_not_echoed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["verify", "--db", "postgresql://u:secret@[::1/x"]) == 2
+    _one_line(capsys.readouterr().err, "lifecycle verify: error: argument --db: ", "u:***@")
+
+
+@needs_psycopg
+def test_a_postgres_urls_own_connect_timeout_is_honoured(
+    busy_port: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = time.monotonic()  # busy_port never answers; our default would wait 5 s
+    assert (
+        main(["verify", "--db", f"postgresql://u@127.0.0.1:{busy_port}/x?connect_timeout=2"]) == 1
+    )
+    assert time.monotonic() - started < 3.5
+    _one_line(capsys.readouterr().err, "lifecycle: ", "connection timeout expired")
+
+
+@needs_psycopg
+@pytest.mark.parametrize(
+    ("dsn", "environment", "given", "waited"),
+    [
+        ("postgresql://u@h/x", None, None, "5"),
+        ("postgresql://u@h/x?connect_timeout=2", None, None, "2"),
+        ("postgresql://u@h/x?connect_timeout=30", "7", None, "30"),
+        ("host=h connect_timeout=30", None, None, "30"),
+        ("postgresql://u@h/x", "7", None, "7"),
+        ("postgresql://u@h/x?connect_timeout=1", None, None, "2"),  # libpq's least
+        ("postgresql://u@h/x?connect_timeout=30", None, 3, "3"),
+    ],
+)  # fmt: skip
+def test_the_connect_timeout_is_the_users_else_5_seconds(
+    monkeypatch: pytest.MonkeyPatch, dsn: str, environment: str | None, given: float | None,
+    waited: str,
+) -> None:  # fmt: skip
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    if environment is None:
+        monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("PGCONNECT_TIMEOUT", environment)
+    seen = []
+
+    def connect(dsn: str, **kwargs: object) -> None:
+        # psycopg's keyword arguments override the DSN, which overrides the environment.
+        own = conninfo_to_dict(dsn).get("connect_timeout", environment)
+        seen.append(str(kwargs.get("connect_timeout", own)))
+        raise psycopg.OperationalError("stop here")
+
+    monkeypatch.setattr(psycopg, "connect", connect)
+    from lifecycle.backends.postgres import PostgresBackend
+
+    with pytest.raises(InternalServerException, match="stop here"):
+        PostgresBackend(dsn, connect_timeout=given)
+    assert seen == [waited]
 
 
 @needs_psycopg

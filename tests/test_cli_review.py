@@ -20,24 +20,32 @@ class _NotLifecycle(BaseHTTPRequestHandler):
         self.server.authorizations.append(self.headers["Authorization"])  # type: ignore[attr-defined]
         status, body = self.server.answer  # type: ignore[attr-defined]
         self.send_response(status)
+        if self.server.location:  # type: ignore[attr-defined]
+            self.send_header("Location", self.server.location)  # type: ignore[attr-defined]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    do_GET = do_POST  # where urllib would follow a 301, 302 or 303
 
     def log_message(self, *args: object) -> None:
         pass
 
 
-@pytest.fixture
-def other_server() -> Iterator[HTTPServer]:
+def _serving() -> Iterator[HTTPServer]:
     server = HTTPServer(("127.0.0.1", 0), _NotLifecycle)
     server.paths = []  # type: ignore[attr-defined]
     server.authorizations = []  # type: ignore[attr-defined]
+    server.location = None  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
     server.shutdown()
     server.server_close()
+
+
+other_server = pytest.fixture(_serving)
+second_server = pytest.fixture(_serving)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +109,38 @@ def test_the_admin_token_is_sent_as_a_bearer_header(
     assert other_server.authorizations == [  # type: ignore[attr-defined]
         None, "Bearer from-the-environment", "Bearer from-the-command-line"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_refused_and_the_token_goes_nowhere_else(
+    other_server: HTTPServer,
+    second_server: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    status: int,
+) -> None:
+    """The admin token goes to --endpoint-url only: following a redirect would hand it to
+    whatever the Location names."""
+    elsewhere = f"http://127.0.0.1:{second_server.server_port}/steal"
+    other_server.answer = (status, b"")  # type: ignore[attr-defined]
+    other_server.location = elsewhere  # type: ignore[attr-defined]
+    second_server.answer = (200, b'{"RegistrationId": "x"}')  # type: ignore[attr-defined]
+    url = f"http://127.0.0.1:{other_server.server_port}"
+    argv = ["review", "approve", "x", "--endpoint-url", url, "--admin-token", "t" * 16]
+    code = main(argv)
+    assert second_server.authorizations == []  # type: ignore[attr-defined]
+    assert code == 1
+    assert other_server.authorizations == [f"Bearer {'t' * 16}"]  # type: ignore[attr-defined]
+    err = capsys.readouterr().err
+    assert err.startswith(f"lifecycle: {url} answered {status} ") and err.count("\n") == 1, err
+    assert f"redirecting to {elsewhere}; not followed" in err, err
+
+
+def test_a_servers_message_is_printed_on_one_line(
+    other_server: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other_server.answer = (  # type: ignore[attr-defined]
+        400, b'{"__type": "ConflictException", "Message": "first\\nsecond"}'
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{other_server.server_port}"
+    assert main(["review", "approve", "x", "--endpoint-url", url]) == 1
+    assert capsys.readouterr().err == "lifecycle: ConflictException: first; second\n"

@@ -474,7 +474,9 @@ def test_binding_beyond_loopback_needs_credentials(
     ("host", "loopback"),
     [("127.0.0.1", True), ("127.3.2.1", True), ("localhost", True), ("::1", True),
      ("[::1]", True), ("0.0.0.0", False), ("", False), ("::", False), ("10.0.0.1", False),
-     ("example.com", False), ("128.0.0.1", False)],
+     ("example.com", False), ("128.0.0.1", False),
+     # Only the canonical forms: any other may be refused, none wrongly allowed.
+     ("0x7f000001", False), ("127.1", False), ("localhost.", False)],
 )  # fmt: skip
 def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback

@@ -59,7 +59,12 @@ class AdminToken:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` is a loopback address (127.0.0.0/8, ::1) or ``localhost``."""
+    """Whether ``host`` is a loopback address (127.0.0.0/8, ::1) or ``localhost``.
+
+    Only these canonical forms count: any other (``0x7f000001``, ``127.1``, a name that
+    resolves to 127.0.0.1) is taken as beyond loopback, so the bind rule may refuse a
+    loopback bind but never allows a wider one. ``lifecycle serve`` refuses the numeric
+    forms outright."""
     name = host.removeprefix("[").removesuffix("]")
     if name.lower() == "localhost":
         return True

@@ -38,7 +38,7 @@ def check_database(db: str) -> str:
     Raises:
         ValidationException: ``db`` (field ``db``) is not a string, is empty, holds a
             NUL character, is a URL of another scheme than ``postgresql://`` or
-            ``postgres://``, or names a directory.
+            ``postgres://`` or one libpq cannot parse, or names a directory.
     """
     if not isinstance(db, str):
         raise ValidationException.for_field("db", f"must be a string; {_FORMS}")
@@ -47,6 +47,11 @@ def check_database(db: str) -> str:
     if "\0" in db:
         raise ValidationException.for_field("db", "must not contain a NUL character")
     if db.startswith(_POSTGRES_SCHEMES):
+        try:
+            from lifecycle.backends.postgres import parse_dsn
+        except ImportError:  # open_backend says which extra to install
+            return db
+        parse_dsn(db, field="db")
         return db
     if scheme := _URL_SCHEME.match(db):
         raise ValidationException.for_field(

@@ -24,6 +24,7 @@ Opened read-only, it migrates nothing and its sessions refuse every write.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -50,6 +51,7 @@ from lifecycle.validation import seconds
 
 try:
     import psycopg
+    import psycopg.conninfo
     from psycopg import errors as pg_errors
     from psycopg_pool import ConnectionPool
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -88,8 +90,10 @@ class PostgresBackend(SqlBackend):
         pool_size: the most connections this backend opens.
         application_name: how its connections appear in ``pg_stat_activity``.
         connect_timeout: seconds to wait for the server when opening (libpq counts
-            whole seconds, at least 2). A server that refuses the connection or has no
-            such database fails at once, with no retries.
+            whole seconds, at least 2); by default the ``dsn``'s own
+            ``connect_timeout`` (or ``PGCONNECT_TIMEOUT``'s), else 5. A server that
+            refuses the connection or has no such database fails at once, with no
+            retries.
         read_only: use an existing schema without writing (for audits): nothing is
             migrated, and every write fails with InternalServerException.
         lock_timeout: seconds a statement waits for a row lock another transaction
@@ -114,7 +118,7 @@ class PostgresBackend(SqlBackend):
         schema: str = "lifecycle",
         pool_size: int = 4,
         application_name: str = "lifecycle",
-        connect_timeout: float = 5.0,
+        connect_timeout: float | None = None,
         read_only: bool = False,
         lock_timeout: float = 10.0,
     ) -> None:
@@ -124,7 +128,9 @@ class PostgresBackend(SqlBackend):
             raise ValidationException.for_field("schema", "must match [a-z_][a-z0-9_]*")
         if type(pool_size) is not int or pool_size < 1:
             raise ValidationException.for_field("pool_size", "must be a positive integer")
-        if type(connect_timeout) not in (int, float) or not connect_timeout > 0:
+        if connect_timeout is None:
+            connect_timeout = _own_connect_timeout(parse_dsn(dsn)) or 5.0
+        elif type(connect_timeout) not in (int, float) or not connect_timeout > 0:
             raise ValidationException.for_field("connect_timeout", "must be a positive number")
         # In milliseconds, as the server counts it, up to its largest.
         lock_ms = min(max(1, round(seconds("lock_timeout", lock_timeout) * 1000)), 2**31 - 1)
@@ -272,6 +278,43 @@ class PostgresBackend(SqlBackend):
             raise InternalServerException(f"PostgreSQL ({self.schema}): {exc}") from exc
         assert key is not None
         self._pagination_key = bytes(key[0])
+
+
+def parse_dsn(dsn: str, field: str = "dsn") -> dict[str, Any]:
+    """The parameters of ``dsn`` (a libpq connection string or URI), as libpq reads them.
+
+    Raises:
+        ValidationException: (field ``field``) libpq cannot parse ``dsn``, or its
+            ``connect_timeout`` is not a whole number of seconds; the message shows no
+            password.
+    """
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError as exc:
+        raise ValidationException.for_field(field, _redacted(one_line(str(exc)))) from None
+    _own_connect_timeout(params, field)
+    return params
+
+
+def _own_connect_timeout(params: dict[str, Any], field: str = "dsn") -> int | None:
+    """The seconds libpq waits by the DSN's ``connect_timeout``, else the environment's
+    ``PGCONNECT_TIMEOUT``: at least 2; 0 or less means no limit, which we take as
+    psycopg's default, 130. ``None`` if neither names one.
+
+    Raises:
+        ValidationException: (field ``field``) the value is not an integer.
+    """
+    name = "connect_timeout" if "connect_timeout" in params else "PGCONNECT_TIMEOUT"
+    value = params.get(name, os.environ.get(name))
+    if value is None:
+        return None
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ValidationException.for_field(
+            field, f"{name} must be a whole number of seconds, got {value!r}"
+        ) from None
+    return 130 if seconds <= 0 else max(2, seconds)
 
 
 def _redacted(dsn: str) -> str:
