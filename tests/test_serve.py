@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,121 +20,32 @@ from typing import Any
 
 import pytest
 
-boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
+pytest.importorskip("boto3", reason="the aws extra is not installed")
 pytest.importorskip("waitress", reason="the server extra is not installed")
-from botocore.auth import SigV4Auth  # noqa: E402
-from botocore.awsrequest import AWSRequest  # noqa: E402
-from botocore.config import Config  # noqa: E402
-from botocore.credentials import Credentials  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+from botocore.exceptions import ClientError
 
-from lifecycle import RegistrationService  # noqa: E402
-from lifecycle.audit import verify  # noqa: E402
-from lifecycle.aws.waitress_edge import SHUTDOWN_GRACE  # noqa: E402
-from lifecycle.backends.sqlite import SqliteBackend  # noqa: E402
-from lifecycle.errors import CONTENT_TYPE  # noqa: E402
-from lifecycle.testing import invariants  # noqa: E402
-
-BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
-DENY_BODY = json.dumps({"reasons": [{"Reason": "R", "ShortDescription": "s"}]}).encode()
-TEST_KEY = "lifecycle"
-"""The test credential (access key and secret) serve accepts without --credentials."""
-ADMIN_TOKEN = "admin-token-of-the-tests"
-ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-ENV = {**os.environ, "AWS_ACCESS_KEY_ID": TEST_KEY, "AWS_SECRET_ACCESS_KEY": TEST_KEY,
-       "AWS_DEFAULT_REGION": "us-east-1"}  # fmt: skip
-
-
-def signed(
-    url: str,
-    body: bytes,
-    headers: dict[str, str],
-    key: str = TEST_KEY,
-    secret: str = TEST_KEY,
-    region: str = "us-east-1",
-    service: str = "sms-voice",
-    unsigned: tuple[str, ...] = (),
-) -> dict[str, str]:
-    """``headers`` and the protocol's Content-Type, plus botocore's SigV4 signature of a
-    POST of ``body`` to ``url``, which leaves out the headers ``unsigned`` (lowercase)."""
-    request = AWSRequest("POST", url, data=body, headers={"Content-Type": CONTENT_TYPE, **headers})
-    SignerLeavingOut(Credentials(key, secret), service, region, unsigned).add_auth(request)
-    return dict(request.headers.items())
-
-
-class SignerLeavingOut(SigV4Auth):  # type: ignore[misc]
-    """botocore's signer, but the signature leaves out the headers ``unsigned``: what a
-    careless SDK signs, or a captured request an attacker then changes."""
-
-    def __init__(self, credentials: Credentials, service: str, region: str,
-                 unsigned: tuple[str, ...]) -> None:  # fmt: skip
-        super().__init__(credentials, service, region)
-        self.unsigned = unsigned
-
-    def headers_to_sign(self, request: AWSRequest) -> Any:
-        names = super().headers_to_sign(request)
-        for name in self.unsigned:
-            del names[name]
-        return names
-
-
-class Server:
-    """``lifecycle serve --port 0 --db DB ARGS...`` in a child process."""
-
-    def __init__(self, db: Path, *args: str, env: dict[str, str] | None = None) -> None:
-        self.db = db
-        self.proc = subprocess.Popen(
-            # The access log (stderr, read only at the end) would fill the pipe.
-            [sys.executable, "-m", "lifecycle", "serve", "--port", "0", "--db", str(db),
-             "--log-level", "warning", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self.banner: list[str] = []
-        """What serve printed before ``listening on``."""
-        while not (line := self.proc.stdout.readline()).startswith("listening on http://"):
-            assert line, "\n".join(self.banner) + self.proc.stderr.read()
-            self.banner.append(line.strip())
-        self.url = line.strip().removeprefix("listening on ")
-        self.err = ""
-
-    def client(self, key: str = TEST_KEY, secret: str = TEST_KEY, region: str = "us-east-1") -> Any:
-        # No retries: botocore would otherwise retry a 5xx and hide it from the tests.
-        return boto3.client("pinpoint-sms-voice-v2", endpoint_url=self.url,
-                            region_name=region, aws_access_key_id=key,
-                            aws_secret_access_key=secret,
-                            config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
-
-    def post(
-        self, path: str, body: bytes, headers: dict[str, str] | None = None
-    ) -> tuple[int, Any]:
-        """POST ``body`` with the protocol's Content-Type and ``headers``, unsigned."""
-        request = urllib.request.Request(self.url + path, data=body, method="POST",
-                                         headers={"Content-Type": CONTENT_TYPE,
-                                                  **(headers or {})})  # fmt: skip
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-
-    def call(self, operation: str, body: bytes, **signing: str) -> tuple[int, Any]:
-        """POST ``body`` to ``PinpointSMSVoiceV2.<operation>``, signed (by default with
-        the test credential)."""
-        target = {"X-Amz-Target": f"PinpointSMSVoiceV2.{operation}"}
-        return self.post("/", body, signed(self.url + "/", body, target, **signing))
-
-    def stop(self, sig: int = signal.SIGTERM) -> str:
-        """Stop the server; returns the rest of its output (its errors go to ``err``)."""
-        self.proc.send_signal(sig)
-        out, self.err = self.proc.communicate(timeout=30)
-        assert self.proc.returncode == 0, self.err
-        return out
+from lifecycle import RegistrationService
+from lifecycle.audit import verify
+from lifecycle.aws.waitress_edge import SHUTDOWN_GRACE
+from lifecycle.backends.sqlite import SqliteBackend
+from lifecycle.errors import CONTENT_TYPE
+from lifecycle.testing import invariants
+from tests.served import (
+    ADMIN,
+    ADMIN_TOKEN,
+    BRAND,
+    CREATE,
+    DENY_BODY,
+    ENV,
+    Server,
+    api_headers,
+    signed,
+)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "served.db", "--admin-token", ADMIN_TOKEN)
+    running = Server(tmp_path, "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
     yield running
     if running.proc.poll() is None:
         assert "stopped" in running.stop()
@@ -197,17 +107,16 @@ def test_the_aws_cli(server: Server) -> None:
 
 def test_protocol_errors(server: Server) -> None:
     target = {"X-Amz-Target": "PinpointSMSVoiceV2.CreateRegistration"}
-    status, body = server.call("CreateRegistration", b"{not json")
+    status, _, body = server.call("CreateRegistration", b"{not json")
     assert status == 400 and body["__type"].endswith("#SerializationException")
-    status, body = server.call("SendTextMessage", b"{}")
+    status, _, body = server.call("SendTextMessage", b"{}")
     assert status == 400 and "SendTextMessage is not provided" in body["Message"]
-    status, body = server.post(
-        "/", b"{}", signed(server.url + "/", b"{}", {"X-Amz-Target": "Nope"})
-    )
+    nope = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": "Nope"}
+    status, body = server.post("/", b"{}", signed(server.url + "/", b"{}", nope))
     assert status == 400 and body["__type"].endswith("#UnknownOperationException")
     status, body = server.post("/", b"x" * (2 * 1024 * 1024), target)
     assert status == 413 and "exceeds the limit" in body["Message"]
-    status, body = server.call("CreateRegistration", b'{"RegistrationType": 5}')
+    status, _, body = server.call("CreateRegistration", b'{"RegistrationType": 5}')
     assert status == 400 and body["Fields"][0]["Name"] == "RegistrationType"
     status, body = server.post("/_lifecycle/review/deny/x", b"[1]", ADMIN)
     assert status == 400 and body["__type"].endswith("#SerializationException")
@@ -319,8 +228,7 @@ def test_every_address_it_listens_on_is_a_url(tmp_path: Path, host: str) -> None
 
 def _raw_request(url: str, operation: str, body: bytes) -> bytes:
     """A signed API request as bytes on the wire (HTTP/1.1, keep-alive)."""
-    headers = signed(url + "/", body, {"X-Amz-Target": f"PinpointSMSVoiceV2.{operation}",
-                                       "Content-Type": CONTENT_TYPE})  # fmt: skip
+    headers = signed(url + "/", body, api_headers(operation))
     host = url.removeprefix("http://")
     lines = ["POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -330,10 +238,8 @@ def _raw_request(url: str, operation: str, body: bytes) -> bytes:
 def test_a_stop_answers_the_requests_in_flight(server: Server) -> None:
     """SIGTERM does not cut off a request that is arriving or running: both are
     answered (and their writes kept), then the server stops."""
-    host, _, port = server.url.removeprefix("http://").rpartition(":")
-    body = json.dumps({"RegistrationType": BRAND}).encode()
-    arriving = socket.create_connection((host, int(port)), timeout=30)
-    request = _raw_request(server.url, "CreateRegistration", body)
+    arriving = socket.create_connection((server.host, server.port), timeout=30)
+    request = _raw_request(server.url, "CreateRegistration", CREATE)
     arriving.sendall(request[:-5])
     lock = sqlite3.connect(server.db, isolation_level=None)
     lock.execute("BEGIN IMMEDIATE")  # the next write waits for this lock
@@ -358,8 +264,7 @@ def test_a_stop_answers_the_requests_in_flight(server: Server) -> None:
 def test_a_stop_waits_for_a_stalled_client_only_so_long(server: Server) -> None:
     """A request that never finishes arriving holds the stop at most SHUTDOWN_GRACE
     seconds (this test takes that long)."""
-    host, _, port = server.url.removeprefix("http://").rpartition(":")
-    stalled = socket.create_connection((host, int(port)), timeout=30)
+    stalled = socket.create_connection((server.host, server.port), timeout=30)
     stalled.sendall(_raw_request(server.url, "DescribeRegistrations", b"{}")[:-1])
     time.sleep(0.2)
     started = time.monotonic()

@@ -4,7 +4,6 @@ per access key and region, the reviewer's admin token, and the bind rule."""
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import shutil
@@ -20,19 +19,29 @@ from unittest import mock
 
 import pytest
 
-boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
+pytest.importorskip("boto3", reason="the aws extra is not installed")
 pytest.importorskip("waitress", reason="the server extra is not installed")
-import botocore.auth  # noqa: E402
-from botocore.exceptions import ClientError  # noqa: E402
+import botocore.auth
+from botocore.exceptions import ClientError
 
-from lifecycle.aws.access import AdminToken, is_loopback  # noqa: E402
-from lifecycle.aws.credentials import Credentials  # noqa: E402
-from lifecycle.aws.sigv4 import AuthFailure, Verifier  # noqa: E402
-from lifecycle.backends.sqlite import SqliteBackend  # noqa: E402
-from lifecycle.errors import ValidationException  # noqa: E402
-from tests.served import TARGET, Served, api_headers, aws_error, wait_until  # noqa: E402
-from tests.test_serve import ADMIN, ADMIN_TOKEN, BRAND, ENV, Server, signed  # noqa: E402
-from tests.test_serve_edge import access_lines  # noqa: E402
+from lifecycle.aws.access import AdminToken, is_loopback
+from lifecycle.aws.credentials import Credentials
+from lifecycle.aws.sigv4 import AuthFailure, Verifier
+from lifecycle.backends.sqlite import SqliteBackend
+from lifecycle.errors import CONTENT_TYPE, ValidationException
+from tests.served import (
+    ADMIN,
+    ADMIN_TOKEN,
+    BRAND,
+    CREATE,
+    ENV,
+    TARGET,
+    Server,
+    api_headers,
+    aws_error,
+    signed,
+    wait_until,
+)
 
 ALICE = ("AKIDALICE0000001", "alice-secret")
 BOB = ("AKIDBOB000000002", "bob-secret")
@@ -40,7 +49,6 @@ KEYS = {
     ALICE[0]: {"secret_access_key": ALICE[1], "account_id": "111111111111"},
     BOB[0]: {"secret_access_key": BOB[1], "account_id": "222222222222"},
 }
-CREATE = json.dumps({"RegistrationType": BRAND}).encode()
 WITHOUT_TOKEN = {k: v for k, v in os.environ.items() if k != "LIFECYCLE_ADMIN_TOKEN"}
 
 
@@ -58,7 +66,7 @@ def keys_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def shared(tmp_path: Path, keys_file: Path) -> Iterator[Server]:
     """A server of two accounts: Alice's key and Bob's."""
-    running = Server(tmp_path / "shared.db", "--credentials", str(keys_file),
+    running = Server(tmp_path, "--log-level", "warning", "--credentials", str(keys_file),
                      "--admin-token", ADMIN_TOKEN)  # fmt: skip
     yield running
     running.stop()
@@ -67,18 +75,19 @@ def shared(tmp_path: Path, keys_file: Path) -> Iterator[Server]:
 @pytest.fixture
 def test_server(tmp_path: Path) -> Iterator[Server]:
     """A server of the test credential only."""
-    running = Server(tmp_path / "test.db", "--admin-token", ADMIN_TOKEN)
+    running = Server(tmp_path, "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
     yield running
     running.stop()
 
 
 @pytest.fixture
 def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Starts servers (each on its own database); stops those a failed test left."""
+    """Starts servers (each in its own directory); stops those a failed test left."""
     started: list[Server] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> Server:
-        started.append(Server(tmp_path / f"{len(started)}.db", *args, env=env))
+        directory = tmp_path / str(len(started))
+        started.append(Server(directory, "--log-level", "warning", *args, env=env))
         return started[-1]
 
     yield start
@@ -98,8 +107,7 @@ def raw_post(
 ) -> tuple[int, dict[str, str], bytes]:
     """POST ``body`` to ``/`` with ``headers`` (a name may come twice) and the Host and
     Content-Length headers, through http.client: the status, headers and body."""
-    host, _, port = server.url.removeprefix("http://").rpartition(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    conn = server.connection(timeout=30)
     try:
         conn.putrequest("POST", "/", skip_accept_encoding=True)
         for name, value in [*headers, ("Content-Length", str(len(body)))]:
@@ -116,7 +124,7 @@ def raw_post(
 
 def test_requests_without_a_valid_signature_change_nothing(test_server: Server) -> None:
     url = test_server.url + "/"
-    target = {"X-Amz-Target": "PinpointSMSVoiceV2.CreateRegistration"}
+    target = api_headers("CreateRegistration")
     now = datetime.now(UTC).replace(tzinfo=None)
     with at(now - timedelta(minutes=20)):
         expired = signed(url, CREATE, target)
@@ -155,7 +163,7 @@ def test_a_captured_signature_cannot_carry_another_operation(test_server: Server
     # Signed by a client that signed `host` only: the operation, its date and its content
     # type are outside the signature, so whoever captured it could swap them.
     url = test_server.url + "/"
-    describe = signed(url, CREATE, {"X-Amz-Target": TARGET + "DescribeRegistrations"},
+    describe = signed(url, CREATE, api_headers("DescribeRegistrations"),
                       unsigned=("content-type", "x-amz-date", "x-amz-target"))  # fmt: skip
     assert "SignedHeaders=host," in describe["Authorization"]
     create = {**describe, "X-Amz-Target": TARGET + "CreateRegistration"}
@@ -167,7 +175,7 @@ def test_a_captured_signature_cannot_carry_another_operation(test_server: Server
 def test_a_second_authorization_header_is_refused(test_server: Server) -> None:
     # waitress joins a repeated header's values with ", ": the joined value must not
     # pass as the first one.
-    headers = signed(test_server.url + "/", CREATE, {"X-Amz-Target": TARGET + "CreateRegistration"})
+    headers = signed(test_server.url + "/", CREATE, api_headers("CreateRegistration"))
     authorization = headers.pop("Authorization")
     for extra in (authorization, "Foo=bar", "Bearer token"):
         for first, second in ((authorization, extra), (extra, authorization)):
@@ -233,7 +241,7 @@ def signed_at_noon(
 ) -> dict[str, str]:
     """A request to ``http://h/`` with ``extra`` headers, signed at noon, 2024-05-01."""
     with at(datetime(2024, 5, 1, 12, 0)):
-        headers = {"X-Amz-Target": "T", "Host": "h", **(extra or {})}
+        headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": "T", "Host": "h", **(extra or {})}
         return signed("http://h/", body, headers, **signing)
 
 
@@ -319,7 +327,8 @@ def test_the_headers_aws_requires_signed_must_be(
 def test_a_signed_payload_hash_must_be_the_bodys(verifier: Verifier) -> None:
     # botocore signs X-Amz-Content-SHA256 when the request carries one; the body must match it.
     with at(datetime(2024, 5, 1, 12, 0)):
-        headers = signed("http://h/", b"{}", {"Host": "h", "X-Amz-Content-SHA256": "0" * 64})
+        headers = signed("http://h/", b"{}", {"Content-Type": CONTENT_TYPE, "Host": "h",
+                                              "X-Amz-Content-SHA256": "0" * 64})  # fmt: skip
     with pytest.raises(AuthFailure, match="X-Amz-Content-SHA256"):
         verifier.verify(environ(headers), b"{}")
 
@@ -364,16 +373,14 @@ def test_each_access_key_is_its_own_account(shared: Server) -> None:
 
 
 def test_the_access_log_names_each_callers_account(tmp_path: Path, keys_file: Path) -> None:
-    served = Served(tmp_path, "--credentials", str(keys_file), "--admin-token", ADMIN_TOKEN)
+    served = Server(tmp_path, "--credentials", str(keys_file), "--admin-token", ADMIN_TOKEN)
     try:
         for key, secret in (ALICE, BOB):
-            boto3.client("pinpoint-sms-voice-v2", endpoint_url=served.url, region_name="eu-west-1",
-                         aws_access_key_id=key, aws_secret_access_key=secret
-                         ).describe_registrations()  # fmt: skip
+            served.client(key, secret, region="eu-west-1").describe_registrations()
         assert served.request("POST", "/", b"{}", api_headers("DescribeRegistrations"),
                               sign=False)[0] == 403  # fmt: skip
-        assert wait_until(lambda: len(access_lines(served.log())) >= 3, 5), served.log()
-        assert [(x["account"], x["status"]) for x in access_lines(served.log())] == [
+        assert wait_until(lambda: len(served.access_lines()) >= 3, 5), served.log()
+        assert [(x["account"], x["status"]) for x in served.access_lines()] == [
             ("111111111111", "200"), ("222222222222", "200"), ("-", "403")
         ]  # fmt: skip
     finally:
@@ -398,7 +405,8 @@ def test_the_admin_routes_need_the_admin_token(shared: Server) -> None:
     rid = alice.create_registration(RegistrationType=BRAND)["RegistrationId"]
     alice.submit_registration_version(RegistrationId=rid)
     route = f"/_lifecycle/review/begin_review/{rid}"
-    alice_signed = signed(shared.url + route, b"{}", {}, *ALICE)
+    alice_signed = signed(shared.url + route, b"{}", {"Content-Type": CONTENT_TYPE},
+                          key=ALICE[0], secret=ALICE[1])  # fmt: skip
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN_TOKEN},
                     alice_signed):  # fmt: skip
         status, body = shared.post(route, b"{}", headers)
@@ -466,7 +474,7 @@ def test_binding_beyond_loopback_needs_credentials(
     server = start("--host", "0.0.0.0", "--credentials", str(keys_file))
     assert server.url.startswith("http://0.0.0.0:")
     server.stop(signal.SIGINT)
-    assert len([line for line in server.err.splitlines() if "reachable from the network" in line
+    assert len([line for line in server.log().splitlines() if "reachable from the network" in line
                 and "0.0.0.0" in line]) == 1  # fmt: skip
 
 

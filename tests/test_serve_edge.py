@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import select
 import socket
 import sqlite3
@@ -32,21 +31,22 @@ from lifecycle.aws import protocol
 from lifecycle.errors import CONTENT_TYPE
 from lifecycle.validation import OPERATIONS as VALIDATED
 from tests.served import (
+    ACCESS_LINE,
     AWS_ERRORS,
-    Served,
+    CREATE,
+    Server,
     api_headers,
     aws_error,
     signed,
     wait_until,
 )
 
-BRAND = json.dumps({"RegistrationType": "US_TEN_DLC_BRAND_REGISTRATION"}).encode()
 MiB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    running = Served(tmp_path_factory.mktemp("edge"))
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    running = Server(tmp_path_factory.mktemp("edge"))
     yield running
     running.stop()
 
@@ -67,15 +67,15 @@ BAD_BODIES = {
     "nested objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
     "nested in a member": b'{"Tags":' + b"[" * DEEP + b"]" * DEEP + b"}",
     "self": b'{"self": 1}',
-    "self beside a valid member": BRAND[:-1] + b', "self": 1}',
+    "self beside a valid member": CREATE[:-1] + b', "self": 1}',
     "cls": b'{"cls": 1}',
     "keyword class": b'{"class": 1}',
     "keyword lambda": b'{"lambda": 1}',
     "dunder": b'{"__class__": 1, "__init__": 2}',
     "kwargs": b'{"kwargs": {"RegistrationType": "x"}}',
-    "UTF-16": BRAND.decode().encode("utf-16"),
-    "UTF-16 without BOM": BRAND.decode().encode("utf-16-le"),
-    "UTF-32": BRAND.decode().encode("utf-32"),
+    "UTF-16": CREATE.decode().encode("utf-16"),
+    "UTF-16 without BOM": CREATE.decode().encode("utf-16-le"),
+    "UTF-32": CREATE.decode().encode("utf-32"),
     "Latin-1": '{"RegistrationType": "Ü"}'.encode("latin-1"),
     "array": b"[]",
     "number": b"1",
@@ -83,18 +83,18 @@ BAD_BODIES = {
     "null": b"null",
     "NaN": b'{"MaxResults": NaN}',
     "Infinity": b"Infinity",
-    "truncated": BRAND[:-3],
+    "truncated": CREATE[:-3],
 }
 
 
 @pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
-def test_a_bad_body_is_a_4xx_in_aws_json(served: Served, body: bytes) -> None:
+def test_a_bad_body_is_a_4xx_in_aws_json(served: Server, body: bytes) -> None:
     status, headers, raw = served.request("POST", "/", body, api_headers("CreateRegistration"))
     assert aws_error(status, headers, raw) in AWS_ERRORS
     assert served.call("DescribeRegistrations", b"{}")[0] == 200
 
 
-def test_bad_bodies_change_nothing(served: Served) -> None:
+def test_bad_bodies_change_nothing(served: Server) -> None:
     before = served.call("DescribeRegistrations", b"{}")[2]["Registrations"]
     for body in BAD_BODIES.values():
         served.request("POST", "/", body, api_headers("CreateRegistration"))
@@ -107,8 +107,8 @@ BAD_CONTENT_TYPES = [None, "text/plain", "application/x-www-form-urlencoded", "a
 
 
 @pytest.mark.parametrize("content_type", BAD_CONTENT_TYPES)
-def test_a_wrong_content_type_is_refused(served: Served, content_type: str | None) -> None:
-    status, headers, body = served.call("CreateRegistration", BRAND, content_type)
+def test_a_wrong_content_type_is_refused(served: Server, content_type: str | None) -> None:
+    status, headers, body = served.call("CreateRegistration", CREATE, content_type)
     assert aws_error(status, headers, json.dumps(body).encode()) == "SerializationException"
     assert "Content-Type" in body["Message"]
 
@@ -117,12 +117,12 @@ def test_a_wrong_content_type_is_refused(served: Served, content_type: str | Non
     "content_type",
     [CONTENT_TYPE, "application/x-amz-json-1.0; charset=utf-8", "Application/X-Amz-Json-1.0"],
 )
-def test_the_protocols_content_type_is_accepted(served: Served, content_type: str) -> None:
-    assert served.call("CreateRegistration", BRAND, content_type)[0] == 200
+def test_the_protocols_content_type_is_accepted(served: Server, content_type: str) -> None:
+    assert served.call("CreateRegistration", CREATE, content_type)[0] == 200
 
 
 def raw_exchange(
-    served: Served, data: bytes, timeout: float = 10
+    served: Server, data: bytes, timeout: float = 10
 ) -> tuple[int, dict[str, str], bytes]:
     """Send ``data`` as is on a new connection; the first answer, parsed."""
     with socket.create_connection((served.host, served.port), timeout=timeout) as sock:
@@ -168,7 +168,7 @@ MALFORMED = {
 
 
 @pytest.mark.parametrize("data", MALFORMED.values(), ids=MALFORMED.keys())
-def test_waitress_answers_malformed_requests_in_aws_json(served: Served, data: bytes) -> None:
+def test_waitress_answers_malformed_requests_in_aws_json(served: Server, data: bytes) -> None:
     started = time.monotonic()
     assert aws_error(*raw_exchange(served, data)) in AWS_ERRORS
     assert time.monotonic() - started < 5  # answered, not left to the request deadline
@@ -176,7 +176,7 @@ def test_waitress_answers_malformed_requests_in_aws_json(served: Served, data: b
 
 
 def test_a_client_resetting_a_refused_connection_does_not_stop_the_server(
-    served: Served,
+    served: Server,
 ) -> None:
     """The client reads part of a refusal and closes, which resets the connection while
     the server lingers on it; the server goes on serving (it used to crash)."""
@@ -190,7 +190,7 @@ def test_a_client_resetting_a_refused_connection_does_not_stop_the_server(
 
 
 def test_a_chunked_body_far_over_the_limit_is_refused_before_it_is_spooled(
-    served: Served,
+    served: Server,
 ) -> None:
     """64 MiB streamed in chunks: the server answers 413 after about 1 MiB, while the
     client is still sending, and never opens a temporary file to spool the body into
@@ -224,7 +224,7 @@ def test_a_chunked_body_far_over_the_limit_is_refused_before_it_is_spooled(
     assert served.call("DescribeRegistrations", b"{}")[0] == 200
 
 
-def test_a_client_that_sends_its_whole_oversized_body_reads_the_answer(served: Served) -> None:
+def test_a_client_that_sends_its_whole_oversized_body_reads_the_answer(served: Server) -> None:
     """A client that sends all of an 8 MiB body before it reads gets the 413, not a
     reset: the server goes on reading (and dropping) the body after answering."""
     body = b"x" * (8 * MiB)
@@ -236,12 +236,12 @@ def test_a_client_that_sends_its_whole_oversized_body_reads_the_answer(served: S
     assert status == 413 and aws_error(status, headers, answer) == "ValidationException"
 
 
-def address(served: Served) -> tuple[str, int]:
+def address(served: Server) -> tuple[str, int]:
     return served.host, served.port
 
 
 @contextlib.contextmanager
-def spool_watch(served: Served) -> Iterator[list[str]]:
+def spool_watch(served: Server) -> Iterator[list[str]]:
     """The temporary files the server opens while the block runs (read from its
     ``/proc/PID/fd`` every few milliseconds)."""
     fd_dir = Path(f"/proc/{served.proc.pid}/fd")
@@ -273,7 +273,7 @@ def open_files(fd_dir: Path) -> list[str]:
     return links
 
 
-def test_a_body_of_exactly_the_limit_is_read(served: Served) -> None:
+def test_a_body_of_exactly_the_limit_is_read(served: Server) -> None:
     """1 MiB of JSON (padding inside a member) is accepted and read whole."""
     body = b'{"RegistrationType": "' + b"A" * (MiB - 24) + b'"}'
     assert len(body) == MiB
@@ -286,7 +286,7 @@ def test_a_body_of_exactly_the_limit_is_read(served: Served) -> None:
 
 
 @pytest.mark.parametrize("chunk_size", [100, 64 * 1024])
-def test_a_chunked_body_of_exactly_the_limit_is_read(served: Served, chunk_size: int) -> None:
+def test_a_chunked_body_of_exactly_the_limit_is_read(served: Server, chunk_size: int) -> None:
     """The limit counts a chunked body's data, not its chunk framing: 1 MiB in chunks
     is read whole, one byte more is refused."""
     body = b'{"RegistrationType": "' + b"A" * (MiB - 24) + b'"}'
@@ -310,7 +310,7 @@ def test_a_chunked_body_of_exactly_the_limit_is_read(served: Served, chunk_size:
 # -- slow clients, health, and a locked database -------------------------------------
 
 
-def test_200_slow_connections_do_not_stop_a_normal_client(served: Served) -> None:
+def test_200_slow_connections_do_not_stop_a_normal_client(served: Server) -> None:
     """200 connections sending one header byte a second; a normal client is still served
     within 2 s, again and again, while they trickle."""
     request = b"POST / HTTP/1.1\r\nHost: slow\r\nX-Padding: " + b"a" * 100
@@ -341,7 +341,7 @@ def test_200_slow_connections_do_not_stop_a_normal_client(served: Served) -> Non
             sock.close()
 
 
-def test_health_answers_head_and_get(served: Served) -> None:
+def test_health_answers_head_and_get(served: Server) -> None:
     conn = served.connection()
     try:
         conn.request("HEAD", "/_lifecycle/health")
@@ -363,14 +363,14 @@ def test_a_locked_sqlite_file_does_not_stall_health_and_reads(tmp_path: Path) ->
     """Another connection holds the write lock while 24 clients write, more than the
     server has threads: health checks and reads still answer within a second; every
     write ends with success or a retryable ThrottlingException, never a 5xx."""
-    served = Served(tmp_path)
+    served = Server(tmp_path)
     try:
-        assert served.call("CreateRegistration", BRAND)[0] == 200
+        assert served.call("CreateRegistration", CREATE)[0] == 200
         lock = sqlite3.connect(served.db, isolation_level=None)
         lock.execute("BEGIN IMMEDIATE")
         pool = ThreadPoolExecutor(24)
         try:
-            writes = [pool.submit(served.call, "CreateRegistration", BRAND) for _ in range(24)]
+            writes = [pool.submit(served.call, "CreateRegistration", CREATE) for _ in range(24)]
             time.sleep(0.3)  # the writes reach the server and wait on the lock
             probes = []
             for _ in range(5):
@@ -397,34 +397,24 @@ def test_a_locked_sqlite_file_does_not_stall_health_and_reads(tmp_path: Path) ->
 
 # -- the access log -------------------------------------------------------------------
 
-ACCESS_LINE = re.compile(
-    r"^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) INFO lifecycle\.access "
-    r"(?P<request_id>\S+) (?P<account>\S+) (?P<operation>\S+) (?P<status>\d{3}) "
-    r"(?P<duration>\d+\.\d)ms$"
-)
 
-
-def served_lines(served: Served) -> list[str]:
+def served_lines(served: Server) -> list[str]:
     """What the server logged from its first request on (a start-up banner aside)."""
     lines = served.log().splitlines()
     first = next((i for i, line in enumerate(lines) if ACCESS_LINE.match(line)), len(lines))
     return lines[first:]
 
 
-def access_lines(log: str) -> list[dict[str, str]]:
-    return [m.groupdict() for line in log.splitlines() if (m := ACCESS_LINE.match(line))]
-
-
 def test_one_access_log_line_per_request(tmp_path: Path) -> None:
-    served = Served(tmp_path)
+    served = Server(tmp_path)
     try:
-        status, headers, _ = served.call("CreateRegistration", BRAND)
+        status, headers, _ = served.call("CreateRegistration", CREATE)
         assert status == 200
         failed = served.call("CreateRegistration", b"{}")
         assert served.request("GET", "/_lifecycle/health")[0] == 200
         assert aws_error(*raw_exchange(served, b"GARBAGE\r\n\r\n")) == "SerializationException"
-        assert wait_until(lambda: len(access_lines(served.log())) >= 4, 5), served.log()
-        lines = access_lines(served.log())
+        assert wait_until(lambda: len(served.access_lines()) >= 4, 5), served.log()
+        lines = served.access_lines()
         assert [(x["operation"], x["status"]) for x in lines] == [
             ("CreateRegistration", "200"),
             ("CreateRegistration", "400"),
@@ -442,13 +432,13 @@ def test_one_access_log_line_per_request(tmp_path: Path) -> None:
 def test_no_queue_noise_under_a_burst(tmp_path: Path) -> None:
     """A burst deeper than the thread pool leaves only access-log lines on stderr: no
     "Task queue depth" warnings."""
-    served = Served(tmp_path)
+    served = Server(tmp_path)
     try:
 
         def burst(i: int) -> int:
             if i % 2:
                 return served.call("DescribeRegistrations", b'{"MaxResults": 100}')[0]
-            status, _, body = served.call("CreateRegistration", BRAND)
+            status, _, body = served.call("CreateRegistration", CREATE)
             return 200 if body.get("__type", "").endswith("#ThrottlingException") else status
 
         with ThreadPoolExecutor(48) as pool:
@@ -461,10 +451,10 @@ def test_no_queue_noise_under_a_burst(tmp_path: Path) -> None:
 
 
 def test_log_level_warning_silences_the_access_log(tmp_path: Path) -> None:
-    served = Served(tmp_path, "--log-level", "warning")
+    served = Server(tmp_path, "--log-level", "warning")
     started = served.log()
     try:
-        assert served.call("CreateRegistration", BRAND)[0] == 200
+        assert served.call("CreateRegistration", CREATE)[0] == 200
         assert served.request("GET", "/_lifecycle/health")[0] == 200
         assert aws_error(*raw_exchange(served, b"GARBAGE\r\n\r\n")) == "SerializationException"
     finally:
@@ -481,11 +471,11 @@ def test_log_level_is_validated() -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_signed_requests_pass_through(served: Served) -> None:
+def test_signed_requests_pass_through(served: Server) -> None:
     """The signing helper builds what botocore sends; the server answers it."""
-    headers = signed(served.url + "/", BRAND, api_headers("CreateRegistration"))
+    headers = signed(served.url + "/", CREATE, api_headers("CreateRegistration"))
     assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=lifecycle/")
-    status, _, body = served.call("CreateRegistration", BRAND)
+    status, _, body = served.call("CreateRegistration", CREATE)
     assert status == 200 and body["RegistrationStatus"] == "CREATED"
 
 

@@ -36,12 +36,10 @@ from lifecycle.aws.server import REVIEW_ACTIONS, App
 from lifecycle.aws.sigv4 import Verifier
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.errors import CONTENT_TYPE
-from tests.served import TARGET, Served, api_headers, signed
+from tests.served import ADMIN_TOKEN, BRAND, TARGET, Server, api_headers, signed
 
-ADMIN_TOKEN = "admin-token-of-the-fuzz"
 APP_CASES = 8_000
 HTTP_CASES = 2_000
-BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 
 Request = tuple[str, str, dict[str, str], bytes]
 """method, path, headers, body."""
@@ -274,13 +272,13 @@ def exchange(address: tuple[str, int], data: bytes) -> int:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    running = Served(tmp_path, "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
+def served(tmp_path: Path) -> Iterator[Server]:
+    running = Server(tmp_path, "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
     yield running
     running.stop()
 
 
-def test_fuzzed_requests_over_http(served: Served) -> None:
+def test_fuzzed_requests_over_http(served: Server) -> None:
     address = (served.host, served.port)
     create = ("POST", "/", api_headers("CreateRegistration"),
               json.dumps({"RegistrationType": BRAND}).encode())  # fmt: skip
