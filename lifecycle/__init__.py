@@ -34,7 +34,8 @@ from lifecycle.models import (
 )
 from lifecycle.ports import Backend
 from lifecycle.registration_types import BUILT_IN_REGISTRATION_TYPES, RegistrationTypeRegistry
-from lifecycle.service import RegistrationService, Reviewer, utc_now
+from lifecycle.reviewer import Reviewer
+from lifecycle.service import RegistrationService, utc_now
 from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
 
 __all__ = [

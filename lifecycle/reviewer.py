@@ -1,0 +1,206 @@
+"""The reviewer: what AWS, the carriers and The Campaign Registry do to a registration.
+
+:class:`Reviewer` (``service.reviewer``) offers one method per reviewer event of the
+machines, each documented from them, and validates their arguments (``DeniedReasons``
+among them); it then applies the event through the service's own load, step and commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from lifecycle.errors import ReentrantCallError, ValidationException, inside_commit
+from lifecycle.machines import FOLLOW_UPS, MACHINES, VERSION
+from lifecycle.models import DeniedReason
+from lifecycle.validation import MISSING, REGISTRATION_ID, reject_unknown, string
+
+if TYPE_CHECKING:
+    from lifecycle.service import RegistrationService
+
+
+_REASON_TEXT = string(1, 2048)
+_FEEDBACK = string(1, 10_000)
+_REASON_MEMBERS = {
+    "Reason": ("reason", True),
+    "ShortDescription": ("short_description", True),
+    "LongDescription": ("long_description", False),
+    "DocumentationTitle": ("documentation_title", False),
+    "DocumentationLink": ("documentation_link", False),
+}
+
+
+def _denied_reasons(reasons: object) -> tuple[DeniedReason, ...]:
+    if not isinstance(reasons, list | tuple) or not reasons:
+        raise ValidationException.for_field(
+            "DeniedReasons", "must be a non-empty list of DeniedReason or dictionaries"
+        )
+    out = []
+    for i, reason in enumerate(reasons):
+        if isinstance(reason, DeniedReason):
+            reason = reason.to_dict()
+        if not isinstance(reason, Mapping):
+            raise ValidationException.for_field(
+                f"DeniedReasons[{i}]", "must be a DeniedReason or a dictionary"
+            )
+        unknown = set(reason) - set(_REASON_MEMBERS)
+        if unknown:
+            raise ValidationException.for_field(
+                f"DeniedReasons[{i}]",
+                f"unknown key(s) {sorted(map(str, unknown))}; the keys are "
+                f"{', '.join(_REASON_MEMBERS)}",
+            )
+        kwargs = {}
+        for key, (attr, required) in _REASON_MEMBERS.items():
+            if key in reason:
+                kwargs[attr] = _REASON_TEXT(f"DeniedReasons[{i}].{key}", reason[key])
+            elif required:
+                raise ValidationException.for_field(
+                    f"DeniedReasons[{i}].{key}", "is required", reason="MISSING_PARAMETER"
+                )
+        out.append(DeniedReason(**kwargs))
+    return tuple(out)
+
+
+def _once(name: str, positional: Any, keyword: Any) -> Any:
+    """The one value given for ``name``, positionally or as a keyword."""
+    if positional is not MISSING and keyword is not MISSING:
+        raise ValidationException.for_field(
+            name, f"is given twice: pass it positionally or as {name}=, not both"
+        )
+    value = keyword if positional is MISSING else positional
+    if value is MISSING:
+        raise ValidationException.for_field(name, "is required", reason="MISSING_PARAMETER")
+    return value
+
+
+class _ReviewerEvent(Protocol):
+    """The signature of a reviewer event other than deny."""
+
+    def __call__(
+        self,
+        registration_id: str = ...,
+        *,
+        RegistrationId: str = ...,
+        feedback: str | None = None,
+        **unknown: Any,
+    ) -> dict[str, Any]: ...
+
+
+def _moves(event: str) -> str:
+    """What ``event`` does, read from the machines: ``version A, B -> C; registration ...``."""
+    parts = []
+    for machine in MACHINES:
+        moves: dict[str, list[str]] = {}
+        guarded: set[str] = set()
+        for spec in machine.transitions:
+            if spec.event == event:
+                dest = "unchanged" if spec.dest is None else str(spec.dest)
+                if spec.conditions:
+                    dest += f" if {' and '.join(spec.conditions).replace('_', ' ')}"
+                    guarded.add(spec.source)
+                elif spec.source in guarded:
+                    dest += " otherwise"
+                moves.setdefault(dest, []).append(spec.source)
+        if moves:
+            shown = "; ".join(
+                f"{', '.join(dict.fromkeys(sources))} -> {dest}" for dest, sources in moves.items()
+            )
+            parts.append(f"{machine.name} {shown}")
+    return ". ".join(parts) + "."
+
+
+def _reviewer_event(event: str) -> _ReviewerEvent:
+    """The :class:`Reviewer` method that fires ``event``."""
+    moves_version = VERSION.defines(event)
+
+    def fire(
+        self: Reviewer,
+        registration_id: str = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        feedback: str | None = None,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        reject_unknown(unknown, ["RegistrationId", *(["feedback"] if moves_version else [])])
+        if feedback is not None and not moves_version:
+            raise ValidationException.for_field(
+                "feedback", f"{event} moves no version, so it takes no feedback"
+            )
+        return self._apply(event, registration_id, RegistrationId, feedback=feedback)
+
+    fire.__name__ = event
+    fire.__qualname__ = f"Reviewer.{event}"
+    follow_up = FOLLOW_UPS.get(event)
+    also = (
+        f" In the same step, {follow_up} on the previously approved version." if follow_up else ""
+    )
+    fire.__doc__ = f"The reviewer's ``{event}``: {_moves(event)}{also}"
+    return fire  # type: ignore[return-value]  # bound as a method: ``self`` is supplied
+
+
+class Reviewer:
+    """What AWS, the carriers and The Campaign Registry do to a registration.
+
+    Each method applies one reviewer event of the machines (its docstring says the
+    moves, read from them) and returns the registration as ``describe_registrations``
+    shows it. The registration is named positionally or boto3-style
+    (``RegistrationId=``), by id or ARN. Events that move a version take
+    ``feedback``: the version's ``Feedback`` text (1 to 10,000 characters), kept until
+    another event replaces it.
+
+    All raise ConflictException when the machines refuse the event,
+    ResourceNotFoundException for an unknown or deleted registration, and
+    ValidationException for a malformed argument (nothing changes).
+    """
+
+    def __init__(self, service: RegistrationService) -> None:
+        self._service = service
+
+    def _apply(
+        self,
+        event: str,
+        registration_id: Any,
+        RegistrationId: Any,
+        *,
+        feedback: Any = None,
+        denied_reasons: Sequence[DeniedReason] = (),
+    ) -> dict[str, Any]:
+        if inside_commit.active:
+            raise ReentrantCallError.refuse(f"reviewer.{event}")
+        value = REGISTRATION_ID("RegistrationId", _once("RegistrationId", registration_id,
+                                                        RegistrationId))  # fmt: skip
+        if feedback is not None:
+            feedback = _FEEDBACK("feedback", feedback)
+        step = self._service._step(value, event, denied_reasons=denied_reasons, feedback=feedback)
+        return step.registration.to_dict()
+
+    begin_review = _reviewer_event("begin_review")
+    require_authentication = _reviewer_event("require_authentication")
+    complete_authentication = _reviewer_event("complete_authentication")
+    require_offline_review = _reviewer_event("require_offline_review")
+    approve = _reviewer_event("approve")
+    revoke = _reviewer_event("revoke")
+    complete_provisioning = _reviewer_event("complete_provisioning")
+    close = _reviewer_event("close")
+
+    def deny(
+        self,
+        registration_id: str = MISSING,
+        reasons: Sequence[DeniedReason | Mapping[str, str]] = MISSING,
+        *,
+        RegistrationId: str = MISSING,
+        DeniedReasons: Sequence[DeniedReason | Mapping[str, str]] = MISSING,
+        feedback: str | None = None,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        """Deny the version in review with at least one reason: a
+        :class:`~lifecycle.models.DeniedReason` or a dictionary with ``Reason`` and
+        ``ShortDescription``, and optionally ``LongDescription``,
+        ``DocumentationTitle`` and ``DocumentationLink``."""
+        reject_unknown(unknown, ["RegistrationId", "DeniedReasons", "feedback"])
+        registration_id = _once("RegistrationId", registration_id, RegistrationId)
+        denied = _denied_reasons(_once("DeniedReasons", reasons, DeniedReasons))
+        return self._apply(
+            "deny", registration_id, MISSING, feedback=feedback, denied_reasons=denied
+        )
