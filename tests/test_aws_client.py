@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError, ParamValidationError  # noqa: E402
 
 import lifecycle.aws  # noqa: E402
 from lifecycle import RegistrationService  # noqa: E402
-from lifecycle.aws.protocol import OPERATIONS  # noqa: E402
+from lifecycle.operations import OPERATIONS  # noqa: E402
 from lifecycle.pagination import PAGINATORS  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"

@@ -23,8 +23,9 @@ from lifecycle import (
     ResourceNotFoundException,
     ValidationException,
 )
-from lifecycle.aws.protocol import OPERATIONS, TARGET_PREFIX, handle
+from lifecycle.aws.protocol import TARGET_PREFIX, handle
 from lifecycle.errors import ERRORS_BY_CODE, EXCEPTIONS, InternalServerException
+from lifecycle.operations import OPERATIONS
 from tests.conftest import BRAND
 
 MISSING_ID = "registration-" + "0" * 32

@@ -11,8 +11,8 @@ from lifecycle import (
     ResourceNotFoundException,
     ValidationException,
 )
-from lifecycle.aws.protocol import OPERATIONS as METHODS
 from lifecycle.clock import ManualClock
+from lifecycle.operations import OPERATIONS as METHODS
 from lifecycle.testing.reference import ReferenceRegistration
 from lifecycle.testing.strategies import (
     BRAND,

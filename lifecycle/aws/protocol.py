@@ -22,6 +22,7 @@ from typing import Any
 
 from lifecycle.errors import CONTENT_TYPE, LifecycleError, response_metadata
 from lifecycle.machines import EVENTS
+from lifecycle.operations import OPERATIONS as OPERATIONS  # re-exported: protocol.OPERATIONS
 from lifecycle.service import RegistrationService
 from lifecycle.validation import OPERATIONS as MEMBERS
 from lifecycle.validation import reject_unknown
@@ -31,17 +32,6 @@ NAMESPACE = "com.amazonaws.pinpointsmsvoicev2"
 
 Response = tuple[int, dict[str, str], bytes]
 """An answer: HTTP status, headers and body."""
-
-OPERATIONS: Mapping[str, str] = {
-    "CreateRegistration": "create_registration",
-    "CreateRegistrationVersion": "create_registration_version",
-    "SubmitRegistrationVersion": "submit_registration_version",
-    "DiscardRegistrationVersion": "discard_registration_version",
-    "DeleteRegistration": "delete_registration",
-    "DescribeRegistrations": "describe_registrations",
-    "DescribeRegistrationVersions": "describe_registration_versions",
-}
-"""The operations the library answers, by API name, with the service method of each."""
 
 WRITES: frozenset[str] = frozenset(op for spec in EVENTS.values() for op in spec.operations)
 """The operations that change state: those that fire an event of the machines."""

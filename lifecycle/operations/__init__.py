@@ -1,0 +1,37 @@
+"""The user operations of ``pinpoint-sms-voice-v2``, one module per resource.
+
+Each operation is a function of its resource's module, named as boto3 names the
+method (``submit_registration_version`` answers ``SubmitRegistrationVersion``):
+
+- :mod:`~lifecycle.operations.registrations`: CreateRegistration, DeleteRegistration,
+  DescribeRegistrations.
+- :mod:`~lifecycle.operations.versions`: CreateRegistrationVersion,
+  SubmitRegistrationVersion, DiscardRegistrationVersion, DescribeRegistrationVersions.
+
+:class:`~lifecycle.service.RegistrationService` binds them as its methods.
+:data:`OPERATIONS` below is the one table from API names to those methods: the HTTP
+server and the in-process boto3 client dispatch through it.
+
+To add an operation: write it in its resource's module (a new module for a new
+resource), decorated with :func:`lifecycle.errors.operation`, taking the service
+positionally and its parameters keyword-only; bind it in ``RegistrationService``;
+give its request rules to :data:`lifecycle.validation.OPERATIONS`; and register it in
+:data:`OPERATIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+OPERATIONS: Mapping[str, str] = {
+    "CreateRegistration": "create_registration",
+    "CreateRegistrationVersion": "create_registration_version",
+    "SubmitRegistrationVersion": "submit_registration_version",
+    "DiscardRegistrationVersion": "discard_registration_version",
+    "DeleteRegistration": "delete_registration",
+    "DescribeRegistrations": "describe_registrations",
+    "DescribeRegistrationVersions": "describe_registration_versions",
+}
+"""The operations the library answers, by API name, with the service method of each.
+
+Register a new operation here."""
