@@ -2,17 +2,19 @@
 
 :class:`RegistrationService` offers the user operations of ``pinpoint-sms-voice-v2``
 with boto3's method names, keyword-only PascalCase parameters and response
-dictionaries. :class:`~lifecycle.reviewer.Reviewer` (``service.reviewer``) offers what
-AWS, the carriers and The Campaign Registry do. Both validate, load the registration
-from the backend, apply one step of the machines, and commit the result with its
-events; subscribers receive the events for side effects.
+dictionaries; the operations themselves live in :mod:`lifecycle.operations`, one
+module per resource, and the class binds them as its methods.
+:class:`~lifecycle.reviewer.Reviewer` (``service.reviewer``) offers what AWS, the
+carriers and The Campaign Registry do. Both validate, load the registration from the
+backend, apply one step of the machines, and commit the result with its events;
+subscribers receive the events for side effects. This module keeps what they share:
+construction, subscribers, and the load, step and commit internals.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import secrets
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -22,20 +24,20 @@ from lifecycle import aggregate, errors, pagination
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
     AccessDeniedException,
-    ConflictException,
     ResourceNotFoundException,
     ValidationException,
     inside_commit,
 )
 from lifecycle.events import TransitionEvent
-from lifecycle.models import DeniedReason, Registration, Tag, partition_of
-from lifecycle.pagination import Paginator, TokenCodec, query_fingerprint
-from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge, RegistrationQuery, VersionQuery
+from lifecycle.models import DeniedReason, Registration, partition_of
+from lifecycle.operations import registrations, versions
+from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
+from lifecycle.pagination import Paginator, TokenCodec
+from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
 from lifecycle.quotas import Quotas
 from lifecycle.registration_types import RegistrationTypeRegistry
 from lifecycle.reviewer import Reviewer as Reviewer  # re-exported: lifecycle.service.Reviewer
 from lifecycle.statuses import RegistrationStatus
-from lifecycle.validation import MISSING, validate
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,6 @@ Clock = Callable[[], datetime]
 Subscriber = Callable[[TransitionEvent], None]
 """Receives each committed transition event."""
 
-DEFAULT_MAX_RESULTS = 100
-"""Page size of the describe calls when ``MaxResults`` is not given."""
-
 _ACCOUNT = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
@@ -55,10 +54,6 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 def utc_now() -> datetime:
     """The current time in UTC: the default clock."""
     return datetime.now(UTC)
-
-
-def _new_registration_id() -> str:
-    return "registration-" + secrets.token_hex(16)
 
 
 class RegistrationService:
@@ -158,209 +153,15 @@ class RegistrationService:
 
         return unsubscribe
 
-    # -- user operations ---------------------------------------------------------
+    # -- user operations: lifecycle/operations/, one module per resource ----------
 
-    @errors.operation
-    def create_registration(
-        self,
-        *,
-        RegistrationType: str = MISSING,
-        Tags: Sequence[Mapping[str, str]] = MISSING,
-        ClientToken: str = MISSING,
-        **unknown: Any,
-    ) -> dict[str, Any]:
-        """Create a registration of ``RegistrationType`` with version 1 in DRAFT.
-
-        With a ``ClientToken`` already used in this account and region, returns the
-        registration that token created (same parameters) or raises
-        ConflictException ``RESOURCE_ALREADY_EXISTS`` (different parameters).
-        """
-        params = validate(
-            "CreateRegistration",
-            {"RegistrationType": RegistrationType, "Tags": Tags, "ClientToken": ClientToken,
-             **unknown},
-        )  # fmt: skip
-        registration_type = self.registration_types.canonical(params["RegistrationType"])
-        tags = tuple(Tag(t["Key"], t["Value"]) for t in params.get("Tags", ()))
-        token = params.get("ClientToken")
-        fingerprint = query_fingerprint(registration_type, tags)
-        if token is not None:
-            replay = self._replay(token, fingerprint)
-            if replay is not None:
-                return replay
-        now = self._now()
-        step = aggregate.create(
-            registration_id=_new_registration_id(),
-            account_id=self.account_id,
-            region=self.region,
-            registration_type=registration_type,
-            tags=tags,
-            now=now,
-        )
-        record = None
-        if token is not None:
-            record = IdempotencyRecord(
-                self.account_id, self.region, token, fingerprint, step.registration.registration_id
-            )
-        try:
-            step = self._commit(step, None, record, self.quotas.charges("create", now))
-        except ConflictException:
-            # Another call claimed the same token first: answer as that call did.
-            replay = self._replay(token, fingerprint) if token is not None else None
-            if replay is None:
-                raise
-            return replay
-        return step.registration.to_create_dict()
-
-    @errors.operation
-    def create_registration_version(
-        self, *, RegistrationId: str = MISSING, **unknown: Any
-    ) -> dict[str, Any]:
-        """Create the next version (DRAFT) of a registration; the previous one is read-only."""
-        params = validate(
-            "CreateRegistrationVersion", {"RegistrationId": RegistrationId, **unknown}
-        )
-        return self._step(params["RegistrationId"], "create_version").version_dict()
-
-    @errors.operation
-    def submit_registration_version(
-        self, *, RegistrationId: str = MISSING, AwsReview: bool = MISSING, **unknown: Any
-    ) -> dict[str, Any]:
-        """Submit the current (DRAFT) version for review; ``AwsReview=True`` asks AWS
-        to review it before it goes to the carriers (status AWS_REVIEWING)."""
-        params = validate(
-            "SubmitRegistrationVersion",
-            {"RegistrationId": RegistrationId, "AwsReview": AwsReview, **unknown},
-        )
-        aws_review = params.get("AwsReview", False)
-        step = self._step(params["RegistrationId"], "submit", aws_review=aws_review)
-        response = step.version_dict()
-        response["AwsReview"] = aws_review
-        return response
-
-    @errors.operation
-    def discard_registration_version(
-        self, *, RegistrationId: str = MISSING, **unknown: Any
-    ) -> dict[str, Any]:
-        """Discard the current version (DRAFT or SUBMITTED)."""
-        params = validate(
-            "DiscardRegistrationVersion", {"RegistrationId": RegistrationId, **unknown}
-        )
-        return self._step(params["RegistrationId"], "discard").version_dict()
-
-    @errors.operation
-    def delete_registration(
-        self, *, RegistrationId: str = MISSING, **unknown: Any
-    ) -> dict[str, Any]:
-        """Delete a registration (CREATED, REQUIRES_UPDATES or CLOSED); it stays
-        visible to the describe calls with status DELETED."""
-        params = validate("DeleteRegistration", {"RegistrationId": RegistrationId, **unknown})
-        return self._step(params["RegistrationId"], "delete").registration.to_dict()
-
-    @errors.operation
-    def describe_registrations(
-        self,
-        *,
-        RegistrationIds: Sequence[str] = MISSING,
-        Filters: Sequence[Mapping[str, Any]] = MISSING,
-        NextToken: str = MISSING,
-        MaxResults: int = MISSING,
-        **unknown: Any,
-    ) -> dict[str, Any]:
-        """One page of this account's registrations, in creation order.
-
-        Filters with different names are ANDed; the values of one filter are ORed.
-        """
-        params = validate(
-            "DescribeRegistrations",
-            {"RegistrationIds": RegistrationIds, "Filters": Filters, "NextToken": NextToken,
-             "MaxResults": MaxResults, **unknown},
-        )  # fmt: skip
-        ids = None
-        if "RegistrationIds" in params:
-            ids = frozenset(
-                self._load(value, f"RegistrationIds[{i}]").registration_id
-                for i, value in enumerate(params["RegistrationIds"])
-            )
-        filters = _filter_sets(params.get("Filters", ()))
-        types = filters.get("registration-type")
-        statuses = filters.get("registration-status")
-        scope = [
-            "DescribeRegistrations",
-            self.account_id,
-            self.region,
-            query_fingerprint(sorted(ids or ()), ids is None, _sorted(types), _sorted(statuses)),
-        ]
-        page = self.backend.query_registrations(
-            RegistrationQuery(
-                self.account_id,
-                self.region,
-                ids,
-                types,
-                statuses,
-                self._after(params, scope),
-                params.get("MaxResults", DEFAULT_MAX_RESULTS),
-            )
-        )
-        response: dict[str, Any] = {"Registrations": [r.to_dict() for r in page.items]}
-        if page.next_position is not None:
-            response["NextToken"] = self._codec.encode(scope, page.next_position)
-        return response
-
-    @errors.operation
-    def describe_registration_versions(
-        self,
-        *,
-        RegistrationId: str = MISSING,
-        VersionNumbers: Sequence[int] = MISSING,
-        Filters: Sequence[Mapping[str, Any]] = MISSING,
-        NextToken: str = MISSING,
-        MaxResults: int = MISSING,
-        **unknown: Any,
-    ) -> dict[str, Any]:
-        """One page of a registration's versions, in version-number order."""
-        params = validate(
-            "DescribeRegistrationVersions",
-            {"RegistrationId": RegistrationId, "VersionNumbers": VersionNumbers,
-             "Filters": Filters, "NextToken": NextToken, "MaxResults": MaxResults, **unknown},
-        )  # fmt: skip
-        registration = self._load(params["RegistrationId"], "RegistrationId")
-        numbers = None
-        if "VersionNumbers" in params:
-            for i, number in enumerate(params["VersionNumbers"]):
-                if number > registration.current_version_number:
-                    raise ValidationException.for_field(
-                        f"VersionNumbers[{i}]",
-                        f"registration {registration.registration_id} has no version {number}",
-                        reason="UNKNOWN_REGISTRATION_VERSION",
-                    )
-            numbers = frozenset(params["VersionNumbers"])
-        statuses = _filter_sets(params.get("Filters", ())).get("registration-version-status")
-        scope = [
-            "DescribeRegistrationVersions",
-            self.account_id,
-            self.region,
-            query_fingerprint(registration.registration_id, _sorted(numbers), _sorted(statuses)),
-        ]
-        page = self.backend.query_versions(
-            VersionQuery(
-                self.account_id,
-                self.region,
-                registration.registration_id,
-                numbers,
-                statuses,
-                self._after(params, scope),
-                params.get("MaxResults", DEFAULT_MAX_RESULTS),
-            )
-        )
-        response: dict[str, Any] = {
-            "RegistrationArn": registration.arn,
-            "RegistrationId": registration.registration_id,
-            "RegistrationVersions": [v.to_dict() for v in page.items],
-        }
-        if page.next_position is not None:
-            response["NextToken"] = self._codec.encode(scope, page.next_position)
-        return response
+    create_registration = registrations.create_registration
+    delete_registration = registrations.delete_registration
+    describe_registrations = registrations.describe_registrations
+    create_registration_version = versions.create_registration_version
+    submit_registration_version = versions.submit_registration_version
+    discard_registration_version = versions.discard_registration_version
+    describe_registration_versions = versions.describe_registration_versions
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``
@@ -376,6 +177,9 @@ class RegistrationService:
         return pagination.can_paginate(operation_name)
 
     # -- internals ---------------------------------------------------------------
+    # Private to the package: the operations (lifecycle/operations/) and the reviewer
+    # call them to load, step and commit a registration, and to page; user code should
+    # not, as they skip the operations' validation and answer shapes.
 
     def _now(self) -> datetime:
         now = self.clock()
@@ -479,21 +283,6 @@ class RegistrationService:
                     log.exception("subscriber %r failed on %r", subscriber, event)
         return step
 
-    def _replay(self, token: str, fingerprint: str) -> dict[str, Any] | None:
-        record = self.backend.find_idempotency(self.account_id, self.region, token)
-        if record is None:
-            return None
-        if record.fingerprint != fingerprint:
-            raise ConflictException(
-                f"ClientToken {token!r} was already used with different parameters.",
-                reason="RESOURCE_ALREADY_EXISTS",
-                resource_type="registration",
-                resource_id=record.registration_id,
-            )
-        original = self.backend.get(self.account_id, self.region, record.registration_id)
-        assert original is not None, "an idempotency record outlived its registration"
-        return original.to_create_dict()
-
     def _after(self, params: Mapping[str, Any], scope: list[Any]) -> int | None:
         token = params.get("NextToken")
         return None if token is None else self._codec.decode(token, scope)
@@ -511,16 +300,3 @@ def _deliver_to(subscribers: list[Subscriber]) -> Callable[[Sequence[TransitionE
             inside_commit.active = False
 
     return deliver
-
-
-def _filter_sets(filters: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
-    """Filters by name: values of one filter ORed, repeated names ANDed (intersected)."""
-    sets: dict[str, frozenset[str]] = {}
-    for f in filters:
-        values = frozenset(f["Values"])
-        sets[f["Name"]] = sets[f["Name"]] & values if f["Name"] in sets else values
-    return sets
-
-
-def _sorted(values: Iterable[Any] | None) -> list[Any] | None:
-    return None if values is None else sorted(values)

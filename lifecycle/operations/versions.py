@@ -1,0 +1,120 @@
+"""The operations on registration versions: CreateRegistrationVersion,
+SubmitRegistrationVersion, DiscardRegistrationVersion, DescribeRegistrationVersions.
+
+:class:`~lifecycle.service.RegistrationService` binds each as its method of the same
+name; ``service`` is that service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from lifecycle import errors
+from lifecycle.errors import ValidationException
+from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, filter_sets, sorted_or_none
+from lifecycle.pagination import query_fingerprint
+from lifecycle.ports import VersionQuery
+from lifecycle.validation import MISSING, validate
+
+if TYPE_CHECKING:
+    from lifecycle.service import RegistrationService
+
+
+@errors.operation
+def create_registration_version(
+    service: RegistrationService, /, *, RegistrationId: str = MISSING, **unknown: Any
+) -> dict[str, Any]:
+    """Create the next version (DRAFT) of a registration; the previous one is read-only."""
+    params = validate("CreateRegistrationVersion", {"RegistrationId": RegistrationId, **unknown})
+    return service._step(params["RegistrationId"], "create_version").version_dict()
+
+
+@errors.operation
+def submit_registration_version(
+    service: RegistrationService,
+    /,
+    *,
+    RegistrationId: str = MISSING,
+    AwsReview: bool = MISSING,
+    **unknown: Any,
+) -> dict[str, Any]:
+    """Submit the current (DRAFT) version for review; ``AwsReview=True`` asks AWS
+    to review it before it goes to the carriers (status AWS_REVIEWING)."""
+    params = validate(
+        "SubmitRegistrationVersion",
+        {"RegistrationId": RegistrationId, "AwsReview": AwsReview, **unknown},
+    )
+    aws_review = params.get("AwsReview", False)
+    step = service._step(params["RegistrationId"], "submit", aws_review=aws_review)
+    response = step.version_dict()
+    response["AwsReview"] = aws_review
+    return response
+
+
+@errors.operation
+def discard_registration_version(
+    service: RegistrationService, /, *, RegistrationId: str = MISSING, **unknown: Any
+) -> dict[str, Any]:
+    """Discard the current version (DRAFT or SUBMITTED)."""
+    params = validate("DiscardRegistrationVersion", {"RegistrationId": RegistrationId, **unknown})
+    return service._step(params["RegistrationId"], "discard").version_dict()
+
+
+@errors.operation
+def describe_registration_versions(
+    service: RegistrationService,
+    /,
+    *,
+    RegistrationId: str = MISSING,
+    VersionNumbers: Sequence[int] = MISSING,
+    Filters: Sequence[Mapping[str, Any]] = MISSING,
+    NextToken: str = MISSING,
+    MaxResults: int = MISSING,
+    **unknown: Any,
+) -> dict[str, Any]:
+    """One page of a registration's versions, in version-number order."""
+    params = validate(
+        "DescribeRegistrationVersions",
+        {"RegistrationId": RegistrationId, "VersionNumbers": VersionNumbers,
+         "Filters": Filters, "NextToken": NextToken, "MaxResults": MaxResults, **unknown},
+    )  # fmt: skip
+    registration = service._load(params["RegistrationId"], "RegistrationId")
+    numbers = None
+    if "VersionNumbers" in params:
+        for i, number in enumerate(params["VersionNumbers"]):
+            if number > registration.current_version_number:
+                raise ValidationException.for_field(
+                    f"VersionNumbers[{i}]",
+                    f"registration {registration.registration_id} has no version {number}",
+                    reason="UNKNOWN_REGISTRATION_VERSION",
+                )
+        numbers = frozenset(params["VersionNumbers"])
+    statuses = filter_sets(params.get("Filters", ())).get("registration-version-status")
+    scope = [
+        "DescribeRegistrationVersions",
+        service.account_id,
+        service.region,
+        query_fingerprint(
+            registration.registration_id, sorted_or_none(numbers), sorted_or_none(statuses)
+        ),
+    ]
+    page = service.backend.query_versions(
+        VersionQuery(
+            service.account_id,
+            service.region,
+            registration.registration_id,
+            numbers,
+            statuses,
+            service._after(params, scope),
+            params.get("MaxResults", DEFAULT_MAX_RESULTS),
+        )
+    )
+    response: dict[str, Any] = {
+        "RegistrationArn": registration.arn,
+        "RegistrationId": registration.registration_id,
+        "RegistrationVersions": [v.to_dict() for v in page.items],
+    }
+    if page.next_position is not None:
+        response["NextToken"] = service._codec.encode(scope, page.next_position)
+    return response
