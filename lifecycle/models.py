@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import attrs
 
-from lifecycle.errors import ValidationException
+from lifecycle.errors import AccessDeniedException, ValidationException
 from lifecycle.statuses import RegistrationStatus, VersionStatus
 
 _P = ParamSpec("_P")
@@ -263,6 +263,36 @@ def registration_arn(region: str, account_id: str, registration_id: str) -> str:
     return (
         f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:registration/{registration_id}"
     )
+
+
+def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
+    """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
+    ``region``); ``field`` names the parameter in errors.
+
+    Raises:
+        ValidationException: ``value`` is an ARN but not a registration's (INVALID_ARN).
+        AccessDeniedException: the ARN names another account or region.
+    """
+    if not value.startswith("arn:"):
+        return value
+    parts = value.split(":", 5)
+    if (
+        len(parts) != 6
+        or parts[2] != "sms-voice"
+        or not parts[5].startswith("registration/")
+        or parts[1] != partition_of(parts[3])
+    ):
+        raise ValidationException.for_field(
+            field,
+            "is not a registration ARN (arn:aws:sms-voice:REGION:ACCOUNT:registration/ID)",
+            reason="INVALID_ARN",
+        )
+    if parts[4] != account_id or parts[3] != region:
+        raise AccessDeniedException(
+            f"{field} {value} belongs to account {parts[4]} in {parts[3]}; this service "
+            f"is account {account_id} in {region}."
+        )
+    return parts[5][len("registration/") :]
 
 
 @attrs.define(slots=True, kw_only=True)

@@ -22,14 +22,9 @@ from typing import Any
 
 from lifecycle import aggregate, errors, pagination
 from lifecycle.backends.memory import InMemoryBackend
-from lifecycle.errors import (
-    AccessDeniedException,
-    ResourceNotFoundException,
-    ValidationException,
-    inside_commit,
-)
+from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
-from lifecycle.models import DeniedReason, Registration, partition_of
+from lifecycle.models import DeniedReason, Registration, registration_id_of
 from lifecycle.operations import registrations, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
@@ -191,32 +186,9 @@ class RegistrationService:
             )
         return now.astimezone(UTC)
 
-    def _resolve(self, value: str, field: str) -> str:
-        """The registration id named by ``value`` (an id, or an ARN of this account)."""
-        if not value.startswith("arn:"):
-            return value
-        parts = value.split(":", 5)
-        if (
-            len(parts) != 6
-            or parts[2] != "sms-voice"
-            or not parts[5].startswith("registration/")
-            or parts[1] != partition_of(parts[3])
-        ):
-            raise ValidationException.for_field(
-                field,
-                "is not a registration ARN (arn:aws:sms-voice:REGION:ACCOUNT:registration/ID)",
-                reason="INVALID_ARN",
-            )
-        if parts[4] != self.account_id or parts[3] != self.region:
-            raise AccessDeniedException(
-                f"{field} {value} belongs to account {parts[4]} in {parts[3]}; this service "
-                f"is account {self.account_id} in {self.region}."
-            )
-        return parts[5][len("registration/") :]
-
     def _load(self, value: str, field: str) -> Registration:
         """The registration named by ``value``; DELETED ones included."""
-        registration_id = self._resolve(value, field)
+        registration_id = registration_id_of(value, field, self.account_id, self.region)
         registration = self.backend.get(self.account_id, self.region, registration_id)
         if registration is None:
             raise ResourceNotFoundException(
