@@ -126,14 +126,9 @@ class SelectOptionDescription(Shape):
 
 
 @attrs.frozen(kw_only=True)
-class FieldDisplayHints(Shape):
-    """Help for a field (``RegistrationFieldDisplayHints``)."""
+class FieldDisplayHints(SectionDisplayHints):
+    """Help for a field (``RegistrationFieldDisplayHints``): a section's, and more."""
 
-    title: str = member(_STRING)
-    short_description: str = member(_STRING)
-    long_description: str | None = member(_STRING, optional=True)
-    documentation_title: str | None = member(_STRING, optional=True)
-    documentation_link: str | None = member(_STRING, optional=True)
     select_option_descriptions: tuple[SelectOptionDescription, ...] | None = member(
         SelectOptionDescription, optional=True, many=(0, None)
     )
@@ -199,12 +194,11 @@ class RegistrationFieldDefinition(Shape):
 
 @attrs.frozen(kw_only=True)
 class TypeDefinitions(Shape):
-    """What ``describe-registration-type-definitions`` prints."""
+    """What ``describe-registration-type-definitions`` prints (whole: no ``NextToken``)."""
 
     registration_type_definitions: tuple[RegistrationTypeDefinition, ...] = member(
         RegistrationTypeDefinition, many=(0, None)
     )
-    next_token: str | None = member(_STRING, optional=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -215,7 +209,6 @@ class SectionDefinitions(Shape):
     registration_section_definitions: tuple[RegistrationSectionDefinition, ...] = member(
         RegistrationSectionDefinition, many=(0, None)
     )
-    next_token: str | None = member(_STRING, optional=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -226,7 +219,6 @@ class FieldDefinitions(Shape):
     registration_field_definitions: tuple[RegistrationFieldDefinition, ...] = member(
         RegistrationFieldDefinition, many=(0, None)
     )
-    next_token: str | None = member(_STRING, optional=True)
 
 
 Document = TypeDefinitions | SectionDefinitions | FieldDefinitions

@@ -64,15 +64,15 @@ def read_document(source: str, data: object) -> Document:
                   f"keys {', '.join(DOCUMENTS)}")],
             reason="INVALID_PARAMETER",
         )  # fmt: skip
+    if "NextToken" in data:
+        rule = "the answer is one page of several: save it whole (the AWS CLI pages by itself)"
+        raise invalid(source, [("NextToken", rule)])
     shape = DOCUMENTS[kinds[0]]
     try:
         checked = shape.rule()("", data)
     except ValidationException as exc:
         problems = [(f["Name"].removeprefix("."), f["Message"]) for f in exc.fields]
         raise invalid(source, problems, exc.reason or "FIELD_VALIDATION_FAILED") from None
-    if "NextToken" in checked:
-        rule = "the answer is one page of several: save it whole (the AWS CLI pages by itself)"
-        raise invalid(source, [("NextToken", rule)])
     document = shape.from_dict(checked)
     problems = list(_problems(document))
     if problems:
