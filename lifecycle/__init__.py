@@ -4,6 +4,7 @@ Start with :class:`RegistrationService`; the machines are in :mod:`lifecycle.mac
 """
 
 from lifecycle.backends.memory import InMemoryBackend
+from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
 from lifecycle.errors import (
     AccessDeniedException,
     ConflictException,
@@ -33,7 +34,6 @@ from lifecycle.models import (
     VersionStatusHistory,
 )
 from lifecycle.ports import Backend
-from lifecycle.registration_types import BUILT_IN_REGISTRATION_TYPES, RegistrationTypeRegistry
 from lifecycle.reviewer import Reviewer
 from lifecycle.service import RegistrationService, utc_now
 from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
@@ -46,6 +46,7 @@ __all__ = [
     "AccessDeniedException",
     "Actor",
     "Backend",
+    "Catalogue",
     "ConflictException",
     "DeniedReason",
     "EventSpec",
@@ -58,7 +59,6 @@ __all__ = [
     "Registration",
     "RegistrationService",
     "RegistrationStatus",
-    "RegistrationTypeRegistry",
     "RegistrationVersion",
     "ResourceNotFoundException",
     "Reviewer",

@@ -22,6 +22,7 @@ from typing import Any
 
 from lifecycle import aggregate, errors, pagination
 from lifecycle.backends.memory import InMemoryBackend
+from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.models import DeniedReason, Registration, registration_id_of
@@ -30,7 +31,6 @@ from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RES
 from lifecycle.pagination import Paginator, TokenCodec
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
 from lifecycle.quotas import Quotas
-from lifecycle.registration_types import RegistrationTypeRegistry
 from lifecycle.reviewer import Reviewer as Reviewer  # re-exported: lifecycle.service.Reviewer
 from lifecycle.statuses import RegistrationStatus
 
@@ -60,8 +60,8 @@ class RegistrationService:
         clock: returns an aware datetime; ``None`` means :func:`utc_now`.
         account_id: the 12-digit account the registrations belong to.
         region: the AWS region, e.g. ``us-east-1``.
-        registration_types: a :class:`RegistrationTypeRegistry`, or names to accept
-            in addition to the built-in types; ``None`` means the built-in types.
+        registration_types: a :class:`~lifecycle.catalogue.Catalogue`, or names to
+            accept in addition to the built-in types; ``None`` means the built-in types.
         quotas: limits by the model's quota names (``REGISTRATIONS_PER_ACCOUNT``,
             ``REGISTRATION_VERSIONS_CREATED_PER_DAY``), overriding the generous
             :data:`~lifecycle.quotas.DEFAULT_QUOTAS`. A call over a limit raises
@@ -80,7 +80,7 @@ class RegistrationService:
         clock: Clock | None = None,
         account_id: str = "123456789012",
         region: str = "us-east-1",
-        registration_types: RegistrationTypeRegistry | Iterable[str] | None = None,
+        registration_types: Catalogue | Iterable[str] | None = None,
         quotas: Mapping[str, int] | None = None,
     ) -> None:
         if type(account_id) is not str or not _ACCOUNT.fullmatch(account_id):
@@ -98,14 +98,16 @@ class RegistrationService:
             )
         if clock is not None and not callable(clock):
             raise ValidationException.for_field("clock", "must be callable")
-        if registration_types is None or isinstance(registration_types, RegistrationTypeRegistry):
-            self.registration_types = registration_types or RegistrationTypeRegistry()
+        if registration_types is None or isinstance(registration_types, Catalogue):
+            self.registration_types = (
+                Catalogue() if registration_types is None else registration_types
+            )
         elif isinstance(registration_types, str) or not isinstance(registration_types, Iterable):
             raise ValidationException.for_field(
-                "registration_types", "must be a registry or an iterable of type names"
+                "registration_types", "must be a Catalogue or an iterable of type names"
             )
         else:
-            self.registration_types = RegistrationTypeRegistry(registration_types)
+            self.registration_types = Catalogue(registration_types)
         self.quotas = Quotas(quotas)
         """The limits this service enforces."""
         self.backend: Backend = InMemoryBackend() if backend is None else backend

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ import lifecycle.aws  # noqa: E402
 from lifecycle import RegistrationService  # noqa: E402
 from lifecycle.operations import OPERATIONS  # noqa: E402
 from lifecycle.pagination import PAGINATORS  # noqa: E402
+from tests.shapes import conforms  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 
@@ -27,36 +27,6 @@ def service() -> RegistrationService:
 @pytest.fixture
 def client(service: RegistrationService) -> Any:
     return lifecycle.aws.client(service)
-
-
-def conforms(shape: Any, value: Any, path: str = "") -> None:
-    """Assert ``value`` fits botocore's ``shape``: required members, enums, types."""
-    kind = shape.type_name
-    if kind == "structure":
-        assert isinstance(value, dict), path
-        for name in shape.required_members:
-            assert name in value, f"{path}.{name} is required"
-        for name, member in value.items():
-            if name == "ResponseMetadata":
-                continue
-            assert name in shape.members, f"{path}.{name} is not in the model"
-            conforms(shape.members[name], member, f"{path}.{name}")
-    elif kind == "list":
-        assert isinstance(value, list), path
-        for i, item in enumerate(value):
-            conforms(shape.member, item, f"{path}[{i}]")
-    elif kind == "map":
-        assert isinstance(value, dict), path
-    elif kind == "string":
-        assert isinstance(value, str), path
-        if shape.enum:
-            assert value in shape.enum, f"{path}={value!r} is not one of the model's values"
-    elif kind in ("integer", "long"):
-        assert type(value) is int, path
-    elif kind == "boolean":
-        assert type(value) is bool, path
-    elif kind == "timestamp":
-        assert isinstance(value, datetime) and value.tzinfo is not None, path
 
 
 def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:

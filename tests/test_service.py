@@ -11,10 +11,10 @@ import pytest
 
 from lifecycle import (
     AccessDeniedException,
+    Catalogue,
     ConflictException,
     InMemoryBackend,
     RegistrationService,
-    RegistrationTypeRegistry,
     ResourceNotFoundException,
     TransitionEvent,
     ValidationException,
@@ -357,12 +357,15 @@ def test_malformed_arn(service: RegistrationService, arn: str) -> None:
     assert info.value.fields[0]["Name"] == "RegistrationId"
 
 
-def test_registration_type_registry_is_extendable() -> None:
+def test_the_catalogue_is_extendable() -> None:
     service = RegistrationService(registration_types=["SG_SENDER_ID_REGISTRATION"])
     assert service.create_registration(RegistrationType="SG_SENDER_ID_REGISTRATION")
-    registry = RegistrationTypeRegistry()
+    registry = Catalogue()
     registry.register("MY_TYPE")
     assert "MY_TYPE" in registry and BRAND in registry
+    assert RegistrationService(registration_types=registry).create_registration(
+        RegistrationType="MY_TYPE"
+    )
     with pytest.raises(ValidationException) as info:
         RegistrationService().create_registration(RegistrationType="MY_TYPE")
     assert info.value.reason == "UNKNOWN_REGISTRATION_TYPE"

@@ -12,9 +12,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 
+from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException
 from lifecycle.ports import Backend
-from lifecycle.registration_types import RegistrationTypeRegistry
 from lifecycle.service import Clock, RegistrationService
 from lifecycle.validation import REGISTRATION_ID
 
@@ -39,7 +39,7 @@ class Accounts:
         backend: Backend,
         *,
         clock: Clock | None = None,
-        registration_types: RegistrationTypeRegistry | Iterable[str] | None = None,
+        registration_types: Catalogue | Iterable[str] | None = None,
         quotas: Mapping[str, int] | None = None,
     ) -> None:
         # The first service checks the options, and lends its registry to the others.

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from lifecycle.registration_types import BUILT_IN_REGISTRATION_TYPES
+from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"

@@ -1,0 +1,210 @@
+"""The rules of a registration form's values: pure functions over the catalogue's
+field definitions.
+
+:func:`validate_value` checks one value against its field (the kind of value, then
+``TextValidation`` or ``SelectValidation``); :func:`resolve` says whether a field is
+REQUIRED, OPTIONAL or DISALLOWED given the form's other values; :func:`check_complete`
+refuses a form with a missing required value or a disallowed one, listing every
+offending field path at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
+
+import attrs
+
+from lifecycle.catalogue.definitions import (
+    ATTACHMENT,
+    CONDITIONAL,
+    DISALLOWED,
+    OPTIONAL,
+    REQUIRED,
+    SELECT,
+    TEXT,
+    ConditionalValidation,
+    FieldCondition,
+    RegistrationFieldDefinition,
+)
+from lifecycle.errors import ValidationException
+
+_PARAMETER_OF_TYPE = {
+    TEXT: "TextValue",
+    SELECT: "SelectChoices",
+    ATTACHMENT: "RegistrationAttachmentId",
+}
+"""The one request parameter that carries a value of each ``FieldType``."""
+
+
+@attrs.frozen
+class FieldValue:
+    """The value of one field: exactly one of its three members is set."""
+
+    text: str | None = None
+    choices: tuple[str, ...] | None = None
+    attachment_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if [self.text, self.choices, self.attachment_id].count(None) != 2:
+            raise ValueError("a FieldValue holds exactly one of text, choices, attachment_id")
+
+    def items(self) -> tuple[str, ...]:
+        """What conditions compare: the text, the choices, or the attachment id."""
+        if self.choices is not None:
+            return self.choices
+        return (self.text if self.text is not None else cast(str, self.attachment_id),)
+
+
+def validate_value(
+    field: RegistrationFieldDefinition,
+    params: Mapping[str, Any],
+    values: Mapping[str, FieldValue] | None = None,
+) -> FieldValue:
+    """The value ``params`` gives ``field``, checked.
+
+    Args:
+        field: the field's definition.
+        params: a ``PutRegistrationFieldValue`` request, already checked against its
+            shape: the value is its ``TextValue``, ``SelectChoices`` or
+            ``RegistrationAttachmentId``.
+        values: the form's other values by field path; when a conditional rule of
+            ``field`` matches them, that rule's ``ConditionalValidation`` replaces the
+            field's own limits.
+
+    Raises:
+        ValidationException: naming the field path, with Reason
+            ``MISSING_PARAMETER`` (no value), ``PARAMETERS_CANNOT_BE_USED_TOGETHER``
+            (more than one), ``INVALID_PARAMETER`` (the kind does not match the
+            ``FieldType``) or ``FIELD_VALIDATION_FAILED`` (a limit is broken).
+    """
+    path, wanted = field.field_path, _PARAMETER_OF_TYPE[field.field_type]
+    given = [p for p in _PARAMETER_OF_TYPE.values() if params.get(p) is not None]
+    if not given:
+        raise _error(path, f"a {field.field_type} field takes {wanted}", "MISSING_PARAMETER")
+    if len(given) > 1:
+        raise _error(path, f"give one of {', '.join(given)}", "PARAMETERS_CANNOT_BE_USED_TOGETHER")
+    if given != [wanted]:
+        raise _error(path, f"a {field.field_type} field takes {wanted}, not {given[0]}",
+                     "INVALID_PARAMETER")  # fmt: skip
+    limits = resolve(field, values or {})[1] or ConditionalValidation()
+    if field.field_type == TEXT:
+        _check_text(field, params["TextValue"], limits)
+        return FieldValue(text=params["TextValue"])
+    if field.field_type == SELECT:
+        choices = tuple(params["SelectChoices"])
+        _check_choices(field, choices, limits)
+        return FieldValue(choices=choices)
+    return FieldValue(attachment_id=params["RegistrationAttachmentId"])
+
+
+def _check_text(
+    field: RegistrationFieldDefinition, text: str, limits: ConditionalValidation
+) -> None:
+    rules = field.text_validation
+    low, high, pattern = limits.min_length, limits.max_length, limits.pattern
+    if rules is not None:
+        low = rules.min_length if low is None else low
+        high = rules.max_length if high is None else high
+        pattern = pattern or rules.pattern
+    if low is not None and len(text) < low:
+        raise _error(field.field_path, f"must be at least {low} characters, got {len(text)}")
+    if high is not None and len(text) > high:
+        raise _error(field.field_path, f"must be at most {high} characters, got {len(text)}")
+    if pattern and re.fullmatch(pattern, text) is None:
+        raise _error(field.field_path, f"must match the pattern {pattern}")
+
+
+def _check_choices(
+    field: RegistrationFieldDefinition, choices: tuple[str, ...], limits: ConditionalValidation
+) -> None:
+    rules = field.select_validation
+    options = limits.allowed_values
+    if options is None and rules is not None:
+        options = rules.options
+    if rules is not None and not rules.min_choices <= len(choices) <= rules.max_choices:
+        limit = f"{rules.min_choices} to {rules.max_choices}"
+        raise _error(field.field_path, f"must have {limit} choices, got {len(choices)}")
+    if len(set(choices)) != len(choices):
+        raise _error(field.field_path, "must not repeat a choice")
+    for choice in choices:
+        if options is not None and choice not in options:
+            shown = ", ".join(options)
+            raise _error(field.field_path, f"{choice!r} is not one of the options: {shown}")
+
+
+def resolve(
+    field: RegistrationFieldDefinition, values: Mapping[str, FieldValue]
+) -> tuple[str, ConditionalValidation | None]:
+    """What ``field`` requires given the form's ``values`` (by field path): REQUIRED,
+    OPTIONAL or DISALLOWED, and the ``ConditionalValidation`` of the rule that decided,
+    if any.
+
+    A CONDITIONAL field takes the behaviour of its first rule whose conditions all
+    hold, else its ``DefaultBehavior``; one without ``ConditionalBehavior`` (answers
+    saved before the model had it) is OPTIONAL.
+    """
+    if field.field_requirement != CONDITIONAL:
+        return field.field_requirement, None
+    behavior = field.conditional_behavior
+    if behavior is None:
+        return OPTIONAL, None
+    for rule in behavior.rules:
+        if all(holds(c, values) for c in rule.conditions):
+            return rule.rule_behavior, rule.conditional_validation
+    return behavior.default_behavior, None
+
+
+def holds(condition: FieldCondition, values: Mapping[str, FieldValue]) -> bool:
+    """Whether ``condition`` holds for the form's ``values`` (by field path).
+
+    EQUALS and IN hold when the field has a value and one of its items (its text, a
+    choice, its attachment id) is one of the condition's ``Values``; NOT_EQUALS and
+    NOT_IN are their negations (so they hold for a field with no value); HAS_VALUE and
+    NO_VALUE test presence. Any other operator is false, as the model says.
+    """
+    value = values.get(condition.depends_on_field_path)
+    operator = condition.operator
+    if operator in ("HAS_VALUE", "NO_VALUE"):
+        return (value is not None) == (operator == "HAS_VALUE")
+    if operator not in ("EQUALS", "IN", "NOT_EQUALS", "NOT_IN"):
+        return False
+    found = value is not None and any(i in (condition.values or ()) for i in value.items())
+    return found == (operator in ("EQUALS", "IN"))
+
+
+def check_complete(
+    fields: Iterable[RegistrationFieldDefinition], values: Mapping[str, FieldValue]
+) -> None:
+    """Refuse a form that misses a value it requires or holds one it disallows.
+
+    Args:
+        fields: the type's field definitions.
+        values: the version's values by field path.
+
+    Raises:
+        ValidationException: Reason ``FIELD_VALIDATION_FAILED``, with one entry in
+            ``fields`` per offending field path, in form order.
+    """
+    problems = []
+    for field in fields:
+        behavior = resolve(field, values)[0]
+        present = field.field_path in values
+        if behavior == REQUIRED and not present:
+            why = "" if field.field_requirement == REQUIRED else " by its ConditionalBehavior"
+            problems.append({"Name": field.field_path, "Message": f"is required{why}"})
+        elif behavior == DISALLOWED and present:
+            message = "is disallowed by its ConditionalBehavior"
+            problems.append({"Name": field.field_path, "Message": message})
+    if problems:
+        names = ", ".join(p["Name"] for p in problems)
+        raise ValidationException(
+            f"The registration form is incomplete: {names}",
+            reason="FIELD_VALIDATION_FAILED",
+            fields=problems,
+        )
+
+
+def _error(path: str, rule: str, reason: str = "FIELD_VALIDATION_FAILED") -> ValidationException:
+    return ValidationException.for_field(path, rule, reason=reason)
