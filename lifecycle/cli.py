@@ -26,6 +26,7 @@ from lifecycle.aws.access_log import LEVELS
 from lifecycle.aws.credentials import DEFAULT_ACCOUNT, Credentials
 from lifecycle.aws.server import REVIEW_ACTIONS
 from lifecycle.backends import check_database, default_database_path, open_backend
+from lifecycle.catalogue import Catalogue
 from lifecycle.errors import (
     LifecycleError,
     ResourceNotFoundException,
@@ -186,6 +187,17 @@ def _credentials_file(value: str) -> Credentials:
     return Credentials.load(value)
 
 
+def _catalogue_dir(value: str) -> Catalogue:
+    if not value:
+        raise ValidationException.for_field(
+            "catalog", "must not be empty; give a directory of saved describe-definitions answers"
+        )
+    try:
+        return Catalogue(sources=[Path(value)])
+    except ValidationException as exc:  # its message names the file and the key
+        raise ValidationException.for_field("catalog", str(exc)) from None
+
+
 def _check_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """The test credential, which anyone knows, is refused beyond loopback."""
     try:
@@ -310,6 +322,13 @@ def _parser() -> argparse.ArgumentParser:
         serve,
         f"the reviewer routes' secret (default: ${ADMIN_TOKEN_ENV}, else one is generated "
         "and printed)",
+    )
+    serve.add_argument(
+        "--catalog",
+        type=_argument(_catalogue_dir),
+        metavar="DIR",
+        help="registration types and forms: the built-ins, then the saved AWS "
+        "describe-definitions answers (*.json) in DIR",
     )
     serve.set_defaults(check=functools.partial(_check_serve, serve))
     serve.add_argument(
@@ -444,7 +463,7 @@ def _serve(args: argparse.Namespace) -> int:
     from lifecycle.aws.accounts import Accounts
     from lifecycle.aws.server import serve
 
-    accounts = Accounts(open_backend(args.db))
+    accounts = Accounts(open_backend(args.db), registration_types=args.catalog)
     with _listening(args.host, args.port):
         serve(accounts, args.host, args.port, credentials=_credentials(args),
               admin_token=args.admin_token, log_level=args.log_level)  # fmt: skip

@@ -296,6 +296,9 @@ PAGINATORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         "RegistrationVersions",
         ("RegistrationId", "RegistrationArn"),
     ),
+    "describe_registration_type_definitions": ("RegistrationTypeDefinitions", ()),
+    "describe_registration_section_definitions": ("RegistrationSectionDefinitions", ()),
+    "describe_registration_field_definitions": ("RegistrationFieldDefinitions", ()),
 }
 """The operations the service pages, by method name: every one of its operations that
 botocore's ``paginators-1.json`` pages. Each has its result key and the keys

@@ -26,7 +26,7 @@ from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.models import DeniedReason, Registration, registration_id_of
-from lifecycle.operations import registrations, versions
+from lifecycle.operations import definitions, registrations, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
@@ -159,6 +159,11 @@ class RegistrationService:
     submit_registration_version = versions.submit_registration_version
     discard_registration_version = versions.discard_registration_version
     describe_registration_versions = versions.describe_registration_versions
+    describe_registration_type_definitions = definitions.describe_registration_type_definitions
+    describe_registration_section_definitions = (
+        definitions.describe_registration_section_definitions
+    )
+    describe_registration_field_definitions = definitions.describe_registration_field_definitions
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``

@@ -171,6 +171,8 @@ def _check_members(
 REGISTRATION_ID: Final = string(1, 256, r"[A-Za-z0-9_:/-]+")
 REGISTRATION_TYPE: Final = string(1, 64, r"[A-Za-z0-9_]+")
 CLIENT_TOKEN: Final = string(1, 64, r"[!-~]+")
+SECTION_PATH: Final = string(1, 100, r"[A-Za-z0-9_]+")
+FIELD_PATH: Final = string(1, 100, r"[A-Za-z0-9_\.]+")
 TAG: Final = structure(
     {"Key": (string(1, 128, r".+"), True), "Value": (string(0, 256, r".*"), True)}
 )
@@ -218,6 +220,30 @@ OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
         "RegistrationId": (REGISTRATION_ID, True),
         "VersionNumbers": (list_of(integer(1, 100000), 0, 5), False),
         "Filters": (_filters(("registration-version-status",)), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
+    "DescribeRegistrationTypeDefinitions": {
+        "RegistrationTypes": (list_of(REGISTRATION_TYPE, 0, 5), False),
+        "Filters": (
+            _filters(
+                ("supported-association-resource-type", "supported-association-iso-country-code")
+            ),
+            False,
+        ),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
+    "DescribeRegistrationSectionDefinitions": {
+        "RegistrationType": (REGISTRATION_TYPE, True),
+        "SectionPaths": (list_of(SECTION_PATH, 0, 5), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
+    "DescribeRegistrationFieldDefinitions": {
+        "RegistrationType": (REGISTRATION_TYPE, True),
+        "SectionPath": (SECTION_PATH, False),
+        "FieldPaths": (list_of(FIELD_PATH, 0, 5), False),
         "NextToken": (NEXT_TOKEN, False),
         "MaxResults": (MAX_RESULTS, False),
     },

@@ -46,6 +46,13 @@ def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
     out["DescribeRegistrations"] = client.describe_registrations(RegistrationIds=[rid])
     out["DescribeRegistrationVersions"] = client.describe_registration_versions(RegistrationId=rid)
     out["DeleteRegistration"] = client.delete_registration(RegistrationId=rid)
+    out["DescribeRegistrationTypeDefinitions"] = client.describe_registration_type_definitions()
+    out["DescribeRegistrationSectionDefinitions"] = (
+        client.describe_registration_section_definitions(RegistrationType=BRAND)
+    )
+    out["DescribeRegistrationFieldDefinitions"] = client.describe_registration_field_definitions(
+        RegistrationType="US_TEN_DLC_CAMPAIGN_REGISTRATION"
+    )
     return out
 
 

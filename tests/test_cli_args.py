@@ -124,6 +124,9 @@ USAGE_ERRORS = [
     (["serve", "--port", "9" * 5000], " serve", "argument --port: must be an integer"),
     (["serve", "--credentials", ""], " serve",
      "argument --credentials: must not be empty; give the path of a JSON credentials file"),
+    (["serve", "--catalog", ""], " serve", "argument --catalog: must not be empty"),
+    (["serve", "--catalog", "no-such-dir"], " serve",
+     "argument --catalog: Invalid registration catalogue no-such-dir: cannot be read"),
     (["serve", "--host", "999.1.1.1"], " serve",
      "argument --host: 999.1.1.1 is not a valid IPv4 address"),
     # Numeric forms getaddrinfo reads as IPv4 addresses, which the bind rule would

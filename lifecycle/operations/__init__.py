@@ -7,6 +7,8 @@ method (``submit_registration_version`` answers ``SubmitRegistrationVersion``):
   DescribeRegistrations.
 - :mod:`~lifecycle.operations.versions`: CreateRegistrationVersion,
   SubmitRegistrationVersion, DiscardRegistrationVersion, DescribeRegistrationVersions.
+- :mod:`~lifecycle.operations.definitions`: DescribeRegistrationTypeDefinitions,
+  DescribeRegistrationSectionDefinitions, DescribeRegistrationFieldDefinitions.
 
 :class:`~lifecycle.service.RegistrationService` binds them as its methods.
 :data:`OPERATIONS` below is the one table from API names to those methods: the HTTP
@@ -31,6 +33,9 @@ OPERATIONS: Mapping[str, str] = {
     "DeleteRegistration": "delete_registration",
     "DescribeRegistrations": "describe_registrations",
     "DescribeRegistrationVersions": "describe_registration_versions",
+    "DescribeRegistrationTypeDefinitions": "describe_registration_type_definitions",
+    "DescribeRegistrationSectionDefinitions": "describe_registration_section_definitions",
+    "DescribeRegistrationFieldDefinitions": "describe_registration_field_definitions",
 }
 """The operations the library answers, by API name, with the service method of each.
 
