@@ -53,6 +53,13 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "DescribeRegistrations": ("ValidationException", lambda rid: {"NextToken": "forged"}),
     "DescribeRegistrationVersions": (
         "ValidationException", lambda rid: {"RegistrationId": rid, "VersionNumbers": [7]}),
+    "DescribeRegistrationTypeDefinitions": (
+        "ValidationException", lambda rid: {"RegistrationTypes": ["NOPE"]}),
+    "DescribeRegistrationSectionDefinitions": (
+        "ValidationException", lambda rid: {"RegistrationType": "NOPE"}),
+    "DescribeRegistrationFieldDefinitions": (
+        "ValidationException",
+        lambda rid: {"RegistrationType": "US_TOLL_FREE_REGISTRATION", "FieldPaths": ["x.y"]}),
 }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES
+from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
@@ -185,7 +185,43 @@ def valid_requests(
                                    min_size=1, max_size=3),
             }), max_size=1),
         })  # fmt: skip
+    if operation in _DEFINITIONS:
+        return _definitions_request(operation)
     raise ValueError(f"unknown operation {operation!r}")
+
+
+_DEFINITIONS = (
+    "DescribeRegistrationTypeDefinitions",
+    "DescribeRegistrationSectionDefinitions",
+    "DescribeRegistrationFieldDefinitions",
+)
+
+
+@st.composite
+def _definitions_request(draw: st.DrawFn, operation: str) -> dict[str, Any]:
+    """Valid parameters of a describe-definitions call on the built-in catalogue."""
+    catalogue = Catalogue()
+    request: dict[str, Any] = {}
+    if draw(st.booleans()):
+        request["MaxResults"] = draw(st.integers(1, 100))
+    if operation == "DescribeRegistrationTypeDefinitions":
+        if draw(st.booleans()):
+            request["RegistrationTypes"] = draw(st.lists(st.sampled_from(list(catalogue)),
+                                                         max_size=5))  # fmt: skip
+        return request
+    name = draw(st.sampled_from([t for t in catalogue if catalogue.sections(t)]))
+    request["RegistrationType"] = name
+    sections = [s.section_path for s in catalogue.sections(name)]
+    if operation == "DescribeRegistrationSectionDefinitions":
+        if draw(st.booleans()):
+            request["SectionPaths"] = draw(st.lists(st.sampled_from(sections), max_size=5))
+        return request
+    if draw(st.booleans()):
+        request["SectionPath"] = draw(st.sampled_from(sections))
+    fields = [f.field_path for f in catalogue.fields(name, request.get("SectionPath"))]
+    if draw(st.booleans()):
+        request["FieldPaths"] = draw(st.lists(st.sampled_from(fields), max_size=5))
+    return request
 
 
 def invalid_requests() -> st.SearchStrategy[tuple[str, dict[str, Any], str, str | None]]:
