@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,11 @@ class TransitionEvent:
     registration_from: str | None
     registration_to: str | None
     timestamp: datetime
+    detail: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    """What the event changed besides statuses, as JSON-ready data: for
+    ``put_field_value`` the ``FieldPath`` and the value (``TextValue``,
+    ``SelectChoices`` or ``RegistrationAttachmentId``), for ``delete_field_value`` the
+    ``FieldPath``; ``None`` for the other events."""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dictionary, for logs and JSON: ``json.dumps`` takes it as it is.
@@ -50,6 +56,7 @@ class TransitionEvent:
             "RegistrationFrom": _plain(self.registration_from),
             "RegistrationTo": _plain(self.registration_to),
             "Timestamp": self.timestamp.isoformat(),
+            **({} if self.detail is None else {"Detail": dict(self.detail)}),
         }
 
 

@@ -50,6 +50,25 @@ class FieldValue:
         if [self.text, self.choices, self.attachment_id].count(None) != 2:
             raise ValueError("a FieldValue holds exactly one of text, choices, attachment_id")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The value as the API carries it: ``{"TextValue": ...}``, ``{"SelectChoices":
+        [...]}`` or ``{"RegistrationAttachmentId": ...}``."""
+        if self.text is not None:
+            return {"TextValue": self.text}
+        if self.choices is not None:
+            return {"SelectChoices": list(self.choices)}
+        return {"RegistrationAttachmentId": self.attachment_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FieldValue:
+        """The value of :meth:`to_dict`'s dictionary (other keys are ignored)."""
+        choices = data.get("SelectChoices")
+        return cls(
+            data.get("TextValue"),
+            None if choices is None else tuple(choices),
+            data.get("RegistrationAttachmentId"),
+        )
+
     def items(self) -> tuple[str, ...]:
         """What conditions compare: the text, the choices, or the attachment id."""
         if self.choices is not None:

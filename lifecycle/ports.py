@@ -10,7 +10,7 @@ follow with a cursor, one consumer at a time (a :class:`CursorLease`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
@@ -18,12 +18,26 @@ import attrs
 
 from lifecycle.errors import ConflictException, ServiceQuotaExceededException
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue
 from lifecycle.models import Registration, RegistrationVersion
 
 T = TypeVar("T")
 
 BeforeCommit = Callable[[Sequence[TransitionEvent]], None]
 """Runs inside the commit, after the revision check; if it raises, nothing is written."""
+
+
+@attrs.frozen
+class FormChange:
+    """What one commit writes to the field values of one version of its registration."""
+
+    version_number: int
+    copy_from: int | None = None
+    """Copy every value of this version first (a new version starts as its predecessor)."""
+    put: Mapping[str, FieldValue] = attrs.field(factory=dict)
+    """Values to set, by field path."""
+    delete: frozenset[str] = frozenset()
+    """Field paths whose values to remove (absent ones are ignored)."""
 
 
 @attrs.frozen
@@ -203,9 +217,11 @@ class Backend(Protocol):
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
+        form: FormChange | None = None,
     ) -> Registration:
         """Store ``registration``, the ``versions`` the change created or changed, its
-        ``events`` and its ``quotas`` usage atomically; returns what was stored.
+        ``events``, its ``quotas`` usage and its ``form`` change atomically; returns
+        what was stored.
 
         Versions not named in ``versions`` are left as they are, so a change costs
         the same whatever the registration's history.
@@ -227,6 +243,19 @@ class Backend(Protocol):
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of the registrations matching ``query``."""
+        ...
+
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """The field values of one version, by field path (only ``paths``, if given),
+        in the order they were first set; empty for an unknown registration or version.
+        Reads only what it returns: a lifecycle step never needs to call it."""
         ...
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:

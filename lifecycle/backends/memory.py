@@ -10,15 +10,17 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from lifecycle.errors import ConflictException, InternalServerException, outside_commit
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue
 from lifecycle.models import Registration, RegistrationVersion
 from lifecycle.ports import (
     BeforeCommit,
     CursorLease,
+    FormChange,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
@@ -36,12 +38,15 @@ class _Partition:
     """The registrations of one account and region, in creation (keyset) order, and
     the versions of each (``versions[position][n - 1]`` is version ``n``)."""
 
-    __slots__ = ("index", "quotas", "registrations", "tokens", "versions")
+    __slots__ = ("index", "quotas", "registrations", "tokens", "values", "versions")
 
     def __init__(self) -> None:
         self.quotas: dict[tuple[str, str], int] = {}
         self.registrations: list[Registration] = []
         self.versions: list[list[RegistrationVersion]] = []
+        self.values: list[dict[int, dict[str, FieldValue]]] = []
+        """Per registration, each version's field values; a commit replaces a version's
+        dictionary rather than changing it, so a copy of the partition stays as it was."""
         self.index: dict[str, int] = {}
         self.tokens: dict[str, IdempotencyRecord] = {}
 
@@ -51,9 +56,20 @@ class _Partition:
         other.quotas = dict(self.quotas)
         other.registrations = list(self.registrations)
         other.versions = [list(versions) for versions in self.versions]
+        other.values = [dict(values) for values in self.values]
         other.index = dict(self.index)
         other.tokens = dict(self.tokens)
         return other
+
+
+def _apply(versions: dict[int, dict[str, FieldValue]], form: FormChange) -> None:
+    """Write ``form`` into one registration's values by version (a new dictionary)."""
+    start = form.version_number if form.copy_from is None else form.copy_from
+    values = dict(versions.get(start, {}))
+    for path in form.delete:
+        values.pop(path, None)
+    values.update(form.put)
+    versions[form.version_number] = values
 
 
 _Cursor = tuple[LogPosition | None, str | None, float]
@@ -133,6 +149,7 @@ class InMemoryBackend:
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
+        form: FormChange | None = None,
     ) -> Registration:
         """Store ``registration`` atomically; see :meth:`lifecycle.ports.Backend.commit`."""
         key = (registration.account_id, registration.region)
@@ -167,6 +184,7 @@ class InMemoryBackend:
                 position = len(part.registrations)
                 part.registrations.append(registration)
                 part.versions.append([])
+                part.values.append({})
                 part.index[registration.registration_id] = position  # visible last
                 if idempotency is not None:
                     part.tokens[idempotency.token] = idempotency
@@ -178,8 +196,29 @@ class InMemoryBackend:
                     stored.append(version)
                 else:
                     stored[version.version_number - 1] = version
+            if form is not None:
+                _apply(part.values[position], form)
             self._log.extend(events)
         return registration
+
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """One version's field values; see :meth:`lifecycle.ports.Backend.field_values`."""
+        outside_commit("InMemoryBackend")
+        part = self._partitions.get((account_id, region))
+        position = None if part is None else part.index.get(registration_id)
+        if part is None or position is None:
+            return {}
+        values = part.values[position].get(version_number, {})
+        if paths is None:
+            return dict(values)
+        return {path: values[path] for path in paths if path in values}
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order."""
