@@ -76,6 +76,19 @@ class FieldValue:
         return (self.text if self.text is not None else cast(str, self.attachment_id),)
 
 
+@attrs.frozen
+class FormChange:
+    """What one commit writes to the field values of one version of its registration."""
+
+    version_number: int
+    copy_from: int | None = None
+    """Copy every value of this version first (a new version starts as its predecessor)."""
+    put: Mapping[str, FieldValue] = attrs.field(factory=dict)
+    """Values to set, by field path."""
+    delete: frozenset[str] = frozenset()
+    """Field paths whose values to remove (absent ones are ignored)."""
+
+
 def validate_value(
     field: RegistrationFieldDefinition,
     params: Mapping[str, Any],

@@ -120,6 +120,12 @@ _VERSION_TRANSITIONS: list[dict[str, Any]] = [
          dest=_V.DENIED, actor=_R, stamps=["denied"]),
     dict(trigger="revoke", source=_V.APPROVED, dest=_V.REVOKED, actor=_R,
          stamps=["revoked"], target="approved"),
+    # The form's values change only while the current version is a DRAFT; an edit
+    # moves no status.
+    dict(trigger="put_field_value", source=_V.DRAFT, dest=None, actor=_U,
+         operations=["PutRegistrationFieldValue"]),
+    dict(trigger="delete_field_value", source=_V.DRAFT, dest=None, actor=_U,
+         operations=["DeleteRegistrationFieldValue"]),
 ]  # fmt: skip
 
 _DISCARDABLE_IN_REVIEW = _states(_G.SUBMITTED, _G.AWS_REVIEWING, _G.REQUIRES_AUTHENTICATION)

@@ -10,7 +10,7 @@ follow with a cursor, one consumer at a time (a :class:`CursorLease`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
@@ -19,25 +19,13 @@ import attrs
 from lifecycle.errors import ConflictException, ServiceQuotaExceededException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
+from lifecycle.form import FormChange as FormChange  # re-exported: the port's type
 from lifecycle.models import Registration, RegistrationVersion
 
 T = TypeVar("T")
 
 BeforeCommit = Callable[[Sequence[TransitionEvent]], None]
 """Runs inside the commit, after the revision check; if it raises, nothing is written."""
-
-
-@attrs.frozen
-class FormChange:
-    """What one commit writes to the field values of one version of its registration."""
-
-    version_number: int
-    copy_from: int | None = None
-    """Copy every value of this version first (a new version starts as its predecessor)."""
-    put: Mapping[str, FieldValue] = attrs.field(factory=dict)
-    """Values to set, by field path."""
-    delete: frozenset[str] = frozenset()
-    """Field paths whose values to remove (absent ones are ignored)."""
 
 
 @attrs.frozen

@@ -15,12 +15,11 @@ from contextlib import AbstractContextManager, nullcontext
 
 from lifecycle.errors import ConflictException, InternalServerException, outside_commit
 from lifecycle.events import TransitionEvent
-from lifecycle.form import FieldValue
+from lifecycle.form import FieldValue, FormChange
 from lifecycle.models import Registration, RegistrationVersion
 from lifecycle.ports import (
     BeforeCommit,
     CursorLease,
-    FormChange,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
