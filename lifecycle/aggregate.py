@@ -8,7 +8,7 @@ of storage; the service commits what it returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -16,6 +16,7 @@ import attrs
 
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue, FormChange
 from lifecycle.machines import EVENTS, FOLLOW_UPS, NEW, REGISTRATION, VERSION, TransitionSpec
 from lifecycle.models import (
     DeniedReason,
@@ -33,10 +34,15 @@ from lifecycle.statuses import (
 
 _REFUSAL_REASONS = {
     "create_version": "CREATE_REGISTRATION_VERSION_NOT_ALLOWED",
+    "put_field_value": "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED",
+    "delete_field_value": "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED",
     "submit": "SUBMIT_REGISTRATION_VERSION_NOT_ALLOWED",
     "discard": "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED",
     "delete": "RESOURCE_DELETION_NOT_ALLOWED",
 }
+
+
+_FIELD_EDITS = ("put_field_value", "delete_field_value")
 
 
 class Conditions:
@@ -98,6 +104,9 @@ class Step(NamedTuple):
     """The version the step's own event moved, if any."""
     written: tuple[RegistrationVersion, ...]
     """Every version the step created or changed (what a backend must store)."""
+    form: FormChange | None = None
+    """What the step writes to the field values: a new version's copy of its
+    predecessor's, or one edit of the current version's."""
 
     def version_dict(self) -> dict[str, Any]:
         """The response of the version operations, for the version this step moved."""
@@ -148,10 +157,13 @@ def step(
     aws_review: bool = False,
     denied_reasons: Sequence[DeniedReason] = (),
     feedback: str | None = None,
+    field: tuple[str, FieldValue | None] | None = None,
 ) -> Step:
     """Apply ``event`` to ``registration`` and every machine that defines it.
 
     ``denied_reasons`` and ``feedback`` are recorded on the version the event moves.
+    ``field`` is the edit of ``put_field_value`` (a path and its new value) or
+    ``delete_field_value`` (a path and ``None``); the event's ``detail`` records it.
 
     Raises:
         ValidationException: ``event`` is not an event of the lifecycle.
@@ -173,15 +185,18 @@ def step(
     written: list[RegistrationVersion] = []
     actor = EVENTS[event].actor
     moved: RegistrationVersion | None = None
+    form = None
     if v_spec is not None:
         when = now if target is None else _when(target, now)
         number = registration.current_version_number + 1 if target is None else None
         moved = _move(target, number, v_spec, when, tuple(denied_reasons), feedback)
         written.append(moved)
+        form, detail = _form_change(registration, event, moved.version_number, field)
         events.append(
             _event(registration, event, actor, moved.version_number,
                    None if target is None else target.status, moved.status,
-                   status_before if r_spec else None, status if r_spec else None, when)
+                   status_before if r_spec else None, status if r_spec else None, when,
+                   detail)
         )  # fmt: skip
     else:
         events.append(
@@ -200,7 +215,7 @@ def step(
                    previously_approved.status, done.status, None, None, when)
         )  # fmt: skip
     after = registration.with_versions(written, status=status, revision=registration.revision + 1)
-    return Step(after, tuple(events), moved, tuple(written))
+    return Step(after, tuple(events), moved, tuple(written), form)
 
 
 def restate(step: Step, stored: Registration) -> Step:
@@ -213,7 +228,7 @@ def restate(step: Step, stored: Registration) -> Step:
         return current if version.version_number == current.version_number else version
 
     version = None if step.version is None else as_stored(step.version)
-    return Step(stored, events, version, tuple(map(as_stored, step.written)))
+    return Step(stored, events, version, tuple(map(as_stored, step.written)), step.form)
 
 
 def legal_events(registration: Registration) -> list[str]:
@@ -281,7 +296,7 @@ def _move(
         )
     return RegistrationVersion(
         target.version_number,
-        spec.dest,
+        target.status if spec.dest is None else spec.dest,  # None: an internal transition
         target.history.stamped(spec.stamps, when),
         denied_reasons or target.denied_reasons,
         target.feedback if feedback is None else feedback,
@@ -304,12 +319,33 @@ def _event(
     registration_from: str | None,
     registration_to: str | None,
     when: datetime,
+    detail: Mapping[str, Any] | None = None,
 ) -> TransitionEvent:
     return TransitionEvent(
         registration.account_id, registration.region, registration.registration_id,
         event, actor, version_number, version_from, version_to,
-        registration_from, registration_to, when,
+        registration_from, registration_to, when, detail,
     )  # fmt: skip
+
+
+def _form_change(
+    registration: Registration,
+    event: str,
+    version_number: int,
+    field: tuple[str, FieldValue | None] | None,
+) -> tuple[FormChange | None, dict[str, Any] | None]:
+    """What ``event`` writes to the field values of version ``version_number``, and
+    the detail its log event records."""
+    if event == "create_version":
+        return FormChange(version_number, copy_from=registration.current_version_number), None
+    if event not in _FIELD_EDITS:
+        return None, None
+    if field is None or (field[1] is None) != (event == "delete_field_value"):
+        raise ValidationException.for_field("field", f"{event} needs its field edit")
+    path, value = field
+    if value is None:
+        return FormChange(version_number, delete=frozenset({path})), {"FieldPath": path}
+    return FormChange(version_number, put={path: value}), {"FieldPath": path, **value.to_dict()}
 
 
 def _resolved(spec: TransitionSpec | None) -> TransitionSpec:

@@ -25,8 +25,9 @@ from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue
 from lifecycle.models import DeniedReason, Registration, registration_id_of
-from lifecycle.operations import definitions, registrations, versions
+from lifecycle.operations import definitions, form, registrations, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
@@ -164,6 +165,9 @@ class RegistrationService:
         definitions.describe_registration_section_definitions
     )
     describe_registration_field_definitions = definitions.describe_registration_field_definitions
+    put_registration_field_value = form.put_registration_field_value
+    delete_registration_field_value = form.delete_registration_field_value
+    describe_registration_field_values = form.describe_registration_field_values
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``
@@ -213,15 +217,13 @@ class RegistrationService:
         aws_review: bool = False,
         denied_reasons: Sequence[DeniedReason] = (),
         feedback: str | None = None,
+        field: tuple[str, FieldValue | None] | None = None,
+        registration: Registration | None = None,
     ) -> aggregate.Step:
-        """Load, apply ``event``, commit; the registration must not be DELETED."""
-        registration = self._load(value, "RegistrationId")
-        if registration.status is RegistrationStatus.DELETED:
-            raise ResourceNotFoundException(
-                f"Registration {value} is deleted.",
-                resource_type="registration",
-                resource_id=value,
-            )
+        """Load (unless given the ``registration`` it names), apply ``event``, commit;
+        the registration must not be DELETED."""
+        if registration is None:
+            registration = self._live(value)
         now = self._now()
         step = aggregate.step(
             registration,
@@ -230,8 +232,20 @@ class RegistrationService:
             aws_review=aws_review,
             denied_reasons=denied_reasons,
             feedback=feedback,
+            field=field,
         )
         return self._commit(step, registration.revision, None, self.quotas.charges(event, now))
+
+    def _live(self, value: str) -> Registration:
+        """The registration named by ``value``, which must not be DELETED."""
+        registration = self._load(value, "RegistrationId")
+        if registration.status is RegistrationStatus.DELETED:
+            raise ResourceNotFoundException(
+                f"Registration {value} is deleted.",
+                resource_type="registration",
+                resource_id=value,
+            )
+        return registration
 
     def _commit(
         self,
@@ -251,6 +265,7 @@ class RegistrationService:
             idempotency=idempotency,
             quotas=quotas,
             before_commit=_deliver_to(transactional) if transactional else None,
+            form=step.form,
         )
         if stored is not step.registration:
             step = aggregate.restate(step, stored)

@@ -247,6 +247,25 @@ OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
         "NextToken": (NEXT_TOKEN, False),
         "MaxResults": (MAX_RESULTS, False),
     },
+    "PutRegistrationFieldValue": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "FieldPath": (FIELD_PATH, True),
+        "SelectChoices": (list_of(string(1, 256, r"[\s\S]+"), 0, 100), False),
+        "TextValue": (string(1, 2048, r"[\s\S]+"), False),
+        "RegistrationAttachmentId": (REGISTRATION_ID, False),
+    },
+    "DeleteRegistrationFieldValue": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "FieldPath": (FIELD_PATH, True),
+    },
+    "DescribeRegistrationFieldValues": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "VersionNumber": (integer(1, 100000), False),
+        "SectionPath": (SECTION_PATH, False),
+        "FieldPaths": (list_of(FIELD_PATH, 0, 5), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
 }
 """Per operation: each parameter's rule and whether it is required."""
 

@@ -9,6 +9,8 @@ method (``submit_registration_version`` answers ``SubmitRegistrationVersion``):
   SubmitRegistrationVersion, DiscardRegistrationVersion, DescribeRegistrationVersions.
 - :mod:`~lifecycle.operations.definitions`: DescribeRegistrationTypeDefinitions,
   DescribeRegistrationSectionDefinitions, DescribeRegistrationFieldDefinitions.
+- :mod:`~lifecycle.operations.form`: PutRegistrationFieldValue,
+  DeleteRegistrationFieldValue, DescribeRegistrationFieldValues.
 
 :class:`~lifecycle.service.RegistrationService` binds them as its methods.
 :data:`OPERATIONS` below is the one table from API names to those methods: the HTTP
@@ -36,6 +38,9 @@ OPERATIONS: Mapping[str, str] = {
     "DescribeRegistrationTypeDefinitions": "describe_registration_type_definitions",
     "DescribeRegistrationSectionDefinitions": "describe_registration_section_definitions",
     "DescribeRegistrationFieldDefinitions": "describe_registration_field_definitions",
+    "PutRegistrationFieldValue": "put_registration_field_value",
+    "DeleteRegistrationFieldValue": "delete_registration_field_value",
+    "DescribeRegistrationFieldValues": "describe_registration_field_values",
 }
 """The operations the library answers, by API name, with the service method of each.
 

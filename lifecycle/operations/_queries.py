@@ -1,9 +1,13 @@
-"""What the describe operations share: the default page size and ``Filters`` as sets."""
+"""What the describe operations share: the default page size, ``Filters`` as sets, and
+the paging of an answer computed whole."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lifecycle.service import RegistrationService
 
 DEFAULT_MAX_RESULTS = 100
 """Page size of the describe calls when ``MaxResults`` is not given."""
@@ -21,3 +25,23 @@ def filter_sets(filters: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str
 def sorted_or_none(values: Iterable[Any] | None) -> list[Any] | None:
     """``values`` sorted, for a query fingerprint; ``None`` (no such condition) kept."""
     return None if values is None else sorted(values)
+
+
+def page_of(
+    service: RegistrationService,
+    operation: str,
+    fingerprint: str,
+    params: Mapping[str, Any],
+    head: dict[str, Any],
+    result_key: str,
+    items: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The page of ``items`` that ``params`` (``NextToken``, ``MaxResults``) asks for,
+    after the members ``head``; a token's position is the number of items before it."""
+    scope = [operation, service.account_id, service.region, fingerprint]
+    start = service._after(params, scope) or 0
+    end = start + params.get("MaxResults", DEFAULT_MAX_RESULTS)
+    response = {**head, result_key: items[start:end]}
+    if end < len(items):
+        response["NextToken"] = service._codec.encode(scope, end)
+    return response

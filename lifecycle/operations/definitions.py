@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import errors
-from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, sorted_or_none
+from lifecycle.operations._queries import page_of, sorted_or_none
 from lifecycle.pagination import query_fingerprint
 from lifecycle.validation import MISSING, validate
 
@@ -50,7 +50,7 @@ def describe_registration_type_definitions(
     fingerprint = query_fingerprint(
         sorted(names), sorted((f["Name"], sorted(f["Values"])) for f in filters)
     )
-    return _page(service, "DescribeRegistrationTypeDefinitions", fingerprint, params,
+    return page_of(service, "DescribeRegistrationTypeDefinitions", fingerprint, params,
                  {}, "RegistrationTypeDefinitions", items)  # fmt: skip
 
 
@@ -75,7 +75,7 @@ def describe_registration_section_definitions(
     paths = params.get("SectionPaths", ())
     items = service.registration_types.describe_sections(registration_type, paths)
     fingerprint = query_fingerprint(registration_type, sorted(paths))
-    return _page(service, "DescribeRegistrationSectionDefinitions", fingerprint, params,
+    return page_of(service, "DescribeRegistrationSectionDefinitions", fingerprint, params,
                  {"RegistrationType": registration_type}, "RegistrationSectionDefinitions",
                  items)  # fmt: skip
 
@@ -108,26 +108,6 @@ def describe_registration_field_definitions(
     paths = params.get("FieldPaths", ())
     items = catalogue.describe_fields(registration_type, section, paths)
     fingerprint = query_fingerprint(registration_type, section, sorted_or_none(paths or None))
-    return _page(service, "DescribeRegistrationFieldDefinitions", fingerprint, params,
+    return page_of(service, "DescribeRegistrationFieldDefinitions", fingerprint, params,
                  {"RegistrationType": registration_type}, "RegistrationFieldDefinitions",
                  items)  # fmt: skip
-
-
-def _page(
-    service: RegistrationService,
-    operation: str,
-    fingerprint: str,
-    params: Mapping[str, Any],
-    head: dict[str, Any],
-    result_key: str,
-    items: list[dict[str, Any]],
-) -> dict[str, Any]:
-    """The page of ``items`` that ``params`` (``NextToken``, ``MaxResults``) asks for,
-    after the members ``head``; a token's position is the number of items before it."""
-    scope = [operation, service.account_id, service.region, fingerprint]
-    start = service._after(params, scope) or 0
-    end = start + params.get("MaxResults", DEFAULT_MAX_RESULTS)
-    response = {**head, result_key: items[start:end]}
-    if end < len(items):
-        response["NextToken"] = service._codec.encode(scope, end)
-    return response
