@@ -299,6 +299,10 @@ PAGINATORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "describe_registration_type_definitions": ("RegistrationTypeDefinitions", ()),
     "describe_registration_section_definitions": ("RegistrationSectionDefinitions", ()),
     "describe_registration_field_definitions": ("RegistrationFieldDefinitions", ()),
+    "describe_registration_field_values": (
+        "RegistrationFieldValues",
+        ("RegistrationArn", "RegistrationId", "VersionNumber"),
+    ),
 }
 """The operations the service pages, by method name: every one of its operations that
 botocore's ``paginators-1.json`` pages. Each has its result key and the keys

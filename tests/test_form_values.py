@@ -1,0 +1,167 @@
+"""Put, delete and describe field values: checked against the catalogue, legal only on
+a DRAFT, logged, copied into a new version, on every backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lifecycle import ConflictException, RegistrationService, ValidationException
+from lifecycle.errors import ResourceNotFoundException
+from tests.conftest import BRAND, new_id, reviewing, snapshot
+
+NAME = "companyInfo.companyName"
+LEGAL = "companyInfo.legalType"
+
+
+def values(service: RegistrationService, rid: str, **params: Any) -> list[dict[str, Any]]:
+    answer = service.describe_registration_field_values(RegistrationId=rid, **params)
+    return list(answer["RegistrationFieldValues"])
+
+
+def test_put_answers_and_describe_shows_the_values_in_form_order(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service)
+    put = service.put_registration_field_value(RegistrationId=rid, FieldPath=LEGAL,
+                                               SelectChoices=["PUBLIC_PROFIT"])  # fmt: skip
+    assert put["FieldPath"] == LEGAL and put["SelectChoices"] == ["PUBLIC_PROFIT"]
+    assert put["VersionNumber"] == 1 and put["RegistrationId"] == rid
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme 2")
+    assert values(service, rid) == [  # companyName comes before legalType in the form
+        {"FieldPath": NAME, "TextValue": "Acme 2"},
+        {"FieldPath": LEGAL, "SelectChoices": ["PUBLIC_PROFIT"]},
+    ]
+    assert values(service, rid, FieldPaths=[LEGAL]) == [
+        {"FieldPath": LEGAL, "SelectChoices": ["PUBLIC_PROFIT"]}
+    ]
+    assert values(service, rid, SectionPath="contactInfo") == []
+
+
+def test_delete_removes_the_value_and_answers_it(service: RegistrationService) -> None:
+    rid = new_id(service)
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    deleted = service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+    assert deleted["TextValue"] == "Acme" and values(service, rid) == []
+    again = service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+    assert "TextValue" not in again and again["FieldPath"] == NAME  # absent: nothing to remove
+
+
+@pytest.mark.parametrize(
+    ("params", "reason", "field"),
+    [
+        ({"FieldPath": "companyInfo.nope", "TextValue": "x"}, "UNKNOWN_REGISTRATION_FIELD",
+         "FieldPath"),
+        ({"FieldPath": LEGAL, "TextValue": "x"}, "INVALID_PARAMETER", LEGAL),
+        ({"FieldPath": LEGAL, "SelectChoices": ["NOPE"]}, "FIELD_VALIDATION_FAILED", LEGAL),
+        ({"FieldPath": NAME, "TextValue": "x", "SelectChoices": ["y"]},
+         "PARAMETERS_CANNOT_BE_USED_TOGETHER", NAME),
+        ({"FieldPath": NAME}, "MISSING_PARAMETER", NAME),
+        ({"FieldPath": NAME, "TextValue": "x" * 101}, "FIELD_VALIDATION_FAILED", NAME),
+        ({"FieldPath": "companyInfo.taxIdIssuingCountry", "TextValue": "us"},
+         "FIELD_VALIDATION_FAILED", "companyInfo.taxIdIssuingCountry"),
+        ({"FieldPath": "a b", "TextValue": "x"}, "FIELD_VALIDATION_FAILED", "FieldPath"),
+    ],
+)  # fmt: skip
+def test_a_bad_value_is_refused_naming_the_field_and_changes_nothing(
+    service: RegistrationService, params: dict[str, Any], reason: str, field: str
+) -> None:
+    rid = new_id(service)
+    before = snapshot(service)
+    with pytest.raises(ValidationException) as info:
+        service.put_registration_field_value(RegistrationId=rid, **params)
+    assert info.value.reason == reason and info.value.fields[0]["Name"] == field
+    assert snapshot(service) == before and values(service, rid) == []
+
+
+def test_an_attachment_must_exist(service: RegistrationService) -> None:
+    rid = service.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")[
+        "RegistrationId"
+    ]
+    with pytest.raises(ResourceNotFoundException):
+        service.put_registration_field_value(
+            RegistrationId=rid, FieldPath="messagingUseCase.optInImage",
+            RegistrationAttachmentId="attachment-" + "0" * 32,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("edit", ["put", "delete"])
+def test_edits_are_refused_once_the_version_is_no_draft(
+    service: RegistrationService, edit: str
+) -> None:
+    rid = reviewing(service)
+    before = snapshot(service)
+    with pytest.raises(ConflictException) as info:
+        if edit == "put":
+            service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME,
+                                                 TextValue="Acme")  # fmt: skip
+        else:
+            service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+    assert info.value.reason == "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED"
+    assert "REVIEWING" in info.value.message
+    assert snapshot(service) == before
+
+
+def test_a_new_version_starts_with_the_values_of_the_last_and_the_old_stay(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service)
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}])
+    assert service.create_registration_version(RegistrationId=rid)["VersionNumber"] == 2
+    assert values(service, rid) == [{"FieldPath": NAME, "TextValue": "Acme"}]
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Fixed")
+    assert values(service, rid) == [{"FieldPath": NAME, "TextValue": "Fixed"}]
+    assert values(service, rid, VersionNumber=1) == [{"FieldPath": NAME, "TextValue": "Acme"}]
+    with pytest.raises(ValidationException) as info:
+        values(service, rid, VersionNumber=3)
+    assert info.value.reason == "UNKNOWN_REGISTRATION_VERSION"
+
+
+def test_edits_are_logged_with_their_values(service: RegistrationService) -> None:
+    rid = new_id(service)
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+    logged = [e.event for e in service.backend.read_log(registration_id=rid)]
+    assert [(e.event, e.version_from, e.version_to, e.detail) for e in logged[1:]] == [
+        ("put_field_value", "DRAFT", "DRAFT", {"FieldPath": NAME, "TextValue": "Acme"}),
+        ("delete_field_value", "DRAFT", "DRAFT", {"FieldPath": NAME}),
+    ]
+
+
+def test_values_are_paged(service: RegistrationService) -> None:
+    rid = new_id(service)
+    for path, text in [(NAME, "Acme"), ("companyInfo.taxId", "12"), ("companyInfo.city", "X"),
+                       ("contactInfo.dbaName", "A")]:  # fmt: skip
+        service.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue=text)
+    pages = service.get_paginator("describe_registration_field_values").paginate(
+        RegistrationId=rid, PaginationConfig={"PageSize": 3}
+    )
+    assert [len(p["RegistrationFieldValues"]) for p in pages] == [3, 1]
+
+
+def test_describe_refuses_unknown_paths(service: RegistrationService) -> None:
+    rid = new_id(service)
+    with pytest.raises(ValidationException) as info:
+        values(service, rid, SectionPath="nope")
+    assert info.value.reason == "UNKNOWN_REGISTRATION_SECTION"
+    with pytest.raises(ValidationException) as info:
+        values(service, rid, FieldPaths=["companyInfo.nope"])
+    assert info.value.reason == "UNKNOWN_REGISTRATION_FIELD"
+
+
+def test_through_a_boto3_client(service: RegistrationService) -> None:
+    pytest.importorskip("boto3", reason="the aws extra is not installed")
+    import lifecycle.aws
+
+    client = lifecycle.aws.client(service)
+    rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    client.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    answer = client.describe_registration_field_values(RegistrationId=rid)
+    assert answer["RegistrationFieldValues"] == [{"FieldPath": NAME, "TextValue": "Acme"}]
+    with pytest.raises(client.exceptions.ValidationException):
+        client.put_registration_field_value(RegistrationId=rid, FieldPath=LEGAL, TextValue="x")
