@@ -3,14 +3,16 @@
 :func:`verify` replays every registration's committed events from the start, reading
 the log and the registrations from one snapshot of the store. Each event must be a
 move the machines allow from the replayed state, with their conditions evaluated on
-that state. The replayed statuses and status-history timestamps must then equal the
-stored registration. Anything else is reported as a :class:`Discrepancy`.
+that state. The replayed statuses, status-history timestamps and field values of
+every version must then equal the stored registration's. Anything else is reported
+as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -34,6 +36,8 @@ class _Replayed:
     status: str = NEW
     versions: list[str] = attrs.Factory(list)
     history: list[dict[str, datetime]] = attrs.Factory(list)
+    values: list[dict[str, dict[str, Any]]] = attrs.Factory(list)
+    """Per version, its field values as the API shows them, by field path."""
     events: int = 0
 
 
@@ -92,13 +96,34 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
         if target == "new":
             state.versions.append(event.version_to)
             state.history.append({})
+            state.values.append(dict(state.values[-1]) if state.values else {})
         else:
             state.versions[n - 1] = event.version_to
+        problem = _edit(state.values[n - 1], event)
+        if problem:
+            return problem
         for field in spec.stamps:
             state.history[n - 1][field] = event.timestamp
     if REGISTRATION.defines(event.event) and event.registration_to is not None:
         state.status = event.registration_to
     state.events += 1
+    return None
+
+
+def _edit(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | None:
+    """Apply a field edit's detail to one version's replayed ``values``."""
+    if event.event not in ("put_field_value", "delete_field_value"):
+        return None
+    detail = dict(event.detail or {})
+    path = detail.pop("FieldPath", None)
+    if not isinstance(path, str):
+        return f"{event.event} names no FieldPath"
+    if event.event == "delete_field_value":
+        values.pop(path, None)
+    elif not detail:
+        return f"{event.event} of {path} carries no value"
+    else:
+        values[path] = detail
     return None
 
 
@@ -112,7 +137,10 @@ _DERIVED = (
 
 
 def _compare(
-    registration: Registration, versions: list[RegistrationVersion], state: _Replayed
+    snapshot: Snapshot,
+    registration: Registration,
+    versions: list[RegistrationVersion],
+    state: _Replayed,
 ) -> str | None:
     if state.events == 0:
         return "no events in the log"
@@ -128,6 +156,19 @@ def _compare(
                     f"version {version.version_number} {HISTORY_KEYS[field]}: stored "
                     f"{getattr(version.history, field)}, replayed {replayed.get(field)}"
                 )
+    for version, replayed_values in zip(versions, state.values, strict=True):
+        stored_values = {
+            path: value.to_dict()
+            for path, value in snapshot.field_values(
+                registration.account_id, registration.region, registration.registration_id,
+                version.version_number,
+            ).items()
+        }  # fmt: skip
+        if stored_values != replayed_values:
+            return (
+                f"version {version.version_number} field values: stored {stored_values}, "
+                f"replayed {replayed_values}"
+            )
     # The derived numbers decide what the machines allow next: they must follow from
     # the versions.
     derived = Registration.from_versions(
@@ -184,7 +225,7 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
         rid = registration.registration_id
         state = states.pop(rid, _Replayed())
         if rid not in broken:
-            problem = _compare(registration, all_versions(snapshot, registration), state)
+            problem = _compare(snapshot, registration, all_versions(snapshot, registration), state)
             if problem:
                 found.append(Discrepancy(rid, problem))
     for rid in states:

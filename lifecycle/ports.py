@@ -177,6 +177,17 @@ class Snapshot(Protocol):
         """One page of the versions of one registration matching ``query``."""
         ...
 
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """The field values of one version, as :meth:`Backend.field_values`."""
+        ...
+
 
 @runtime_checkable
 class Backend(Protocol):

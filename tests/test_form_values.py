@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from lifecycle import ConflictException, RegistrationService, ValidationException
+from lifecycle.audit import verify
 from lifecycle.errors import ResourceNotFoundException
+from lifecycle.form import FieldValue, FormChange
 from tests.conftest import BRAND, new_id, reviewing, snapshot
 
 NAME = "companyInfo.companyName"
@@ -165,3 +168,25 @@ def test_through_a_boto3_client(service: RegistrationService) -> None:
     assert answer["RegistrationFieldValues"] == [{"FieldPath": NAME, "TextValue": "Acme"}]
     with pytest.raises(client.exceptions.ValidationException):
         client.put_registration_field_value(RegistrationId=rid, FieldPath=LEGAL, TextValue="x")
+
+
+def test_verify_replays_the_values_and_finds_a_value_written_without_its_event(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service)
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}])
+    service.create_registration_version(RegistrationId=rid)
+    service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+    assert verify(service.backend)[2] == []
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    service.backend.commit(  # a value no event explains
+        attrs.evolve(stored, revision=stored.revision + 1),
+        expected_revision=stored.revision, events=(), versions=(),
+        form=FormChange(1, put={NAME: FieldValue(text="Forged")}),
+    )  # fmt: skip
+    found = verify(service.backend)[2]
+    assert len(found) == 1 and "version 1 field values" in found[0].problem
