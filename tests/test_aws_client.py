@@ -42,6 +42,15 @@ def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
     service.reviewer.begin_review(rid)
     service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s", "LongDescription": "l"}])
     out["CreateRegistrationVersion"] = client.create_registration_version(RegistrationId=rid)
+    out["PutRegistrationFieldValue"] = client.put_registration_field_value(
+        RegistrationId=rid, FieldPath="companyInfo.legalType", SelectChoices=["PRIVATE_PROFIT"]
+    )
+    out["DescribeRegistrationFieldValues"] = client.describe_registration_field_values(
+        RegistrationId=rid
+    )
+    out["DeleteRegistrationFieldValue"] = client.delete_registration_field_value(
+        RegistrationId=rid, FieldPath="companyInfo.legalType"
+    )
     out["DiscardRegistrationVersion"] = client.discard_registration_version(RegistrationId=rid)
     out["DescribeRegistrations"] = client.describe_registrations(RegistrationIds=[rid])
     out["DescribeRegistrationVersions"] = client.describe_registration_versions(RegistrationId=rid)

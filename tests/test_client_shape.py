@@ -57,6 +57,14 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
         "ValidationException", lambda rid: {"RegistrationTypes": ["NOPE"]}),
     "DescribeRegistrationSectionDefinitions": (
         "ValidationException", lambda rid: {"RegistrationType": "NOPE"}),
+    "PutRegistrationFieldValue": (
+        "ValidationException", lambda rid: {"RegistrationId": rid, "FieldPath": "x.y",
+                                            "TextValue": "v"}),
+    "DeleteRegistrationFieldValue": (
+        "ResourceNotFoundException", lambda rid: {"RegistrationId": MISSING_ID,
+                                                  "FieldPath": "companyInfo.taxId"}),
+    "DescribeRegistrationFieldValues": (
+        "ValidationException", lambda rid: {"RegistrationId": rid, "VersionNumber": 9}),
     "DescribeRegistrationFieldDefinitions": (
         "ValidationException",
         lambda rid: {"RegistrationType": "US_TOLL_FREE_REGISTRATION", "FieldPaths": ["x.y"]}),

@@ -7,11 +7,14 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lifecycle import ConflictException, RegistrationService, ValidationException
 from lifecycle.audit import verify
 from lifecycle.errors import ResourceNotFoundException
 from lifecycle.form import FieldValue, FormChange
+from lifecycle.testing.strategies import field_values
 from tests.conftest import BRAND, new_id, reviewing, snapshot
 
 NAME = "companyInfo.companyName"
@@ -190,3 +193,17 @@ def test_verify_replays_the_values_and_finds_a_value_written_without_its_event(
     )  # fmt: skip
     found = verify(service.backend)[2]
     assert len(found) == 1 and "version 1 field values" in found[0].problem
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_drawn_values_are_accepted(data: st.DataObject) -> None:
+    """``lifecycle.testing.strategies.field_values`` draws values the service takes."""
+    service = RegistrationService()
+    name = data.draw(st.sampled_from(["US_TEN_DLC_BRAND_REGISTRATION",
+                                      "US_TEN_DLC_CAMPAIGN_REGISTRATION",
+                                      "US_TOLL_FREE_REGISTRATION"]))  # fmt: skip
+    rid = service.create_registration(RegistrationType=name)["RegistrationId"]
+    value = data.draw(field_values(name))
+    answer = service.put_registration_field_value(RegistrationId=rid, **value)
+    assert {k: answer[k] for k in value} == value

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
+from lifecycle.catalogue.definitions import RegistrationFieldDefinition
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
@@ -148,10 +149,13 @@ def client_tokens() -> st.SearchStrategy[str]:
 
 
 def valid_requests(
-    operation: str, registration_ids: Sequence[str] = ()
+    operation: str,
+    registration_ids: Sequence[str] = (),
+    registration_type: str = "US_TEN_DLC_BRAND_REGISTRATION",
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid parameters of ``operation`` (an API name such as ``CreateRegistration``);
-    ``registration_ids`` are the ids to draw ``RegistrationId`` from."""
+    ``registration_ids`` are the ids to draw ``RegistrationId`` from, registrations of
+    ``registration_type`` (whose form the field operations fill)."""
     ids = st.sampled_from(list(registration_ids)) if registration_ids else st.just(RID)
     statuses = st.sampled_from(["CREATED", "SUBMITTED", "REVIEWING", "COMPLETE", "DELETED"])
     if operation == "CreateRegistration":
@@ -187,7 +191,49 @@ def valid_requests(
         })  # fmt: skip
     if operation in _DEFINITIONS:
         return _definitions_request(operation)
+    if operation == "DeleteRegistrationFieldValue":
+        paths = [f.field_path for f in Catalogue().fields(registration_type)]
+        return st.fixed_dictionaries({"RegistrationId": ids, "FieldPath": st.sampled_from(paths)})
+    if operation == "DescribeRegistrationFieldValues":
+        return st.fixed_dictionaries({"RegistrationId": ids}, optional={
+            "VersionNumber": st.just(1), "MaxResults": st.integers(1, 100)})  # fmt: skip
+    if operation == "PutRegistrationFieldValue":
+        return st.builds(lambda rid, value: {"RegistrationId": rid, **value}, ids,
+                         field_values(registration_type))  # fmt: skip
     raise ValueError(f"unknown operation {operation!r}")
+
+
+def field_values(
+    registration_type: str, catalogue: Catalogue | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid ``PutRegistrationFieldValue`` value of a TEXT or SELECT field of
+    ``registration_type`` in ``catalogue`` (default: the built-in one), with its
+    ``FieldPath``, within the field's own limits (ATTACHMENT fields need an attachment,
+    and conditional limits depend on the other values: neither is drawn)."""
+    catalogue = Catalogue() if catalogue is None else catalogue
+    fields = [f for f in catalogue.fields(registration_type) if f.field_type != "ATTACHMENT"]
+
+    def value(field: RegistrationFieldDefinition) -> st.SearchStrategy[dict[str, Any]]:
+        path = {"FieldPath": field.field_path}
+        if field.select_validation is not None:
+            rules = field.select_validation
+            choices = st.lists(
+                st.sampled_from(list(rules.options)),
+                unique=True,
+                min_size=rules.min_choices,
+                max_size=rules.max_choices,
+            )
+            return choices.map(lambda c: {**path, "SelectChoices": c})  # fmt: skip
+        limits = field.text_validation
+        assert limits is not None
+        low, high = limits.min_length, limits.max_length
+        text: st.SearchStrategy[str] = (
+            st.from_regex(limits.pattern, fullmatch=True) if limits.pattern else st.text()
+        )
+        sized = text.filter(lambda t: low <= len(t) <= high)
+        return sized.map(lambda t: {**path, "TextValue": t})
+
+    return st.sampled_from(fields).flatmap(value)
 
 
 _DEFINITIONS = (
