@@ -77,6 +77,14 @@ def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
     return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema, **options)
 
 
+def back_to_schema_3(conn: Any) -> None:
+    """Undo schema version 4 on ``conn`` (sqlite3 or psycopg), leaving the database as
+    the library before it made it: no field values, no event details."""
+    conn.execute("DROP TABLE field_values")
+    conn.execute("ALTER TABLE events DROP COLUMN detail")
+    conn.execute("DELETE FROM schema_version WHERE version > 3")
+
+
 @pytest.fixture(params=BACKENDS)
 def make_backend(
     request: pytest.FixtureRequest, tmp_path: Path, postgres_schemas: list[str]

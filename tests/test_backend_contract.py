@@ -16,8 +16,9 @@ from lifecycle import (
 )
 from lifecycle.audit import verify
 from lifecycle.clock import ManualClock
+from lifecycle.form import FieldValue
 from lifecycle.outbox import Outbox
-from lifecycle.ports import Backend, CursorLease
+from lifecycle.ports import Backend, CursorLease, FormChange
 from tests.conftest import BRAND, BackendFactory, new_id
 
 
@@ -199,3 +200,154 @@ def test_verify_finds_derived_numbers_that_disagree_with_the_versions(
     (problem,) = verify(service.backend)[2]
     assert problem.registration_id == rid
     assert "latest_denied_version_number None" in problem.problem
+
+
+TEXT = FieldValue("Acme Corp")
+CHOICES = FieldValue(choices=("SMS", "MMS"))
+FILE = FieldValue(attachment_id="attachment-" + "0" * 32)
+
+
+def _write(
+    service: RegistrationService,
+    rid: str,
+    form: FormChange,
+    *,
+    events: tuple[TransitionEvent, ...] = (),
+    stale: bool = False,
+    **options: Any,
+) -> None:
+    """Commit ``form`` (and ``events``) on registration ``rid`` of the service's account
+    and region; ``stale``: with a revision the store no longer has."""
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    service.backend.commit(
+        attrs.evolve(stored, revision=stored.revision + 1),
+        expected_revision=stored.revision - 1 if stale else stored.revision,
+        events=events,
+        versions=(),
+        form=form,
+        **options,
+    )
+
+
+def _values(service: RegistrationService, rid: str, version: int = 1, **kw: Any) -> dict[str, Any]:
+    return service.backend.field_values(service.account_id, service.region, rid, version, **kw)
+
+
+def test_field_values_are_put_replaced_and_deleted_in_first_set_order(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service)
+    assert _values(service, rid) == {}
+    _write(service, rid, FormChange(1, put={"a.name": TEXT, "a.kind": CHOICES, "a.doc": FILE}))
+    assert list(_values(service, rid).items()) == [
+        ("a.name", TEXT), ("a.kind", CHOICES), ("a.doc", FILE)
+    ]  # fmt: skip
+    renamed = FieldValue("Acme Inc")
+    gone = frozenset({"a.kind", "absent"})
+    _write(service, rid, FormChange(1, put={"b.new": TEXT, "a.name": renamed}, delete=gone))
+    # A replaced value keeps its place; a new one goes last.
+    assert list(_values(service, rid).items()) == [
+        ("a.name", renamed), ("a.doc", FILE), ("b.new", TEXT)
+    ]  # fmt: skip
+    # Deleted and set again in one change: set anew, so last.
+    _write(service, rid, FormChange(1, put={"a.name": TEXT}, delete=frozenset({"a.name"})))
+    assert list(_values(service, rid)) == ["a.doc", "b.new", "a.name"]
+    assert _values(service, rid)["a.name"] == TEXT
+
+
+def test_a_version_copies_another_then_changes(service: RegistrationService) -> None:
+    rid = new_id(service)
+    _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES, "c": FILE}))
+    _write(service, rid, FormChange(2, put={"z": TEXT}))
+    _write(
+        service, rid,
+        FormChange(2, copy_from=1, put={"b": FILE, "d": TEXT}, delete=frozenset({"a"})),
+    )  # fmt: skip
+    # The copy replaces what version 2 held (z), keeps version 1's order, and leaves it.
+    assert list(_values(service, rid, 2).items()) == [("b", FILE), ("c", FILE), ("d", TEXT)]
+    assert list(_values(service, rid, 1).items()) == [("a", TEXT), ("b", CHOICES), ("c", FILE)]
+    _write(service, rid, FormChange(1, copy_from=1, put={"e": TEXT}))  # a copy of itself
+    assert list(_values(service, rid, 1)) == ["a", "b", "c", "e"]
+
+
+def test_field_values_of_some_paths_in_first_set_order(service: RegistrationService) -> None:
+    rid = new_id(service)
+    _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES, "c": FILE}))
+    assert list(_values(service, rid, paths=["c", "absent", "a"]).items()) == [
+        ("a", TEXT), ("c", FILE)
+    ]  # fmt: skip
+    assert list(_values(service, rid, paths=frozenset({"b", "c"}))) == ["b", "c"]
+    assert _values(service, rid, paths=()) == {}
+    assert _values(service, rid, paths=["absent"]) == {}
+
+
+def test_field_values_of_unknown_or_other_registrations_are_empty(
+    make_backend: BackendFactory,
+) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    mine, theirs = new_id(here), new_id(there)
+    _write(here, mine, FormChange(1, put={"a": TEXT}))
+    _write(there, theirs, FormChange(1, put={"a": FILE}))
+    assert _values(here, mine) == {"a": TEXT} and _values(there, theirs) == {"a": FILE}
+    assert _values(here, mine, 2) == {}
+    assert _values(here, "registration-" + "e" * 32) == {}
+    # Another account's or region's registration is not there, even by its id.
+    assert _values(here, theirs) == {}
+    for account, region in (("222222222222", "us-east-1"), ("123456789012", "eu-west-1")):
+        assert backend.field_values(account, region, mine, 1) == {}
+
+
+def test_a_failed_commit_writes_no_field_values(service: RegistrationService) -> None:
+    rid = new_id(service)
+    _write(service, rid, FormChange(1, put={"a": TEXT}))
+    change = FormChange(1, put={"a": FILE, "b": TEXT}, delete=frozenset({"a"}))
+    with pytest.raises(ConflictException):
+        _write(service, rid, change, stale=True)
+    assert _values(service, rid) == {"a": TEXT}
+
+    def veto(events: Any) -> None:
+        raise RuntimeError("veto")
+
+    with pytest.raises(RuntimeError):
+        _write(service, rid, change, before_commit=veto)
+    with pytest.raises(RuntimeError):
+        _write(service, rid, FormChange(2, copy_from=1), before_commit=veto)
+    assert _values(service, rid) == {"a": TEXT} and _values(service, rid, 2) == {}
+
+
+def _with_detail(service: RegistrationService, rid: str) -> list[TransitionEvent]:
+    """Commit two events of ``rid`` with a detail (and one without); all three."""
+    create = service.backend.read_log(registration_id=rid)[0].event
+    put = {"FieldPath": "a.name", "TextValue": "Acme \u2603", "Nested": {"n": [1, None, True]}}
+    events = (
+        attrs.evolve(create, event="put_field_value", detail=put),
+        attrs.evolve(create, event="delete_field_value", detail={"FieldPath": "a.name"}),
+        attrs.evolve(create, event="other"),
+    )
+    _write(service, rid, FormChange(1, put={"a.name": TEXT}), events=events)
+    return [create, *events]
+
+
+def test_event_details_round_trip_through_the_log(service: RegistrationService) -> None:
+    rid = new_id(service)
+    events = _with_detail(service, rid)
+    assert events[-1].detail is None
+    assert [e.event for e in service.backend.read_log(registration_id=rid)] == events
+    with service.backend.snapshot() as snap:
+        assert [e.event for e in snap.read_log(registration_id=rid)] == events
+    delivered: list[TransitionEvent] = []
+    Outbox(service.backend, "details").drain(delivered.append)
+    assert delivered == events
+
+
+def test_field_values_and_details_survive_reopening(make_backend: BackendFactory) -> None:
+    first = RegistrationService(make_backend())
+    rid = new_id(first)
+    events = _with_detail(first, rid)
+    _write(first, rid, FormChange(2, copy_from=1, put={"b": CHOICES}))
+    again = RegistrationService(make_backend())
+    assert list(_values(again, rid, 2).items()) == [("a.name", TEXT), ("b", CHOICES)]
+    assert [e.event for e in again.backend.read_log(registration_id=rid)] == events

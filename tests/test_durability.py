@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from lifecycle import (
@@ -34,9 +35,10 @@ from lifecycle import (
 from lifecycle.audit import verify
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
-from lifecycle.ports import Backend
+from lifecycle.form import FieldValue
+from lifecycle.ports import Backend, FormChange
 from lifecycle.testing import invariants
-from tests.conftest import POSTGRES_DSN, new_id, postgres_factory
+from tests.conftest import POSTGRES_DSN, back_to_schema_3, new_id, postgres_factory
 from tests.workers import event_key, operate, worker_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -386,12 +388,13 @@ def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
     service.submit_registration_version(RegistrationId=rid)
     before = invariants.describe(service, rid)
     with sqlite3.connect(path) as conn:  # back to schema 1
+        back_to_schema_3(conn)
         conn.execute("ALTER TABLE registrations DROP COLUMN latest_revoked_version")
         conn.execute("DROP TABLE quota_usage")
         conn.execute("ALTER TABLE cursors DROP COLUMN holder")
         conn.execute("ALTER TABLE cursors DROP COLUMN lease_until")
         conn.execute("DELETE FROM schema_version WHERE version > 1")
-    assert SqliteBackend(path).schema_version == 3
+    assert SqliteBackend(path).schema_version == 4
     upgraded = RegistrationService(SqliteBackend(path))
     assert invariants.describe(upgraded, rid) == before
     stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)
@@ -405,3 +408,56 @@ def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
     upgraded.discard_registration_version(RegistrationId=rid)
     assert invariants.describe(upgraded, rid)[0]["RegistrationStatus"] == "REQUIRES_UPDATES"
     assert verify(upgraded.backend)[2] == []
+
+
+@contextlib.contextmanager
+def _raw(spec: str) -> Iterator[Any]:
+    """A driver connection to the store of ``spec``, committed when the block ends."""
+    kind, _, where = spec.partition(":")
+    if kind == "sqlite":
+        with contextlib.closing(sqlite3.connect(where)) as conn, conn:
+            yield conn
+    else:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_DSN or "", options=f"-c search_path={where}") as conn:
+            yield conn
+
+
+def test_a_schema_3_store_upgrades_keeping_its_data(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 4 adds the field values and the events' detail: a store the library made
+    before them opens as it was, its events without a detail, and takes values."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service, ClientToken="kept")
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    before, log = invariants.describe(service, rid), service.backend.read_log()
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_3(conn)
+    upgraded = RegistrationService(make(), clock=clock)
+    with _raw(spec) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 4
+    assert invariants.describe(upgraded, rid) == before
+    assert upgraded.backend.read_log() == log
+    assert all(e.event.detail is None for e in log)
+    assert upgraded.backend.find_idempotency(upgraded.account_id, upgraded.region, "kept")
+    assert verify(upgraded.backend)[2] == []
+    stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)
+    assert stored is not None
+    value = FieldValue("Acme")
+    upgraded.backend.commit(
+        attrs.evolve(stored, revision=stored.revision + 1),
+        expected_revision=stored.revision,
+        events=[attrs.evolve(log[-1].event, event="put_field_value", detail={"FieldPath": "a"})],
+        versions=(),
+        form=FormChange(1, put={"a": value}),
+    )
+    assert upgraded.backend.field_values(upgraded.account_id, upgraded.region, rid, 1) == {
+        "a": value
+    }
+    assert upgraded.backend.read_log()[-1].event.detail == {"FieldPath": "a"}

@@ -23,7 +23,7 @@ from lifecycle import ConflictException, TransitionEvent, ValidationException
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.outbox import Outbox
 from lifecycle.ports import Backend, LogPosition
-from tests.conftest import BackendFactory
+from tests.conftest import BackendFactory, back_to_schema_3
 from tests.load import Writers, spec_of, worker
 
 SECONDS = 1.5
@@ -326,12 +326,13 @@ def test_a_cursor_of_schema_2_keeps_its_position(tmp_path: Path) -> None:
     position = backend.get_cursor("mailer")
     backend.close()
     with sqlite3.connect(path) as conn:  # back to schema 2
+        back_to_schema_3(conn)
         conn.execute("ALTER TABLE cursors DROP COLUMN holder")
         conn.execute("ALTER TABLE cursors DROP COLUMN lease_until")
         conn.execute("DELETE FROM schema_version WHERE version > 2")
     conn.close()
     upgraded = SqliteBackend(path)
-    assert upgraded.schema_version == 3
+    assert upgraded.schema_version == 4
     assert upgraded.get_cursor("mailer") == position
     delivered: list[TransitionEvent] = []
     assert Outbox(upgraded, "mailer").drain(delivered.append) == 1

@@ -11,6 +11,10 @@ and finds, in the machines, the events that explain the change. It applies them 
 AWS's timestamps. A change the machines cannot explain is recorded as an
 ``anomaly`` event and reported, and the mirror keeps its last good state.
 ThrottlingException is retried with exponential backoff.
+
+Limitation: field values are kept in the mirror only. A commit's ``form`` change is
+mirrored, and :meth:`AwsBackend.field_values` reads the mirror; nothing forwards them
+to AWS (``PutRegistrationFieldValue`` and its kin are not called).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -36,11 +40,13 @@ from lifecycle.errors import (
     ValidationException,
 )
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue
 from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
 from lifecycle.ports import (
     Backend,
     BeforeCommit,
     CursorLease,
+    FormChange,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
@@ -116,6 +122,17 @@ class AwsBackend:
         """Mirrored versions."""
         return self.store.query_versions(query)
 
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """Mirrored field values (the mirror's only: they are not read from AWS)."""
+        return self.store.field_values(account_id, region, registration_id, version_number, paths)
+
     def find_idempotency(
         self, account_id: str, region: str, token: str
     ) -> IdempotencyRecord | None:
@@ -172,8 +189,10 @@ class AwsBackend:
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
+        form: FormChange | None = None,
     ) -> Registration:
         """Forward the user operation of ``events`` to AWS, then mirror AWS's answer.
+        ``form`` is written to the mirror only (see the module's limitation).
 
         The service's quotas are checked against the mirror's usage before anything
         reaches AWS (concurrent calls through other mirrors or the console are AWS's
@@ -219,6 +238,7 @@ class AwsBackend:
             idempotency=record,
             quotas=[attrs.evolve(c, limit=None) for c in quotas],  # AWS has done it: record it
             before_commit=before_commit,
+            form=form,
         )
 
     def _forward(

@@ -217,7 +217,8 @@ class InMemoryBackend:
         values = part.values[position].get(version_number, {})
         if paths is None:
             return dict(values)
-        return {path: values[path] for path in paths if path in values}
+        wanted = set(paths)  # the order is the values', whatever the order of ``paths``
+        return {path: value for path, value in values.items() if path in wanted}
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order."""

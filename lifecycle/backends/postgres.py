@@ -39,6 +39,7 @@ from lifecycle.backends.sql import (
     SqlBackend,
     check_schema_version,
     schema_v1,
+    schema_v4,
 )
 from lifecycle.errors import (
     ConflictException,
@@ -75,6 +76,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     SCHEMA_V2,
     SCHEMA_V3,
+    schema_v4(),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 

@@ -5,7 +5,7 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 3), in both dialects:
+Schema (version 4), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
@@ -13,7 +13,11 @@ Schema (version 3), in both dialects:
   joins exactly two version rows: the current and the approved one.
 - ``versions``: one row per version, with one column per status-history timestamp
   (integer microseconds since the epoch, UTC).
-- ``events``: the transition log, in commit order.
+- ``events``: the transition log, in commit order; ``detail`` (version 4) is the
+  event's JSON detail.
+- ``field_values``: each version's field values (version 4), one row per field path,
+  the value as the JSON of ``FieldValue.to_dict()``; ``ordinal`` keeps the order the
+  paths were first set in.
 - ``quota_usage``: each account's usage of each quota (per day for daily ones);
 - ``idempotency``: ``ClientToken`` records; ``meta``: the pagination key;
   ``schema_version``: the applied migrations.
@@ -26,13 +30,14 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue
 from lifecycle.models import (
     HISTORY_KEYS,
     DeniedReason,
@@ -44,6 +49,7 @@ from lifecycle.models import (
 from lifecycle.ports import (
     BeforeCommit,
     CursorLease,
+    FormChange,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
@@ -73,7 +79,7 @@ REGISTRATION_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "account_id", "region", "registration_id", "event", "actor", "version_number",
-    "version_from", "version_to", "registration_from", "registration_to", "at",
+    "version_from", "version_to", "registration_from", "registration_to", "at", "detail",
 )  # fmt: skip
 
 DERIVED_COLUMNS = ("latest_denied_version", "latest_revoked_version", "created_at")
@@ -134,6 +140,28 @@ _ADVANCE_CURSOR = (
 )
 _RELEASE_CURSOR = (
     "UPDATE cursors SET holder = NULL, lease_until = NULL WHERE name = ? AND holder = ?"
+)
+# The field value statements, on one version of a registration found by its id (as the
+# version rows are). A path first set takes the next ordinal of its version; a replaced
+# one keeps its own, and a copy keeps its source's: that is the order values read in.
+_SEQ = "(SELECT seq FROM registrations WHERE registration_id = ?)"
+_CLEAR_VALUES = f"DELETE FROM field_values WHERE registration_seq = {_SEQ} AND version_number = ?"
+_COPY_VALUES = (
+    "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value) "
+    "SELECT registration_seq, ?, path, ordinal, value FROM field_values "
+    f"WHERE registration_seq = {_SEQ} AND version_number = ?"
+)
+_DELETE_VALUE = f"{_CLEAR_VALUES} AND path = ?"
+_PUT_VALUE = (
+    "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value) "
+    f"VALUES ({_SEQ}, ?, ?, (SELECT COALESCE(MAX(f.ordinal), 0) + 1 FROM field_values f "
+    f"WHERE f.registration_seq = {_SEQ} AND f.version_number = ?), ?) "
+    "ON CONFLICT (registration_seq, version_number, path) DO UPDATE SET value = excluded.value"
+)
+_READ_VALUES = (
+    "SELECT f.path, f.value FROM field_values f JOIN registrations r "
+    "ON r.seq = f.registration_seq WHERE r.registration_id = ? AND r.account_id = ? "
+    "AND r.region = ? AND f.version_number = ?"
 )
 
 
@@ -214,6 +242,22 @@ SCHEMA_V3: tuple[str, ...] = (
 """Schema version 3 in both dialects: the lease of each outbox cursor."""
 
 
+def schema_v4(*, without_rowid: str = "") -> tuple[str, ...]:
+    """Schema version 4 in a dialect (``without_rowid`` as for :func:`schema_v1`): the
+    events' detail and the versions' field values. The primary key is also the
+    lookup of one version's values, so a read touches only the rows it returns."""
+    return (
+        "ALTER TABLE events ADD COLUMN detail TEXT",
+        f"""CREATE TABLE field_values (
+            registration_seq BIGINT NOT NULL REFERENCES registrations (seq),
+            version_number INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (registration_seq, version_number, path)){without_rowid}""",
+    )
+
+
 def check_schema_version(
     current: int, known: int, field: str, where: str, *, read_only: bool
 ) -> None:
@@ -281,12 +325,12 @@ def _event_row(e: TransitionEvent) -> tuple[Any, ...]:
     return (
         e.account_id, e.region, e.registration_id, e.event, e.actor.value, e.version_number,
         e.version_from, e.version_to, e.registration_from, e.registration_to,
-        to_micros(e.timestamp),
+        to_micros(e.timestamp), None if e.detail is None else json.dumps(dict(e.detail)),
     )  # fmt: skip
 
 
 def _event(row: Sequence[Any]) -> TransitionEvent:
-    (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at) = row
+    (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at, detail) = row
     return TransitionEvent(
         account, region, rid, name, Actor(actor), number,
         None if v_from is None else VersionStatus(v_from),
@@ -294,6 +338,7 @@ def _event(row: Sequence[Any]) -> TransitionEvent:
         None if r_from is None else RegistrationStatus(r_from),
         None if r_to is None else RegistrationStatus(r_to),
         from_micros(at),  # type: ignore[arg-type]
+        None if detail is None else json.loads(detail),
     )  # fmt: skip
 
 
@@ -402,9 +447,10 @@ class SqlBackend(ABC):
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
+        form: FormChange | None = None,
     ) -> Registration:
-        """Store ``registration`` with its versions, events and quota usage in one
-        transaction."""
+        """Store ``registration`` with its versions, events, quota usage and field
+        values in one transaction."""
         r = registration
         derived = (r.current_version_number, r.approved_version_number,
                    r.latest_denied_version_number, r.latest_revoked_version_number)  # fmt: skip
@@ -436,6 +482,8 @@ class SqlBackend(ABC):
                     )
                 if events:
                     cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
+                if form is not None:
+                    self._write_form(cur, r.registration_id, form)
                 if written.fetchone() is None:  # the stored revision was not the expected one
                     raise ConflictException(
                         f"Registration {r.registration_id} was changed by another call since "
@@ -462,6 +510,43 @@ class SqlBackend(ABC):
             if before_commit is not None:
                 before_commit(events)
         return registration
+
+    def _write_form(self, cur: Cursor, registration_id: str, form: FormChange) -> None:
+        """Apply ``form`` to its version's values, as ``memory._apply`` does."""
+        rid, number = registration_id, form.version_number
+        if form.copy_from is not None and form.copy_from != number:
+            cur.execute(self._sql(_CLEAR_VALUES), (rid, number))
+            cur.execute(self._sql(_COPY_VALUES), (number, rid, form.copy_from))
+        if form.delete:
+            cur.executemany(
+                self._sql(_DELETE_VALUE), [(rid, number, path) for path in sorted(form.delete)]
+            )
+        if form.put:
+            cur.executemany(
+                self._sql(_PUT_VALUE),
+                [(rid, number, path, rid, number, json.dumps(value.to_dict()))
+                 for path, value in form.put.items()],
+            )  # fmt: skip
+
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """One version's field values in the order first set, through the primary key;
+        see :meth:`lifecycle.ports.Backend.field_values`."""
+        where = [_READ_VALUES]
+        params: list[Any] = [registration_id, account_id, region, version_number]
+        if not _filter_in(where, params, [("f.path", None if paths is None else frozenset(paths))]):
+            return {}
+        with self._statement() as cur:
+            rows = cur.execute(
+                self._sql(f"{' AND '.join(where)} ORDER BY f.ordinal"), params
+            ).fetchall()
+        return {path: FieldValue.from_dict(json.loads(value)) for path, value in rows}
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""

@@ -32,6 +32,7 @@ from lifecycle.backends.sql import (
     SqlBackend,
     check_schema_version,
     schema_v1,
+    schema_v4,
 )
 from lifecycle.errors import InternalServerException, ValidationException, outside_commit
 from lifecycle.validation import seconds
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     SCHEMA_V2,
     SCHEMA_V3,
+    schema_v4(without_rowid=" WITHOUT ROWID"),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 
