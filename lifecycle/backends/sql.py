@@ -538,11 +538,24 @@ class SqlBackend(ABC):
     ) -> dict[str, FieldValue]:
         """One version's field values in the order first set, through the primary key;
         see :meth:`lifecycle.ports.Backend.field_values`."""
+        return self._field_values(
+            self._statement, account_id, region, registration_id, version_number, paths
+        )
+
+    def _field_values(
+        self,
+        reads: Reads,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None,
+    ) -> dict[str, FieldValue]:
         where = [_READ_VALUES]
         params: list[Any] = [registration_id, account_id, region, version_number]
         if not _filter_in(where, params, [("f.path", None if paths is None else frozenset(paths))]):
             return {}
-        with self._statement() as cur:
+        with reads() as cur:
             rows = cur.execute(
                 self._sql(f"{' AND '.join(where)} ORDER BY f.ordinal"), params
             ).fetchall()
@@ -741,3 +754,16 @@ class _SqlSnapshot:
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of versions of the snapshot."""
         return self._backend._query_versions(self._reads, query)
+
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """One version's field values in the snapshot."""
+        return self._backend._field_values(
+            self._reads, account_id, region, registration_id, version_number, paths
+        )
