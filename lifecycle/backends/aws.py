@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -36,11 +36,14 @@ from lifecycle.errors import (
     ValidationException,
 )
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FieldValue
+from lifecycle.machines import INTERNAL_EVENTS
 from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
 from lifecycle.ports import (
     Backend,
     BeforeCommit,
     CursorLease,
+    FormChange,
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
@@ -112,6 +115,17 @@ class AwsBackend:
         """Mirrored registrations."""
         return self.store.query_registrations(query)
 
+    def field_values(
+        self,
+        account_id: str,
+        region: str,
+        registration_id: str,
+        version_number: int,
+        paths: Collection[str] | None = None,
+    ) -> dict[str, FieldValue]:
+        """The mirror's field values of one version."""
+        return self.store.field_values(account_id, region, registration_id, version_number, paths)
+
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """Mirrored versions."""
         return self.store.query_versions(query)
@@ -172,6 +186,7 @@ class AwsBackend:
         idempotency: IdempotencyRecord | None = None,
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
+        form: FormChange | None = None,
     ) -> Registration:
         """Forward the user operation of ``events`` to AWS, then mirror AWS's answer.
 
@@ -219,6 +234,7 @@ class AwsBackend:
             idempotency=record,
             quotas=[attrs.evolve(c, limit=None) for c in quotas],  # AWS has done it: record it
             before_commit=before_commit,
+            form=form,
         )
 
     def _forward(
@@ -242,6 +258,10 @@ class AwsBackend:
                                 current_version=first, created_timestamp=created)  # fmt: skip
         if event.event == "delete":
             self._call("delete_registration", RegistrationId=rid)
+            return registration
+        if event.event in _FORM_CALLS:
+            # The detail is the request's FieldPath and value; no status moves.
+            self._call(_FORM_CALLS[event.event], RegistrationId=rid, **(event.detail or {}))
             return registration
         calls = {
             "create_version": "create_registration_version",
@@ -384,10 +404,18 @@ class AwsBackend:
         return SyncReport(local.registration_id, (), problem)
 
 
+_FORM_CALLS: Mapping[str, str] = {
+    "put_field_value": "put_registration_field_value",
+    "delete_field_value": "delete_registration_field_value",
+}
+"""The form edits, with the boto3 method that forwards each."""
+
+
 def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:
-    """The time AWS recorded for ``event``'s version move (the event's own otherwise)."""
+    """The time AWS recorded for ``event``'s version move (the event's own otherwise,
+    and for an event that moves no status)."""
     version = answered.current_version
-    if event.version_number != version.version_number:
+    if event.event in INTERNAL_EVENTS or event.version_number != version.version_number:
         return event.timestamp
     field = HISTORY_FIELD_OF_STATUS.get(version.status)
     recorded = None if field is None else getattr(version.history, field)
@@ -433,8 +461,11 @@ def _explain(
     for _ in range(depth):
         following: list[Node] = []
         for state, versions, path in frontier:
-            # Reviewer and user events alike: users act in the console too.
+            # Reviewer and user events alike: users act in the console too. An event
+            # that moves no status (a form edit) explains no change.
             for event in aggregate.legal_events(state):
+                if event in INTERNAL_EVENTS:
+                    continue
                 for aws_review in (False, True) if event == "submit" else (False,):
                     try:
                         after = aggregate.step(state, event, now, aws_review=aws_review)
