@@ -136,6 +136,8 @@ def coupling() -> dict[tuple[str, str, str], list[tuple[str, str]]]:
     while todo:
         registration = todo.pop()
         for event in aggregate.legal_events(registration):
+            if not REGISTRATION.defines(event):
+                continue  # a version's own event (a form edit) is no registration move
             for aws_review in (False, True) if event == "submit" else (False,):
                 try:
                     step = aggregate.step(registration, event, _EPOCH, aws_review=aws_review)

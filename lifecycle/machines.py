@@ -362,3 +362,11 @@ CONDITIONS: tuple[str, ...] = tuple(
     sorted({c for m in MACHINES for s in m.transitions for c in (*s.conditions, *s.unless)})
 )
 """Every condition name the machines use."""
+
+INTERNAL_EVENTS: frozenset[str] = frozenset(
+    name
+    for name in EVENTS
+    if all(s.dest is None for m in MACHINES for s in m.transitions if s.event == name)
+)
+"""Events that move no status in any machine (the form edits): no change of statuses
+is explained by them."""

@@ -202,3 +202,93 @@ def test_a_call_over_a_quota_never_reaches_aws(aws: RegistrationService, wire: A
         local.create_registration(RegistrationType=BRAND, ClientToken="second")
     assert calls == before
     assert len(aws.describe_registrations()["Registrations"]) == 1
+
+
+def test_form_edits_are_forwarded_and_never_explain_a_change() -> None:
+    """An edit reaches AWS as its own operation, with the event's detail as the request;
+    it keeps its own time (no history field records an edit), and sync never takes
+    one for the explanation of a change of statuses."""
+    from lifecycle import aggregate
+    from lifecycle.events import TransitionEvent
+    from lifecycle.form import FieldValue, FormChange
+    from lifecycle.statuses import Actor
+
+    _, stubber, backend, _ = _stubbed()
+    rid, when = CREATED["RegistrationId"], datetime(2026, 3, 2, tzinfo=UTC)
+    first = aggregate.create(
+        registration_id=rid,
+        account_id="123456789012",
+        region="us-east-1",
+        registration_type=BRAND,
+        tags=(),
+        now=CREATED["CreatedTimestamp"],
+    )
+    backend.store.commit(
+        first.registration, expected_revision=None, events=first.events, versions=first.written
+    )
+    stored = first.registration
+    path = "brandInfo.companyName"
+    answer = {
+        "RegistrationArn": CREATED["RegistrationArn"],
+        "RegistrationId": rid,
+        "VersionNumber": 1,
+        "FieldPath": path,
+        "TextValue": "Example",
+    }
+    stubber.add_response(
+        "put_registration_field_value",
+        answer,
+        {"RegistrationId": rid, "FieldPath": path, "TextValue": "Example"},
+    )
+    stubber.add_response(
+        "delete_registration_field_value", answer, {"RegistrationId": rid, "FieldPath": path}
+    )
+    edits = [
+        (
+            "put_field_value",
+            {"FieldPath": path, "TextValue": "Example"},
+            FormChange(1, put={path: FieldValue(text="Example")}),
+        ),
+        ("delete_field_value", {"FieldPath": path}, FormChange(1, delete=frozenset({path}))),
+    ]
+    with stubber:
+        for event, detail, form in edits:
+            edit = TransitionEvent(
+                "123456789012",
+                "us-east-1",
+                rid,
+                event,
+                Actor.USER,
+                1,
+                "DRAFT",
+                "DRAFT",
+                None,
+                None,
+                when,
+                detail,
+            )
+            mirrored = backend.commit(
+                attrs.evolve(stored, revision=stored.revision + 1),
+                expected_revision=stored.revision,
+                events=[edit],
+                versions=[stored.current_version],
+                form=form,
+            )
+            assert (mirrored.status, mirrored.current_version) == (
+                stored.status,
+                stored.current_version,
+            )
+            expected = {path: FieldValue(text="Example")} if event == "put_field_value" else {}
+            assert backend.field_values("123456789012", "us-east-1", rid, 1) == expected
+            stored = mirrored
+    stubber.assert_no_pending_responses()
+    logged = [e.event.event for e in backend.read_log(registration_id=rid)]
+    assert logged[-2:] == ["put_field_value", "delete_field_value"]
+    # From a DRAFT, where the edits are legal, sync looks past them.
+    from lifecycle.backends.aws import _explain
+
+    submitted = aggregate.step(stored, "submit", when)
+    observed = {1: submitted.registration.current_version}
+    assert _explain(stored, {1: stored.current_version}, submitted.registration, observed) == [
+        ("submit", False)
+    ]

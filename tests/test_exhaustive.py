@@ -20,11 +20,13 @@ from lifecycle import (
 )
 from lifecycle.clock import ManualClock
 from lifecycle.ports import all_versions
+from lifecycle.testing.machine import DRIVEN
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
 from lifecycle.testing.strategies import BRAND
 
 DEPTH = 6
-MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS)] + [("submit", True)]
+# The events the harness fires: the form edits join when their operations land.
+MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e in DRIVEN] + [("submit", True)]
 DENIAL = [{"Reason": "R", "ShortDescription": "denied"}]
 CALLS = {"create_version": "create_registration_version",
          "discard": "discard_registration_version", "delete": "delete_registration"}  # fmt: skip

@@ -10,13 +10,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lifecycle.machines import CONDITIONS, EVENTS
-from lifecycle.statuses import Actor
+from lifecycle.statuses import Actor, VersionStatus
 from lifecycle.testing.reference import (
+    EDITABLE,
+    FORM_EDITS,
     HISTORY_KEY,
     REVIEWER_EVENTS,
     USER_EVENTS,
     ReferenceRegistration,
     UnknownConditionError,
+    _dispatch,
     condition,
     plan,
 )
@@ -129,3 +132,32 @@ def test_approve_archives_the_approved_version_in_the_same_step() -> None:
     assert ref.versions == ["ARCHIVED", "APPROVED"]
     assert ref.history[0]["ArchivedTimestamp"] == T0 + timedelta(hours=1)
     assert ref.describe("r", "arn")[0]["ApprovedVersionNumber"] == 2
+
+
+def test_the_machines_keep_the_reference_s_rule_of_form_edits() -> None:
+    """The reference states the rule of the form edits itself; the machines agree: an
+    edit is an internal transition of a DRAFT version, for any conditions, and the
+    registration machine takes no part."""
+    flags = [frozenset(c for n, c in enumerate(CONDITIONS) if bits >> n & 1)
+             for bits in range(1 << len(CONDITIONS))]  # fmt: skip
+    for event in sorted(FORM_EDITS):
+        assert _dispatch("registration", event, "CREATED", frozenset()) is None
+        for status in VersionStatus:
+            for held in flags:
+                want = "(unchanged)" if status == EDITABLE else "(refused)"
+                assert _dispatch("version", event, str(status), held) == want, (event, status)
+
+
+def test_a_form_edit_moves_only_the_current_draft_and_no_status() -> None:
+    ref = ReferenceRegistration(T0, "T")
+    for event in sorted(FORM_EDITS):
+        assert plan(ref.status, tuple(ref.versions), event) == (
+            ("version", event, "DRAFT", "DRAFT", 0),
+        )
+        assert ref.apply(event, T0 + timedelta(hours=1))
+        assert (ref.status, ref.versions, list(ref.history[0])) == (
+            "CREATED", ["DRAFT"], ["DraftTimestamp"],
+        )  # fmt: skip
+    assert ref.apply("submit", T0)
+    assert not any(ref.allows(event) for event in FORM_EDITS)
+    assert ref.refusal_reason("put_field_value") == "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED"

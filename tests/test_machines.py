@@ -31,7 +31,8 @@ SAME = "(unchanged)"
 ALL_EVENTS = [
     "create", "create_version", "submit", "discard", "begin_review", "require_authentication",
     "complete_authentication", "require_offline_review", "approve", "archive", "deny",
-    "revoke", "complete_provisioning", "close", "delete",
+    "revoke", "complete_provisioning", "close", "delete", "put_field_value",
+    "delete_field_value",
 ]  # fmt: skip
 FLAGS = list(CONDITIONS)
 
@@ -49,6 +50,7 @@ EXPECTED_ACTORS = {
     "complete_authentication": "reviewer", "require_offline_review": "reviewer",
     "approve": "reviewer", "deny": "reviewer", "revoke": "reviewer",
     "complete_provisioning": "reviewer", "close": "reviewer", "archive": "system",
+    "put_field_value": "user", "delete_field_value": "user",
 }  # fmt: skip
 EXPECTED_OPERATIONS = {
     "create": ("CreateRegistration",),
@@ -56,6 +58,8 @@ EXPECTED_OPERATIONS = {
     "submit": ("SubmitRegistrationVersion",),
     "discard": ("DiscardRegistrationVersion",),
     "delete": ("DeleteRegistration",),
+    "put_field_value": ("PutRegistrationFieldValue",),
+    "delete_field_value": ("DeleteRegistrationFieldValue",),
 }
 
 FLAG_COMBINATIONS = [

@@ -7,12 +7,14 @@ from hypothesis import Phase, settings
 from hypothesis.stateful import rule
 
 from lifecycle import ConflictException
+from lifecycle.machines import EVENTS
 from lifecycle.testing import (
     LifecycleStateMachine,
     TransitionCoverage,
     harness_settings,
     run_harness,
 )
+from lifecycle.testing.machine import DRIVEN
 from tests.conftest import BackendFactory
 
 EXAMPLES = {"memory": 200, "sqlite": 60, "postgres": 30}
@@ -36,8 +38,10 @@ def test_standard_run_covers_every_transition() -> None:
     coverage = run_harness(
         settings=settings(max_examples=300, stateful_step_count=50, deadline=None, derandomize=True)
     )
-    assert coverage.missing() == [], coverage.report()
-    assert coverage.ratio() == 1.0
+    # Every transition of the events the harness fires; the others (the form edits,
+    # until their operations land) are missing, and only they.
+    assert [s for s in coverage.missing() if s.event in DRIVEN] == [], coverage.report()
+    assert {s.event for s in coverage.missing()} == set(EVENTS) - DRIVEN - {"create", "archive"}
 
 
 def test_coverage_reports_what_is_missing() -> None:

@@ -12,9 +12,9 @@ AWS's timestamps. A change the machines cannot explain is recorded as an
 ``anomaly`` event and reported, and the mirror keeps its last good state.
 ThrottlingException is retried with exponential backoff.
 
-Limitation: field values are kept in the mirror only. A commit's ``form`` change is
-mirrored, and :meth:`AwsBackend.field_values` reads the mirror; nothing forwards them
-to AWS (``PutRegistrationFieldValue`` and its kin are not called).
+Field edits are forwarded as ``PutRegistrationFieldValue`` and
+``DeleteRegistrationFieldValue``; the field values read back are the mirror's
+(:meth:`AwsBackend.sync` reads statuses only).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from lifecycle.errors import (
 )
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
+from lifecycle.machines import INTERNAL_EVENTS
 from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
 from lifecycle.ports import (
     Backend,
@@ -118,10 +119,6 @@ class AwsBackend:
         """Mirrored registrations."""
         return self.store.query_registrations(query)
 
-    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
-        """Mirrored versions."""
-        return self.store.query_versions(query)
-
     def field_values(
         self,
         account_id: str,
@@ -130,8 +127,12 @@ class AwsBackend:
         version_number: int,
         paths: Collection[str] | None = None,
     ) -> dict[str, FieldValue]:
-        """Mirrored field values (the mirror's only: they are not read from AWS)."""
+        """The mirror's field values of one version."""
         return self.store.field_values(account_id, region, registration_id, version_number, paths)
+
+    def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
+        """Mirrored versions."""
+        return self.store.query_versions(query)
 
     def find_idempotency(
         self, account_id: str, region: str, token: str
@@ -191,8 +192,8 @@ class AwsBackend:
         before_commit: BeforeCommit | None = None,
         form: FormChange | None = None,
     ) -> Registration:
-        """Forward the user operation of ``events`` to AWS, then mirror AWS's answer.
-        ``form`` is written to the mirror only (see the module's limitation).
+        """Forward the user operation of ``events`` to AWS, then mirror AWS's answer
+        (with ``form``, the field values change).
 
         The service's quotas are checked against the mirror's usage before anything
         reaches AWS (concurrent calls through other mirrors or the console are AWS's
@@ -262,6 +263,10 @@ class AwsBackend:
                                 current_version=first, created_timestamp=created)  # fmt: skip
         if event.event == "delete":
             self._call("delete_registration", RegistrationId=rid)
+            return registration
+        if event.event in _FORM_CALLS:
+            # The detail is the request's FieldPath and value; no status moves.
+            self._call(_FORM_CALLS[event.event], RegistrationId=rid, **(event.detail or {}))
             return registration
         calls = {
             "create_version": "create_registration_version",
@@ -404,10 +409,18 @@ class AwsBackend:
         return SyncReport(local.registration_id, (), problem)
 
 
+_FORM_CALLS: Mapping[str, str] = {
+    "put_field_value": "put_registration_field_value",
+    "delete_field_value": "delete_registration_field_value",
+}
+"""The form edits, with the boto3 method that forwards each."""
+
+
 def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:
-    """The time AWS recorded for ``event``'s version move (the event's own otherwise)."""
+    """The time AWS recorded for ``event``'s version move (the event's own otherwise,
+    and for an event that moves no status)."""
     version = answered.current_version
-    if event.version_number != version.version_number:
+    if event.event in INTERNAL_EVENTS or event.version_number != version.version_number:
         return event.timestamp
     field = HISTORY_FIELD_OF_STATUS.get(version.status)
     recorded = None if field is None else getattr(version.history, field)
@@ -453,8 +466,11 @@ def _explain(
     for _ in range(depth):
         following: list[Node] = []
         for state, versions, path in frontier:
-            # Reviewer and user events alike: users act in the console too.
+            # Reviewer and user events alike: users act in the console too. An event
+            # that moves no status (a form edit) explains no change.
             for event in aggregate.legal_events(state):
+                if event in INTERNAL_EVENTS:
+                    continue
                 for aws_review in (False, True) if event == "submit" else (False,):
                     try:
                         after = aggregate.step(state, event, now, aws_review=aws_review)

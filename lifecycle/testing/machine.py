@@ -33,6 +33,7 @@ from lifecycle.testing.coverage import TransitionCoverage
 from lifecycle.testing.planner import Key, Offer
 from lifecycle.testing.reference import (
     CREATE,
+    REVIEWER_EVENTS,
     TERMINAL,
     USER_EVENTS,
     Move,
@@ -45,13 +46,40 @@ MAX_EXAMPLES = 200
 STATEFUL_STEP_COUNT = 30
 """How many steps each example of :func:`run_harness` takes at most, by default."""
 
-USER_CALLS = {
-    event: re.sub(r"(?<!^)(?=[A-Z])", "_", EVENTS[event].operations[0]).lower()
-    for event in USER_EVENTS
-    if event != "submit"
+Parameters = Callable[[ReferenceRegistration, bool], dict[str, Any]]
+"""What a user call passes besides ``RegistrationId``, from the registration's
+reference model and the offer's ``aws_review``."""
+
+USER_PARAMETERS: dict[str, Parameters | None] = {
+    "submit": lambda model, aws_review: {"AwsReview": aws_review},
+    # Not driven until the form operations land: then each becomes one line that draws
+    # a FieldPath (and a value) of the form of model.registration_type.
+    "put_field_value": None,
+    "delete_field_value": None,
 }
-"""The user events other than submit (which takes AwsReview), with the service method
-that fires each."""
+"""The user events whose call takes more than ``RegistrationId``, with what it takes;
+``None`` for an event the harness does not fire (yet)."""
+
+
+def _only_the_registration(model: ReferenceRegistration, aws_review: bool) -> dict[str, Any]:
+    return {}
+
+
+USER_CALLS: dict[str, tuple[str, Parameters]] = {
+    event: (
+        re.sub(r"(?<!^)(?=[A-Z])", "_", EVENTS[event].operations[0]).lower(),
+        parameters,
+    )
+    for event in USER_EVENTS
+    if (parameters := USER_PARAMETERS.get(event, _only_the_registration)) is not None
+}
+"""The user events the harness fires, with the service method of each and its
+parameters."""
+
+DRIVEN: frozenset[str] = frozenset((*USER_CALLS, *REVIEWER_EVENTS))
+"""The events the harness fires: its moves and goals are theirs only."""
+
+_OFFERS = tuple(offer for offer in planner.OFFERS if offer[0] in DRIVEN)
 
 _ENDINGS = frozenset(
     spec.event
@@ -64,9 +92,11 @@ _ENDINGS = frozenset(
 
 _PICKS = st.lists(st.integers(0, 9), min_size=1, max_size=4)
 """How one ``legal_moves`` step chooses its moves (see ``legal_offer``)."""
-_GOALS = st.deferred(lambda: st.sampled_from(sorted(planner.routes().distance)))
-"""Where a ``tour`` step goes: any transition a registration can take (computed on
-first use)."""
+_GOALS = st.deferred(
+    lambda: st.sampled_from(sorted(k for k in planner.routes().distance if k[1] in DRIVEN))
+)
+"""Where a ``tour`` step goes: any transition a registration can take by the events
+the harness fires (computed on first use)."""
 
 
 class LifecycleStateMachine(RuleBasedStateMachine):
@@ -165,7 +195,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         """Time passes (or the clock goes back)."""
         self.clock.advance(timedelta(minutes=minutes))
 
-    @rule(rid=registrations, offer=st.sampled_from([o for o in planner.OFFERS if o[0] != "deny"]))
+    @rule(rid=registrations, offer=st.sampled_from([o for o in _OFFERS if o[0] != "deny"]))
     def call(self, rid: str, offer: Offer) -> None:
         """A user or reviewer event other than deny, legal or not: ``(event, aws_review)``."""
         self.attempt(rid, offer[0], aws_review=offer[1])
@@ -201,7 +231,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         for _ in range(len(routes.moves)):  # no shortest route is longer
             model = self.reference[rid]
             here = planner.shape(model.status, model.versions)
-            offers = [o for o in routes.toward(here, [goal]) if model.allows(*o)]
+            offers = [o for o in routes.toward(here, [goal]) if _can(model, o)]
             if not offers:
                 return
             taken = model.moves(*offers[0]) or ()
@@ -220,16 +250,17 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         pool: list[Offer] = []
         if pick < 8:
             routes = planner.routes()
-            wanted = [key for key in routes.distance if not self.exercised.covers(*key)]
+            wanted = [key for key in routes.distance
+                      if key[1] in DRIVEN and not self.exercised.covers(*key)]  # fmt: skip
             here = planner.shape(model.status, model.versions)
             if pick >= 3:
                 aim = self._aims.get(rid)
                 if aim not in wanted or not routes.toward(here, [aim]):
                     aim = self._aims[rid] = routes.far(here, wanted, rank=pick - 3)
                 wanted = [] if aim is None else [aim]
-            pool = [o for o in routes.toward(here, wanted) if model.allows(*o)]
+            pool = [o for o in routes.toward(here, wanted) if _can(model, o)]
         if not pool:
-            legal = [offer for offer in planner.OFFERS if model.allows(*offer)]
+            legal = [offer for offer in _OFFERS if model.allows(*offer)]
             pool = [offer for offer in legal if offer[0] not in _ENDINGS]
             pool = legal if pick == 9 or not pool else pool
         return pool[pick % len(pool)] if pool else None
@@ -257,7 +288,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         legal = model.allows(event, aws_review)
         expected_reason = model.refusal_reason(event)
         try:
-            self._fire(rid, event, aws_review, reasons or _DENIAL)
+            self._fire(rid, event, aws_review, reasons or _DENIAL, model)
         except ResourceNotFoundException:
             assert deleted, f"{event}: ResourceNotFound on a {model.status} registration"
         except ConflictException as refused:
@@ -267,20 +298,28 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         else:
             assert legal, f"{event} accepted from {model.status}, the reference forbids it"
 
-    def _fire(self, rid: str, event: str, aws_review: bool, reasons: list[dict[str, str]]) -> None:
+    def _fire(
+        self,
+        rid: str,
+        event: str,
+        aws_review: bool,
+        reasons: list[dict[str, str]],
+        model: ReferenceRegistration,
+    ) -> None:
         service = self.service
-        if event == "submit":
-            service.submit_registration_version(RegistrationId=rid, AwsReview=aws_review)
-        elif event in USER_CALLS:
-            getattr(service, USER_CALLS[event])(RegistrationId=rid)
+        if event in USER_CALLS:
+            method, parameters = USER_CALLS[event]
+            getattr(service, method)(RegistrationId=rid, **parameters(model, aws_review))
         elif event == "deny":
             self._pending_reasons = reasons
             try:
                 service.reviewer.deny(rid, reasons)
             finally:
                 self._pending_reasons = None
-        else:
+        elif event in REVIEWER_EVENTS:
             getattr(service.reviewer, event)(rid)
+        else:
+            raise ValueError(f"the harness does not fire {event!r}: see USER_PARAMETERS")
 
     # -- invariants ------------------------------------------------------------------
 
@@ -311,6 +350,11 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                 assert registration["RegistrationStatus"] == "DELETED"
             elif registration["RegistrationStatus"] == "DELETED":
                 self.deleted.add(rid)
+
+
+def _can(model: ReferenceRegistration, offer: Offer) -> bool:
+    """Whether the harness fires ``offer``'s event and the reference allows it now."""
+    return offer[0] in DRIVEN and model.allows(*offer)
 
 
 _DENIAL = [{"Reason": "BRAND_INFO_MISMATCH", "ShortDescription": "The brand does not match."}]

@@ -13,6 +13,10 @@ computed by name from that list, and the model decides which version an event mo
 fires the follow-up events, stamps and clamps the history, and derives what the
 describe calls show. :class:`ReferenceRegistration` predicts, for any call, whether it
 is legal and what every describe call shows afterwards, timestamps included.
+
+One rule is stated here again instead of read from the machines: the form edits
+(:data:`FORM_EDITS`) are legal only while the current version is DRAFT, and they move
+no status. Comparing the service with this model checks the machines against it.
 """
 
 from __future__ import annotations
@@ -85,8 +89,18 @@ REFUSAL_REASONS: Mapping[str, str] = {
     "submit": "SUBMIT_REGISTRATION_VERSION_NOT_ALLOWED",
     "discard": "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED",
     "delete": "RESOURCE_DELETION_NOT_ALLOWED",
+    "put_field_value": "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED",
+    "delete_field_value": "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED",
 }
 """The ConflictException Reason of each refused user event (API data, not moves)."""
+
+FORM_EDITS: frozenset[str] = frozenset({"put_field_value", "delete_field_value"})
+"""The events that edit the form of the current version (PutRegistrationFieldValue,
+DeleteRegistrationFieldValue)."""
+EDITABLE = "DRAFT"
+"""The only version status whose form can be edited. AWS: the edit operations take no
+VersionNumber, so they edit the current version, and a new version leaves its
+predecessor read-only; an edit moves no status."""
 
 
 def _unique(pairs: Sequence[tuple[Any, Any]], what: str) -> dict[Any, Any]:
@@ -241,6 +255,8 @@ def plan(
     current one or the approved one). A follow-up event (``FOLLOW_UPS``) moves the
     version that was approved before the step, if there was one.
     """
+    if event in FORM_EDITS:
+        return _form_edit(versions, event)
     held = _held(versions, aws_review)
     approved = versions.index("APPROVED") if "APPROVED" in versions else None
     moves = _moves(status, versions, event, held, approved)
@@ -254,6 +270,14 @@ def plan(
             return None
         moves += more
     return tuple(moves)
+
+
+def _form_edit(versions: tuple[str, ...], event: str) -> tuple[Move, ...] | None:
+    """The moves of a form edit by the reference's own rule, not the machines': the
+    current version stays :data:`EDITABLE`; refused from any other status."""
+    if not versions or versions[-1] != EDITABLE:
+        return None
+    return (Move("version", event, EDITABLE, EDITABLE, len(versions) - 1),)
 
 
 def settle(
