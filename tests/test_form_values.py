@@ -21,6 +21,16 @@ NAME = "companyInfo.companyName"
 LEGAL = "companyInfo.legalType"
 
 
+def _denied_with_a_name(service: RegistrationService) -> str:
+    """A registration whose version 1, holding a company name, was denied."""
+    rid = new_id(service)
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}])
+    return rid
+
+
 def values(service: RegistrationService, rid: str, **params: Any) -> list[dict[str, Any]]:
     answer = service.describe_registration_field_values(RegistrationId=rid, **params)
     return list(answer["RegistrationFieldValues"])
@@ -113,11 +123,7 @@ def test_edits_are_refused_once_the_version_is_no_draft(
 def test_a_new_version_starts_with_the_values_of_the_last_and_the_old_stay(
     service: RegistrationService,
 ) -> None:
-    rid = new_id(service)
-    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
-    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}])
+    rid = _denied_with_a_name(service)
     assert service.create_registration_version(RegistrationId=rid)["VersionNumber"] == 2
     assert values(service, rid) == [{"FieldPath": NAME, "TextValue": "Acme"}]
     service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Fixed")
@@ -176,11 +182,7 @@ def test_through_a_boto3_client(service: RegistrationService) -> None:
 def test_verify_replays_the_values_and_finds_a_value_written_without_its_event(
     service: RegistrationService,
 ) -> None:
-    rid = new_id(service)
-    service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
-    service.submit_registration_version(RegistrationId=rid)
-    service.reviewer.begin_review(rid)
-    service.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}])
+    rid = _denied_with_a_name(service)
     service.create_registration_version(RegistrationId=rid)
     service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
     assert verify(service.backend)[2] == []
