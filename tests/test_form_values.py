@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from lifecycle import ConflictException, RegistrationService, ValidationException
 from lifecycle.audit import verify
 from lifecycle.errors import ResourceNotFoundException
-from lifecycle.form import FieldValue, FormChange
+from lifecycle.form import FieldValue, FormChange, check_complete
+from lifecycle.testing.forms import example_values
 from lifecycle.testing.strategies import field_values
 from tests.conftest import BRAND, new_id, reviewing, snapshot
 
@@ -209,3 +210,26 @@ def test_drawn_values_are_accepted(data: st.DataObject) -> None:
     value = data.draw(field_values(name))
     answer = service.put_registration_field_value(RegistrationId=rid, **value)
     assert {k: answer[k] for k in value} == value
+
+
+@pytest.mark.parametrize(
+    ("registration_type", "missing"),
+    [("US_TEN_DLC_BRAND_REGISTRATION", []), ("US_TEN_DLC_BRAND_VETTING", []),
+     ("US_TEN_DLC_CAMPAIGN_REGISTRATION", []),
+     ("US_TOLL_FREE_REGISTRATION", ["messagingUseCase.optInImage"])],
+)  # fmt: skip
+def test_example_values_fill_a_form_but_its_attachments(
+    registration_type: str, missing: list[str]
+) -> None:
+    service = RegistrationService()
+    rid = service.create_registration(RegistrationType=registration_type)["RegistrationId"]
+    for params in example_values(service.registration_types, registration_type):
+        service.put_registration_field_value(RegistrationId=rid, **params)
+    stored = service.backend.field_values(service.account_id, service.region, rid, 1)
+    fields = service.registration_types.fields(registration_type)
+    if not missing:
+        check_complete(fields, stored)
+        return
+    with pytest.raises(ValidationException) as info:
+        check_complete(fields, stored)
+    assert [f["Name"] for f in info.value.fields] == missing
