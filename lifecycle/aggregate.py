@@ -17,7 +17,15 @@ import attrs
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue, FormChange
-from lifecycle.machines import EVENTS, FOLLOW_UPS, NEW, REGISTRATION, VERSION, TransitionSpec
+from lifecycle.machines import (
+    EVENTS,
+    FIELD_EDITS,
+    FOLLOW_UPS,
+    NEW,
+    REGISTRATION,
+    VERSION,
+    TransitionSpec,
+)
 from lifecycle.models import (
     DeniedReason,
     Registration,
@@ -40,9 +48,6 @@ _REFUSAL_REASONS = {
     "discard": "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED",
     "delete": "RESOURCE_DELETION_NOT_ALLOWED",
 }
-
-
-_FIELD_EDITS = ("put_field_value", "delete_field_value")
 
 
 class Conditions:
@@ -338,7 +343,7 @@ def _form_change(
     the detail its log event records."""
     if event == "create_version":
         return FormChange(version_number, copy_from=registration.current_version_number), None
-    if event not in _FIELD_EDITS:
+    if event not in FIELD_EDITS:
         return None, None
     if field is None or (field[1] is None) != (event == "delete_field_value"):
         raise ValidationException.for_field("field", f"{event} needs its field edit")

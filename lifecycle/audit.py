@@ -18,7 +18,7 @@ import attrs
 
 from lifecycle.aggregate import Conditions
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import EVENTS, NEW, REGISTRATION, VERSION, CompiledMachine
+from lifecycle.machines import EVENTS, FIELD_EDITS, NEW, REGISTRATION, VERSION, CompiledMachine
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion
 from lifecycle.ports import Backend, Snapshot, all_versions
 
@@ -112,7 +112,7 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
 
 def _edit(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | None:
     """Apply a field edit's detail to one version's replayed ``values``."""
-    if event.event not in ("put_field_value", "delete_field_value"):
+    if event.event not in FIELD_EDITS:
         return None
     detail = dict(event.detail or {})
     path = detail.pop("FieldPath", None)

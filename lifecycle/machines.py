@@ -363,6 +363,9 @@ CONDITIONS: tuple[str, ...] = tuple(
 )
 """Every condition name the machines use."""
 
+FIELD_EDITS: frozenset[str] = frozenset({"put_field_value", "delete_field_value"})
+"""The events that edit the field values of a DRAFT; each carries its edit."""
+
 INTERNAL_EVENTS: frozenset[str] = frozenset(
     name
     for name in EVENTS

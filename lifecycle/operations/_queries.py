@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.errors import ValidationException
+from lifecycle.models import Registration
+
 if TYPE_CHECKING:
     from lifecycle.service import RegistrationService
 
@@ -20,6 +23,20 @@ def filter_sets(filters: Iterable[Mapping[str, Any]]) -> dict[str, frozenset[str
         values = frozenset(f["Values"])
         sets[f["Name"]] = sets[f["Name"]] & values if f["Name"] in sets else values
     return sets
+
+
+def check_version(registration: Registration, number: int, field: str) -> None:
+    """Refuse ``number`` (given as ``field``) if ``registration`` has no such version.
+
+    Raises:
+        ValidationException: Reason ``UNKNOWN_REGISTRATION_VERSION``.
+    """
+    if number > registration.current_version_number:
+        raise ValidationException.for_field(
+            field,
+            f"registration {registration.registration_id} has no version {number}",
+            reason="UNKNOWN_REGISTRATION_VERSION",
+        )
 
 
 def sorted_or_none(values: Iterable[Any] | None) -> list[Any] | None:

@@ -51,7 +51,7 @@ def describe_registration_type_definitions(
         sorted(names), sorted((f["Name"], sorted(f["Values"])) for f in filters)
     )
     return page_of(service, "DescribeRegistrationTypeDefinitions", fingerprint, params,
-                 {}, "RegistrationTypeDefinitions", items)  # fmt: skip
+                   {}, "RegistrationTypeDefinitions", items)  # fmt: skip
 
 
 @errors.operation
@@ -76,8 +76,8 @@ def describe_registration_section_definitions(
     items = service.registration_types.describe_sections(registration_type, paths)
     fingerprint = query_fingerprint(registration_type, sorted(paths))
     return page_of(service, "DescribeRegistrationSectionDefinitions", fingerprint, params,
-                 {"RegistrationType": registration_type}, "RegistrationSectionDefinitions",
-                 items)  # fmt: skip
+                   {"RegistrationType": registration_type}, "RegistrationSectionDefinitions",
+                   items)  # fmt: skip
 
 
 @errors.operation
@@ -103,11 +103,9 @@ def describe_registration_field_definitions(
     catalogue = service.registration_types
     registration_type = catalogue.canonical(params["RegistrationType"])
     section = params.get("SectionPath")
-    if section is not None:
-        catalogue.section(registration_type, section)  # an unknown section is refused
     paths = params.get("FieldPaths", ())
     items = catalogue.describe_fields(registration_type, section, paths)
     fingerprint = query_fingerprint(registration_type, section, sorted_or_none(paths or None))
     return page_of(service, "DescribeRegistrationFieldDefinitions", fingerprint, params,
-                 {"RegistrationType": registration_type}, "RegistrationFieldDefinitions",
-                 items)  # fmt: skip
+                   {"RegistrationType": registration_type}, "RegistrationFieldDefinitions",
+                   items)  # fmt: skip

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle import errors
 from lifecycle.catalogue.definitions import ATTACHMENT
-from lifecycle.errors import ResourceNotFoundException, ValidationException
+from lifecycle.errors import ResourceNotFoundException
 from lifecycle.form import FieldValue, validate_value
 from lifecycle.models import Registration
-from lifecycle.operations._queries import page_of
+from lifecycle.operations._queries import check_version, page_of
 from lifecycle.pagination import query_fingerprint
 from lifecycle.validation import MISSING, validate
 
@@ -128,23 +128,17 @@ def describe_registration_field_values(
     )  # fmt: skip
     registration = service._load(params["RegistrationId"], "RegistrationId")
     number = params.get("VersionNumber", registration.current_version_number)
-    if number > registration.current_version_number:
-        raise ValidationException.for_field(
-            "VersionNumber",
-            f"registration {registration.registration_id} has no version {number}",
-            reason="UNKNOWN_REGISTRATION_VERSION",
-        )
+    check_version(registration, number, "VersionNumber")
     catalogue, name = service.registration_types, registration.registration_type
     section = params.get("SectionPath")
-    if section is not None:
-        catalogue.section(name, section)  # an unknown section is refused
+    fields = catalogue.fields(name, section)  # an unknown section is refused
     paths = params.get("FieldPaths", ())
     for path in paths:
         catalogue.field(name, path)  # so is an unknown field
     values = _values(service, registration, number, paths or None)
     items = [
         {"FieldPath": field.field_path, **values[field.field_path].to_dict()}
-        for field in catalogue.fields(name, section)
+        for field in fields
         if field.field_path in values
     ]
     fingerprint = query_fingerprint(registration.registration_id, number, section, sorted(paths))

@@ -11,8 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import errors
-from lifecycle.errors import ValidationException
-from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, filter_sets, sorted_or_none
+from lifecycle.operations._queries import (
+    DEFAULT_MAX_RESULTS,
+    check_version,
+    filter_sets,
+    sorted_or_none,
+)
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import VersionQuery
 from lifecycle.validation import MISSING, validate
@@ -83,12 +87,7 @@ def describe_registration_versions(
     numbers = None
     if "VersionNumbers" in params:
         for i, number in enumerate(params["VersionNumbers"]):
-            if number > registration.current_version_number:
-                raise ValidationException.for_field(
-                    f"VersionNumbers[{i}]",
-                    f"registration {registration.registration_id} has no version {number}",
-                    reason="UNKNOWN_REGISTRATION_VERSION",
-                )
+            check_version(registration, number, f"VersionNumbers[{i}]")
         numbers = frozenset(params["VersionNumbers"])
     statuses = filter_sets(params.get("Filters", ())).get("registration-version-status")
     scope = [
