@@ -23,6 +23,7 @@ from lifecycle.machines import (
     FOLLOW_UPS,
     NEW,
     REGISTRATION,
+    TAG_EDITS,
     VERSION,
     TransitionSpec,
 )
@@ -39,6 +40,7 @@ from lifecycle.statuses import (
     Actor,
     VersionStatus,
 )
+from lifecycle.tags import TagChange
 
 _REFUSAL_REASONS = {
     "create_version": "CREATE_REGISTRATION_VERSION_NOT_ALLOWED",
@@ -129,7 +131,8 @@ def create(
     tags: tuple[Tag, ...],
     now: datetime,
 ) -> Step:
-    """A new registration with version 1 in DRAFT (the ``create`` event)."""
+    """A new registration with version 1 in DRAFT (the ``create`` event); the event's
+    ``detail`` records the ``tags``, if any."""
     conditions = Conditions()
     v_spec = _resolved(VERSION.resolve(NEW, "create", conditions))
     r_spec = _resolved(REGISTRATION.resolve(NEW, "create", conditions))
@@ -150,6 +153,7 @@ def create(
     event = TransitionEvent(
         account_id, region, registration_id, "create", Actor.USER,
         1, None, version.status, None, status, now,
+        TagChange(put=tags).detail() if tags else None,
     )  # fmt: skip
     return Step(registration, (event,), version, (version,))
 
@@ -163,12 +167,14 @@ def step(
     denied_reasons: Sequence[DeniedReason] = (),
     feedback: str | None = None,
     field: tuple[str, FieldValue | None] | None = None,
+    tags: TagChange | None = None,
 ) -> Step:
     """Apply ``event`` to ``registration`` and every machine that defines it.
 
     ``denied_reasons`` and ``feedback`` are recorded on the version the event moves.
     ``field`` is the edit of ``put_field_value`` (a path and its new value) or
-    ``delete_field_value`` (a path and ``None``); the event's ``detail`` records it.
+    ``delete_field_value`` (a path and ``None``), ``tags`` the change of
+    ``tag_resource`` or ``untag_resource``; the event's ``detail`` records either.
 
     Raises:
         ValidationException: ``event`` is not an event of the lifecycle.
@@ -191,6 +197,7 @@ def step(
     actor = EVENTS[event].actor
     moved: RegistrationVersion | None = None
     form = None
+    after_tags = registration.tags
     if v_spec is not None:
         when = now if target is None else _when(target, now)
         number = registration.current_version_number + 1 if target is None else None
@@ -204,9 +211,10 @@ def step(
                    detail)
         )  # fmt: skip
     else:
+        after_tags, detail = _tag_change(registration, event, tags)
         events.append(
             _event(registration, event, actor, None, None, None,
-                   status_before, status, _when(registration.current_version, now))
+                   status_before, status, _when(registration.current_version, now), detail)
         )  # fmt: skip
     follow_up = FOLLOW_UPS.get(event)
     previously_approved = None if follow_up is None else registration.approved_version
@@ -219,7 +227,9 @@ def step(
             _event(registration, follow_up, EVENTS[follow_up].actor, done.version_number,
                    previously_approved.status, done.status, None, None, when)
         )  # fmt: skip
-    after = registration.with_versions(written, status=status, revision=registration.revision + 1)
+    after = registration.with_versions(
+        written, status=status, revision=registration.revision + 1, tags=after_tags
+    )
     return Step(after, tuple(events), moved, tuple(written), form)
 
 
@@ -353,6 +363,17 @@ def _form_change(
     return FormChange(version_number, put={path: value}), {"FieldPath": path, **value.to_dict()}
 
 
+def _tag_change(
+    registration: Registration, event: str, tags: TagChange | None
+) -> tuple[tuple[Tag, ...], dict[str, Any] | None]:
+    """The registration's tags after ``event``, and the detail its log event records."""
+    if event not in TAG_EDITS:
+        return registration.tags, None
+    if tags is None or not (tags.remove if event == "untag_resource" else tags.put):
+        raise ValidationException.for_field("tags", f"{event} needs its tag change")
+    return tags.applied_to(registration.tags), tags.detail()
+
+
 def _resolved(spec: TransitionSpec | None) -> TransitionSpec:
     if spec is None:  # pragma: no cover - the machine definitions guarantee it
         raise RuntimeError("the machines refused a step they must accept")
@@ -364,7 +385,11 @@ def _refusal(registration: Registration, event: str) -> ConflictException:
     reason = _REFUSAL_REASONS.get(event)
     if event == "submit" and current.status in IN_REVIEW:
         reason = "REGISTRATION_ALREADY_SUBMITTED"
-    legal = ", ".join(describe_event(e) for e in legal_events(registration)) or "nothing"
+    # Tags change in every status but DELETED: naming them tells nothing.
+    legal = (
+        ", ".join(describe_event(e) for e in legal_events(registration) if e not in TAG_EDITS)
+        or "nothing"
+    )
     return ConflictException(
         f"{describe_event(event)} is not allowed for registration "
         f"{registration.registration_id}: its status is {registration.status.value} and its "

@@ -27,7 +27,14 @@ import attrs
 from lifecycle import aggregate
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import NEW, REGISTRATION, VERSION, CompiledMachine, TransitionSpec
+from lifecycle.machines import (
+    INTERNAL_EVENTS,
+    NEW,
+    REGISTRATION,
+    VERSION,
+    CompiledMachine,
+    TransitionSpec,
+)
 from lifecycle.models import Registration
 from lifecycle.statuses import EXTENSION_STATUSES, Actor
 
@@ -136,8 +143,8 @@ def coupling() -> dict[tuple[str, str, str], list[tuple[str, str]]]:
     while todo:
         registration = todo.pop()
         for event in aggregate.legal_events(registration):
-            if not REGISTRATION.defines(event):
-                continue  # a version's own event (a form edit) is no registration move
+            if event in INTERNAL_EVENTS:
+                continue  # an edit (of the form or the tags) moves no status
             for aws_review in (False, True) if event == "submit" else (False,):
                 try:
                     step = aggregate.step(registration, event, _EPOCH, aws_review=aws_review)

@@ -129,6 +129,7 @@ _VERSION_TRANSITIONS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 _DISCARDABLE_IN_REVIEW = _states(_G.SUBMITTED, _G.AWS_REVIEWING, _G.REQUIRES_AUTHENTICATION)
+_TAGGABLE = _states(*(s for s in _G if s is not _G.DELETED))
 
 _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
     dict(trigger="create", source=NEW, dest=_G.CREATED, actor=_U,
@@ -177,6 +178,12 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
     dict(trigger="delete",
          source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE, _G.CLOSED),
          dest=_G.DELETED, actor=_U, operations=["DeleteRegistration"]),
+    # Tags change in every status but DELETED (a deleted registration is not found), and
+    # a tag change moves no status.
+    dict(trigger="tag_resource", source=_TAGGABLE, dest=None, actor=_U,
+         operations=["TagResource"]),
+    dict(trigger="untag_resource", source=_TAGGABLE, dest=None, actor=_U,
+         operations=["UntagResource"]),
 ]  # fmt: skip
 
 
@@ -366,10 +373,13 @@ CONDITIONS: tuple[str, ...] = tuple(
 FIELD_EDITS: frozenset[str] = frozenset({"put_field_value", "delete_field_value"})
 """The events that edit the field values of a DRAFT; each carries its edit."""
 
+TAG_EDITS: frozenset[str] = frozenset({"tag_resource", "untag_resource"})
+"""The events that change a registration's tags; each carries its change."""
+
 INTERNAL_EVENTS: frozenset[str] = frozenset(
     name
     for name in EVENTS
     if all(s.dest is None for m in MACHINES for s in m.transitions if s.event == name)
 )
-"""Events that move no status in any machine (the form edits): no change of statuses
-is explained by them."""
+"""Events that move no status in any machine (the form and tag edits): no change of
+statuses is explained by them."""

@@ -265,6 +265,52 @@ def registration_arn(region: str, account_id: str, registration_id: str) -> str:
     )
 
 
+RESOURCE_TYPES: tuple[str, ...] = (
+    "account", "phone-number", "sender-id", "pool", "configuration-set", "opt-out-list",
+    "event-destination", "keyword", "opted-out-number", "registration",
+    "registration-attachment", "verified-destination-number", "protect-configuration",
+    "notify-configuration", "notify-template", "message-template", "policy", "message",
+    "rcs-agent",
+)  # fmt: skip
+"""The model's ``ResourceType`` values: the kinds of resource an ``sms-voice`` ARN names."""
+
+
+def resource_of_arn(
+    value: str, field: str, account_id: str, region: str, resource_types: Sequence[str]
+) -> tuple[str, str]:
+    """The resource type and id named by ``value``, the ARN of a resource of one of
+    ``resource_types`` (``arn:PARTITION:sms-voice:REGION:ACCOUNT:TYPE/ID``) in
+    ``account_id`` and ``region``; ``field`` names the parameter in errors.
+
+    Raises:
+        ValidationException: ``value`` is not such an ARN (INVALID_ARN).
+        AccessDeniedException: the ARN names another account or region.
+    """
+    parts = value.split(":", 5)
+    resource_type, _, resource_id = parts[-1].partition("/")
+    if (
+        len(parts) != 6
+        or parts[0] != "arn"
+        or parts[2] != "sms-voice"
+        or parts[1] != partition_of(parts[3])
+        or resource_type not in resource_types
+        or not resource_id
+    ):
+        one = len(resource_types) == 1
+        raise ValidationException.for_field(
+            field,
+            f"is not the ARN of {f'a {resource_types[0]}' if one else 'an sms-voice resource'} "
+            f"(arn:aws:sms-voice:REGION:ACCOUNT:{resource_types[0] if one else 'TYPE'}/ID)",
+            reason="INVALID_ARN",
+        )
+    if parts[4] != account_id or parts[3] != region:
+        raise AccessDeniedException(
+            f"{field} {value} belongs to account {parts[4]} in {parts[3]}; this service "
+            f"is account {account_id} in {region}."
+        )
+    return resource_type, resource_id
+
+
 def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
     """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
     ``region``); ``field`` names the parameter in errors.
@@ -275,24 +321,7 @@ def registration_id_of(value: str, field: str, account_id: str, region: str) -> 
     """
     if not value.startswith("arn:"):
         return value
-    parts = value.split(":", 5)
-    if (
-        len(parts) != 6
-        or parts[2] != "sms-voice"
-        or not parts[5].startswith("registration/")
-        or parts[1] != partition_of(parts[3])
-    ):
-        raise ValidationException.for_field(
-            field,
-            "is not a registration ARN (arn:aws:sms-voice:REGION:ACCOUNT:registration/ID)",
-            reason="INVALID_ARN",
-        )
-    if parts[4] != account_id or parts[3] != region:
-        raise AccessDeniedException(
-            f"{field} {value} belongs to account {parts[4]} in {parts[3]}; this service "
-            f"is account {account_id} in {region}."
-        )
-    return parts[5][len("registration/") :]
+    return resource_of_arn(value, field, account_id, region, ("registration",))[1]
 
 
 @attrs.define(slots=True, kw_only=True)
@@ -346,10 +375,15 @@ class Registration:
         return self.with_versions((version,), status=self.status, revision=self.revision)
 
     def with_versions(
-        self, versions: Iterable[RegistrationVersion], *, status: RegistrationStatus, revision: int
+        self,
+        versions: Iterable[RegistrationVersion],
+        *,
+        status: RegistrationStatus,
+        revision: int,
+        tags: tuple[Tag, ...] | None = None,
     ) -> Registration:
-        """A copy with ``status`` and ``revision`` in which ``versions`` are recorded,
-        in order, as :meth:`with_version` records one."""
+        """A copy with ``status``, ``revision`` and ``tags`` (``None``: these tags) in
+        which ``versions`` are recorded, in order, as :meth:`with_version` records one."""
         current, approved = self.current_version, self.approved_version
         denied, revoked = self.latest_denied_version_number, self.latest_revoked_version_number
         for version in versions:
@@ -376,7 +410,7 @@ class Registration:
             latest_denied_version_number=denied,
             latest_revoked_version_number=revoked,
             created_timestamp=self.created_timestamp,
-            tags=self.tags,
+            tags=self.tags if tags is None else tags,
             revision=revision,
         )
 

@@ -32,7 +32,7 @@ ALL_EVENTS = [
     "create", "create_version", "submit", "discard", "begin_review", "require_authentication",
     "complete_authentication", "require_offline_review", "approve", "archive", "deny",
     "revoke", "complete_provisioning", "close", "delete", "put_field_value",
-    "delete_field_value",
+    "delete_field_value", "tag_resource", "untag_resource",
 ]  # fmt: skip
 FLAGS = list(CONDITIONS)
 
@@ -50,7 +50,8 @@ EXPECTED_ACTORS = {
     "complete_authentication": "reviewer", "require_offline_review": "reviewer",
     "approve": "reviewer", "deny": "reviewer", "revoke": "reviewer",
     "complete_provisioning": "reviewer", "close": "reviewer", "archive": "system",
-    "put_field_value": "user", "delete_field_value": "user",
+    "put_field_value": "user", "delete_field_value": "user", "tag_resource": "user",
+    "untag_resource": "user",
 }  # fmt: skip
 EXPECTED_OPERATIONS = {
     "create": ("CreateRegistration",),
@@ -60,6 +61,8 @@ EXPECTED_OPERATIONS = {
     "delete": ("DeleteRegistration",),
     "put_field_value": ("PutRegistrationFieldValue",),
     "delete_field_value": ("DeleteRegistrationFieldValue",),
+    "tag_resource": ("TagResource",),
+    "untag_resource": ("UntagResource",),
 }
 
 FLAG_COMBINATIONS = [
