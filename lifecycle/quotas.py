@@ -1,30 +1,39 @@
-"""The account quotas the service enforces, named by the model's
+"""The quotas the service enforces, named by the model's
 ``ServiceQuotaExceededExceptionReason`` values.
 
-Each quota is per account and region (AWS: "each quota is Region-specific"). Usage
-is charged inside the commit of the call that uses it, so racing calls can never
-take an account past its limit, and a refused call changes nothing.
+The account quotas are per account and region (AWS: "each quota is Region-specific").
+Their usage is charged inside the commit of the call that uses it, so racing calls can
+never take an account past its limit, and a refused call changes nothing.
+``TAGS_PER_RESOURCE`` limits one resource: the call that would leave it with more tags
+is refused before its commit, which compares the resource's revision, so a racing
+change of the same resource cannot slip past it either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from lifecycle.errors import ValidationException
+from lifecycle.errors import ServiceQuotaExceededException, ValidationException
+from lifecycle.models import Tag
 from lifecycle.ports import QuotaCharge
 
 REGISTRATIONS_PER_ACCOUNT = "REGISTRATIONS_PER_ACCOUNT"
 """Registrations that exist (are not DELETED) in the account and region."""
 REGISTRATION_VERSIONS_CREATED_PER_DAY = "REGISTRATION_VERSIONS_CREATED_PER_DAY"
 """Calls of CreateRegistrationVersion in the account and region on one UTC day."""
+TAGS_PER_RESOURCE = "TAGS_PER_RESOURCE"
+"""Tags on one resource (a registration)."""
 
 DEFAULT_QUOTAS: Mapping[str, int] = {
     REGISTRATIONS_PER_ACCOUNT: 1_000_000,
     REGISTRATION_VERSIONS_CREATED_PER_DAY: 100_000,
+    TAGS_PER_RESOURCE: 50,
 }
-"""The limits when none are given: far above AWS's, so that only a test that sets a
-quota meets one."""
+"""The limits when none are given. The account quotas are far above AWS's, so that
+only a test that sets one meets it; ``TAGS_PER_RESOURCE`` is AWS's own 50 ("Each
+resource can have a maximum of 50 tags", the TagResource reference), which no
+workflow should pass unnoticed."""
 
 
 class Quotas:
@@ -56,6 +65,21 @@ class Quotas:
                     f"quotas[{name!r}]", f"must be a whole number of at least 0, got {limit!r}"
                 )
             self.limits[name] = limit
+
+    def check_tags(self, tags: Sequence[Tag], resource: str) -> None:
+        """Refuse ``tags`` on the resource named ``resource`` if they are more than
+        ``TAGS_PER_RESOURCE``.
+
+        Raises:
+            ServiceQuotaExceededException: Reason ``TAGS_PER_RESOURCE``.
+        """
+        limit = self.limits[TAGS_PER_RESOURCE]
+        if len(tags) > limit:
+            raise ServiceQuotaExceededException(
+                f"The {TAGS_PER_RESOURCE} quota of {limit} is exceeded: {resource} would "
+                f"have {len(tags)} tags.",
+                reason=TAGS_PER_RESOURCE,
+            )
 
     def charges(self, event: str, now: datetime) -> tuple[QuotaCharge, ...]:
         """What committing ``event`` at ``now`` (UTC) uses or gives back."""

@@ -83,7 +83,8 @@ def test_racing_creates_never_pass_the_quota(make_backend: BackendFactory) -> No
 @pytest.mark.parametrize(
     ("quotas", "field"),
     [
-        ({"TAGS_PER_RESOURCE": 3}, "quotas['TAGS_PER_RESOURCE']"),
+        ({"PHONE_NUMBERS_PER_ACCOUNT": 3}, "quotas['PHONE_NUMBERS_PER_ACCOUNT']"),
+        ({"TAGS_PER_RESOURCE": -1}, "quotas['TAGS_PER_RESOURCE']"),
         ({"REGISTRATIONS_PER_ACCOUNT": -1}, "quotas['REGISTRATIONS_PER_ACCOUNT']"),
         ({"REGISTRATIONS_PER_ACCOUNT": True}, "quotas['REGISTRATIONS_PER_ACCOUNT']"),
         ({"REGISTRATIONS_PER_ACCOUNT": 2.0}, "quotas['REGISTRATIONS_PER_ACCOUNT']"),
@@ -99,5 +100,7 @@ def test_malformed_quotas(quotas: object, field: str) -> None:
 def test_defaults_are_generous_and_documented() -> None:
     service = RegistrationService()
     assert service.quotas.limits == dict(DEFAULT_QUOTAS)
-    assert min(DEFAULT_QUOTAS.values()) >= 100_000
+    account = {k: v for k, v in DEFAULT_QUOTAS.items() if k != "TAGS_PER_RESOURCE"}
+    assert min(account.values()) >= 100_000
+    assert DEFAULT_QUOTAS["TAGS_PER_RESOURCE"] == 50  # AWS's own, per resource
     service.create_registration(RegistrationType=BRAND)

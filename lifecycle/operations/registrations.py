@@ -37,7 +37,8 @@ def create_registration(
     ClientToken: str = MISSING,
     **unknown: Any,
 ) -> dict[str, Any]:
-    """Create a registration of ``RegistrationType`` with version 1 in DRAFT.
+    """Create a registration of ``RegistrationType`` with version 1 in DRAFT, and
+    ``Tags`` (at most ``TAGS_PER_RESOURCE``).
 
     With a ``ClientToken`` already used in this account and region, returns the
     registration that token created (same parameters) or raises
@@ -56,6 +57,7 @@ def create_registration(
         replay = _replay(service, token, fingerprint)
         if replay is not None:
             return replay
+    service.quotas.check_tags(tags, "the new registration")
     now = service._now()
     step = aggregate.create(
         registration_id=_new_registration_id(),
