@@ -27,13 +27,14 @@ from lifecycle.errors import ResourceNotFoundException, ValidationException, ins
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
 from lifecycle.models import DeniedReason, Registration, registration_id_of
-from lifecycle.operations import definitions, form, registrations, versions
+from lifecycle.operations import definitions, form, registrations, tags, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
 from lifecycle.quotas import Quotas
 from lifecycle.reviewer import Reviewer as Reviewer  # re-exported: lifecycle.service.Reviewer
 from lifecycle.statuses import RegistrationStatus
+from lifecycle.tags import TagChange
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +65,9 @@ class RegistrationService:
         registration_types: a :class:`~lifecycle.catalogue.Catalogue`, or names to
             accept in addition to the built-in types; ``None`` means the built-in types.
         quotas: limits by the model's quota names (``REGISTRATIONS_PER_ACCOUNT``,
-            ``REGISTRATION_VERSIONS_CREATED_PER_DAY``), overriding the generous
-            :data:`~lifecycle.quotas.DEFAULT_QUOTAS`. A call over a limit raises
-            ServiceQuotaExceededException with the quota as Reason.
+            ``REGISTRATION_VERSIONS_CREATED_PER_DAY``, ``TAGS_PER_RESOURCE``),
+            overriding :data:`~lifecycle.quotas.DEFAULT_QUOTAS`. A call over a limit
+            raises ServiceQuotaExceededException with the quota as Reason.
 
     Raises:
         ValidationException: an argument is malformed (named in the message).
@@ -168,6 +169,9 @@ class RegistrationService:
     put_registration_field_value = form.put_registration_field_value
     delete_registration_field_value = form.delete_registration_field_value
     describe_registration_field_values = form.describe_registration_field_values
+    tag_resource = tags.tag_resource
+    untag_resource = tags.untag_resource
+    list_tags_for_resource = tags.list_tags_for_resource
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``
@@ -218,6 +222,7 @@ class RegistrationService:
         denied_reasons: Sequence[DeniedReason] = (),
         feedback: str | None = None,
         field: tuple[str, FieldValue | None] | None = None,
+        tags: TagChange | None = None,
         registration: Registration | None = None,
     ) -> aggregate.Step:
         """Load (unless given the ``registration`` it names), apply ``event``, commit;
@@ -233,6 +238,7 @@ class RegistrationService:
             denied_reasons=denied_reasons,
             feedback=feedback,
             field=field,
+            tags=tags,
         )
         return self._commit(step, registration.revision, None, self.quotas.charges(event, now))
 

@@ -173,9 +173,9 @@ REGISTRATION_TYPE: Final = string(1, 64, r"[A-Za-z0-9_]+")
 CLIENT_TOKEN: Final = string(1, 64, r"[!-~]+")
 SECTION_PATH: Final = string(1, 100, r"[A-Za-z0-9_]+")
 FIELD_PATH: Final = string(1, 100, r"[A-Za-z0-9_\.]+")
-TAG: Final = structure(
-    {"Key": (string(1, 128, r".+"), True), "Value": (string(0, 256, r".*"), True)}
-)
+TAG_KEY: Final = string(1, 128, r".+")
+TAG: Final = structure({"Key": (TAG_KEY, True), "Value": (string(0, 256, r".*"), True)})
+RESOURCE_ARN: Final = string(20, 256, r"arn:[A-Za-z0-9_:/-]+")
 FILTER_VALUES: Final = list_of(string(1, 128, r"[/\.:A-Za-z0-9+_-]+"), 1, 20)
 NEXT_TOKEN: Final = string(1, 1024, r".+")
 MAX_RESULTS: Final = integer(1, 100)
@@ -187,20 +187,26 @@ def _filters(names: tuple[str, ...]) -> Rule:
     )
 
 
-def _unique_tag_keys(field: str, value: object) -> tuple[dict[str, str], ...]:
-    tags: tuple[dict[str, str], ...] = list_of(TAG, 0, 200)(field, value)
-    seen: set[str] = set()
-    for i, tag in enumerate(tags):
-        if tag["Key"] in seen:
-            raise ValidationException.for_field(f"{field}[{i}].Key", "duplicate tag key")
-        seen.add(tag["Key"])
-    return tags
+def _unique_tags(min_items: int) -> Rule:
+    """A list of ``min_items`` to 200 tags, no two with the same key."""
+    tag_list = list_of(TAG, min_items, 200)
+
+    def check(field: str, value: object) -> tuple[dict[str, str], ...]:
+        tags: tuple[dict[str, str], ...] = tag_list(field, value)
+        seen: set[str] = set()
+        for i, tag in enumerate(tags):
+            if tag["Key"] in seen:
+                raise ValidationException.for_field(f"{field}[{i}].Key", "duplicate tag key")
+            seen.add(tag["Key"])
+        return tags
+
+    return check
 
 
 OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
     "CreateRegistration": {
         "RegistrationType": (REGISTRATION_TYPE, True),
-        "Tags": (_unique_tag_keys, False),
+        "Tags": (_unique_tags(0), False),
         "ClientToken": (CLIENT_TOKEN, False),
     },
     "CreateRegistrationVersion": {"RegistrationId": (REGISTRATION_ID, True)},
@@ -266,6 +272,12 @@ OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
         "NextToken": (NEXT_TOKEN, False),
         "MaxResults": (MAX_RESULTS, False),
     },
+    "TagResource": {"ResourceArn": (RESOURCE_ARN, True), "Tags": (_unique_tags(1), True)},
+    "UntagResource": {
+        "ResourceArn": (RESOURCE_ARN, True),
+        "TagKeys": (list_of(TAG_KEY, 1, 200), True),
+    },
+    "ListTagsForResource": {"ResourceArn": (RESOURCE_ARN, True)},
 }
 """Per operation: each parameter's rule and whether it is required."""
 

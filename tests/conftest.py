@@ -141,14 +141,16 @@ def reviewing(service: RegistrationService) -> str:
 
 
 def snapshot(service: RegistrationService) -> list[object]:
-    """Everything the service shows: every registration with all its versions."""
+    """Everything the service shows: every registration with all its versions and its
+    tags."""
     regs = service.get_paginator("describe_registrations").paginate().build_full_result()
     out: list[object] = []
     for reg in regs["Registrations"]:
         versions = service.get_paginator("describe_registration_versions").paginate(
             RegistrationId=reg["RegistrationId"]
         )
-        out.append((reg, versions.build_full_result()))
+        tags = service.list_tags_for_resource(ResourceArn=reg["RegistrationArn"])["Tags"]
+        out.append((reg, versions.build_full_result(), tags))
     return out
 
 

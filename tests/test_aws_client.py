@@ -52,6 +52,12 @@ def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
         RegistrationId=rid, FieldPath="companyInfo.legalType"
     )
     out["DiscardRegistrationVersion"] = client.discard_registration_version(RegistrationId=rid)
+    arn = out["CreateRegistration"]["RegistrationArn"]
+    out["TagResource"] = client.tag_resource(
+        ResourceArn=arn, Tags=[{"Key": "Name", "Value": "Example brand"}]
+    )
+    out["UntagResource"] = client.untag_resource(ResourceArn=arn, TagKeys=["k"])
+    out["ListTagsForResource"] = client.list_tags_for_resource(ResourceArn=arn)
     out["DescribeRegistrations"] = client.describe_registrations(RegistrationIds=[rid])
     out["DescribeRegistrationVersions"] = client.describe_registration_versions(RegistrationId=rid)
     out["DeleteRegistration"] = client.delete_registration(RegistrationId=rid)
@@ -76,6 +82,7 @@ def test_every_operation_conforms_to_the_model(client: Any, service: Registratio
     assert versions[0]["DeniedReasons"][0]["LongDescription"] == "l"
     assert responses["SubmitRegistrationVersion"]["AwsReview"] is True
     assert responses["DeleteRegistration"]["RegistrationStatus"] == "DELETED"
+    assert responses["ListTagsForResource"]["Tags"] == [{"Key": "Name", "Value": "Example brand"}]
     assert client.waiter_names == []  # the model defines none; a new one would need answering
 
 

@@ -41,6 +41,10 @@ def _created(service: RegistrationService) -> str:
     return str(service.create_registration(RegistrationType=BRAND)["RegistrationId"])
 
 
+def _arn(rid: str) -> str:
+    return f"arn:aws:sms-voice:us-east-1:123456789012:registration/{rid}"
+
+
 # One refused call of each operation: (method, parameters given the id of a new DRAFT).
 REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "CreateRegistration": ("ValidationException", lambda rid: {"RegistrationType": "NOPE"}),
@@ -68,6 +72,14 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "DescribeRegistrationFieldDefinitions": (
         "ValidationException",
         lambda rid: {"RegistrationType": "US_TOLL_FREE_REGISTRATION", "FieldPaths": ["x.y"]}),
+    "TagResource": (
+        "ServiceQuotaExceededException",
+        lambda rid: {"ResourceArn": _arn(rid),
+                     "Tags": [{"Key": f"k{i}", "Value": ""} for i in range(51)]}),
+    "UntagResource": ("AccessDeniedException", lambda rid: {"ResourceArn": FOREIGN_ARN,
+                                                            "TagKeys": ["Name"]}),
+    "ListTagsForResource": (
+        "ResourceNotFoundException", lambda rid: {"ResourceArn": _arn(MISSING_ID)}),
 }  # fmt: skip
 
 

@@ -11,6 +11,8 @@ method (``submit_registration_version`` answers ``SubmitRegistrationVersion``):
   DescribeRegistrationSectionDefinitions, DescribeRegistrationFieldDefinitions.
 - :mod:`~lifecycle.operations.form`: PutRegistrationFieldValue,
   DeleteRegistrationFieldValue, DescribeRegistrationFieldValues.
+- :mod:`~lifecycle.operations.tags`: TagResource, UntagResource, ListTagsForResource
+  (of any taggable resource, named by its ARN).
 
 :class:`~lifecycle.service.RegistrationService` binds them as its methods.
 :data:`OPERATIONS` below is the one table from API names to those methods: the HTTP
@@ -41,6 +43,9 @@ OPERATIONS: Mapping[str, str] = {
     "PutRegistrationFieldValue": "put_registration_field_value",
     "DeleteRegistrationFieldValue": "delete_registration_field_value",
     "DescribeRegistrationFieldValues": "describe_registration_field_values",
+    "TagResource": "tag_resource",
+    "UntagResource": "untag_resource",
+    "ListTagsForResource": "list_tags_for_resource",
 }
 """The operations the library answers, by API name, with the service method of each.
 
