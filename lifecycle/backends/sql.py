@@ -99,7 +99,7 @@ _INSERT_REGISTRATION = (
     "RETURNING seq"
 )
 _UPDATE_REGISTRATION = (
-    "UPDATE registrations SET status = ?, revision = ?, current_version = ?, "
+    "UPDATE registrations SET status = ?, revision = ?, tags = ?, current_version = ?, "
     "approved_version = ?, latest_denied_version = ?, latest_revoked_version = ? "
     "WHERE registration_id = ? AND account_id = ? AND region = ? AND revision = ? RETURNING seq"
 )
@@ -290,6 +290,11 @@ def from_micros(value: int | None) -> datetime | None:
     return None if value is None else _EPOCH + timedelta(microseconds=value)
 
 
+def _tags_column(tags: Sequence[Tag]) -> str | None:
+    """The ``tags`` column: the tags' JSON, NULL for none."""
+    return json.dumps([t.to_dict() for t in tags]) if tags else None
+
+
 def _claim_row(record: IdempotencyRecord) -> tuple[str, ...]:
     return (record.account_id, record.region, record.token, record.fingerprint,
             record.registration_id)  # fmt: skip
@@ -465,15 +470,14 @@ class SqlBackend(ABC):
                     written.execute(
                         self._sql(_INSERT_REGISTRATION),
                         (r.registration_id, r.account_id, r.region, r.registration_type,
-                         r.status.value, r.revision,
-                         json.dumps([t.to_dict() for t in r.tags]) if r.tags else None,
+                         r.status.value, r.revision, _tags_column(r.tags),
                          *derived, to_micros(r.created_timestamp)),
                     )  # fmt: skip
                 else:
                     written.execute(
                         self._sql(_UPDATE_REGISTRATION),
-                        (r.status.value, r.revision, *derived, r.registration_id,
-                         r.account_id, r.region, expected_revision),
+                        (r.status.value, r.revision, _tags_column(r.tags), *derived,
+                         r.registration_id, r.account_id, r.region, expected_revision),
                     )  # fmt: skip
                 if versions:
                     cur.executemany(
