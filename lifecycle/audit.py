@@ -4,12 +4,13 @@
 the log and the registrations from one snapshot of the store. Each event must be a
 move the machines allow from the replayed state, with their conditions evaluated on
 that state. The replayed statuses, status-history timestamps and field values of
-every version must then equal the stored registration's. Anything else is reported
-as a :class:`Discrepancy`.
+every version, and the registration's tags, must then equal the stored
+registration's. Anything else is reported as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -17,10 +18,20 @@ from typing import Any
 import attrs
 
 from lifecycle.aggregate import Conditions
+from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import EVENTS, FIELD_EDITS, NEW, REGISTRATION, VERSION, CompiledMachine
-from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion
+from lifecycle.machines import (
+    EVENTS,
+    FIELD_EDITS,
+    NEW,
+    REGISTRATION,
+    TAG_EDITS,
+    VERSION,
+    CompiledMachine,
+)
+from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion, Tag
 from lifecycle.ports import Backend, Snapshot, all_versions
+from lifecycle.tags import TagChange
 
 
 @attrs.frozen
@@ -38,6 +49,7 @@ class _Replayed:
     history: list[dict[str, datetime]] = attrs.Factory(list)
     values: list[dict[str, dict[str, Any]]] = attrs.Factory(list)
     """Per version, its field values as the API shows them, by field path."""
+    tags: tuple[Tag, ...] = ()
     events: int = 0
 
 
@@ -106,7 +118,23 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
             state.history[n - 1][field] = event.timestamp
     if REGISTRATION.defines(event.event) and event.registration_to is not None:
         state.status = event.registration_to
+    problem = _retag(state, event)
+    if problem:
+        return problem
     state.events += 1
+    return None
+
+
+def _retag(state: _Replayed, event: TransitionEvent) -> str | None:
+    """Apply the tags a create or a tag edit records to the replayed ``state``."""
+    if event.event not in TAG_EDITS and not (event.event == "create" and event.detail):
+        return None
+    if not event.detail:
+        return f"{event.event} carries no tag change"
+    try:
+        state.tags = TagChange.of_detail(event.detail).applied_to(state.tags)
+    except (ValidationException, ValueError) as exc:
+        return f"{event.event} records a malformed tag change: {exc}"
     return None
 
 
@@ -149,6 +177,8 @@ def _compare(
     stored = [v.status for v in versions]
     if stored != state.versions:
         return f"stored versions {stored}, replayed {state.versions}"
+    if registration.tags != state.tags:
+        return f"stored tags {_shown(registration.tags)}, replayed {_shown(state.tags)}"
     for version, replayed in zip(versions, state.history, strict=True):
         for field in HISTORY_KEYS:
             if getattr(version.history, field) != replayed.get(field):
@@ -186,6 +216,10 @@ def _compare(
                 f"{getattr(derived, name)!r}"
             )
     return None
+
+
+def _shown(tags: tuple[Tag, ...]) -> list[dict[str, str]]:
+    return [t.to_dict() for t in tags]
 
 
 def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepancy]]:
@@ -235,7 +269,8 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
 
 
 def timeline(events: Iterable[TransitionEvent]) -> list[str]:
-    """Readable lines, one per event."""
+    """Readable lines, one per event: its time, actor, name, moves and detail (as JSON:
+    a field edit's value, a tag change)."""
     lines = []
     for e in events:
         version = (
@@ -249,5 +284,6 @@ def timeline(events: Iterable[TransitionEvent]) -> list[str]:
             else ""
         )
         moves = "; ".join(m for m in (registration, version) if m)
-        lines.append(f"{e.timestamp.isoformat()}  {e.actor.value:<8} {e.event:<24} {moves}")
+        detail = "" if e.detail is None else "  " + json.dumps(dict(e.detail), ensure_ascii=False)
+        lines.append(f"{e.timestamp.isoformat()}  {e.actor.value:<8} {e.event:<24} {moves}{detail}")
     return lines
