@@ -13,8 +13,9 @@ AWS's timestamps. A change the machines cannot explain is recorded as an
 ThrottlingException is retried with exponential backoff.
 
 Field edits are forwarded as ``PutRegistrationFieldValue`` and
-``DeleteRegistrationFieldValue``; the field values read back are the mirror's
-(:meth:`AwsBackend.sync` reads statuses only).
+``DeleteRegistrationFieldValue``, tag changes as ``TagResource`` and ``UntagResource``;
+the field values and tags read back are the mirror's (:meth:`AwsBackend.sync` reads
+statuses only).
 """
 
 from __future__ import annotations
@@ -264,9 +265,12 @@ class AwsBackend:
         if event.event == "delete":
             self._call("delete_registration", RegistrationId=rid)
             return registration
-        if event.event in _FORM_CALLS:
-            # The detail is the request's FieldPath and value; no status moves.
-            self._call(_FORM_CALLS[event.event], RegistrationId=rid, **(event.detail or {}))
+        if event.event in _EDIT_CALLS:
+            # The detail is the rest of the request (a field edit, a tag change); no
+            # status moves.
+            method, names = _EDIT_CALLS[event.event]
+            name = rid if names == "RegistrationId" else registration.arn
+            self._call(method, **{names: name}, **(event.detail or {}))
             return registration
         calls = {
             "create_version": "create_registration_version",
@@ -409,11 +413,14 @@ class AwsBackend:
         return SyncReport(local.registration_id, (), problem)
 
 
-_FORM_CALLS: Mapping[str, str] = {
-    "put_field_value": "put_registration_field_value",
-    "delete_field_value": "delete_registration_field_value",
+_EDIT_CALLS: Mapping[str, tuple[str, str]] = {
+    "put_field_value": ("put_registration_field_value", "RegistrationId"),
+    "delete_field_value": ("delete_registration_field_value", "RegistrationId"),
+    "tag_resource": ("tag_resource", "ResourceArn"),
+    "untag_resource": ("untag_resource", "ResourceArn"),
 }
-"""The form edits, with the boto3 method that forwards each."""
+"""The edits (events that move no status), with the boto3 method that forwards each
+and the parameter that names the registration there."""
 
 
 def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:
