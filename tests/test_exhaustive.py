@@ -19,6 +19,7 @@ from lifecycle import (
     ResourceNotFoundException,
 )
 from lifecycle.clock import ManualClock
+from lifecycle.models import registration_arn
 from lifecycle.ports import all_versions
 from lifecycle.testing.machine import DRIVEN
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
@@ -30,6 +31,8 @@ MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e in DRIVEN] + 
 DENIAL = [{"Reason": "R", "ShortDescription": "denied"}]
 CALLS = {"create_version": "create_registration_version",
          "discard": "discard_registration_version", "delete": "delete_registration"}  # fmt: skip
+TAG_CALLS = {"tag_resource": {"Tags": [{"Key": "Name", "Value": "n"}]},
+             "untag_resource": {"TagKeys": ["Name"]}}  # fmt: skip
 
 
 def _fire(service: RegistrationService, rid: str, event: str, aws_review: bool) -> None:
@@ -37,6 +40,9 @@ def _fire(service: RegistrationService, rid: str, event: str, aws_review: bool) 
         service.submit_registration_version(RegistrationId=rid, AwsReview=aws_review)
     elif event in CALLS:
         getattr(service, CALLS[event])(RegistrationId=rid)
+    elif event in TAG_CALLS:
+        arn = registration_arn(service.region, service.account_id, rid)
+        getattr(service, event)(ResourceArn=arn, **TAG_CALLS[event])
     elif event == "deny":
         service.reviewer.deny(rid, DENIAL)
     else:
@@ -45,7 +51,7 @@ def _fire(service: RegistrationService, rid: str, event: str, aws_review: bool) 
 
 def _observable(model: ReferenceRegistration) -> tuple[Any, ...]:
     return (model.status, tuple(model.versions),
-            tuple(tuple(sorted(h)) for h in model.history))  # fmt: skip
+            tuple(tuple(sorted(h)) for h in model.history), str(model.tags))  # fmt: skip
 
 
 Snapshot = tuple[Registration, list[RegistrationVersion]]
@@ -94,12 +100,14 @@ def test_every_sequence_up_to_depth_six() -> None:
                 else:
                     assert legal, (event, expected.status, expected.versions)
                     expected.apply(event, branch_clock.now(), aws_review=aws_review,
-                                   reasons=DENIAL)  # fmt: skip
+                                   reasons=DENIAL, request=TAG_CALLS.get(event))  # fmt: skip
                 reg = branch.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
                 versions = branch.describe_registration_versions(RegistrationId=rid)
                 assert (reg, versions["RegistrationVersions"]) == expected.describe(
                     rid, reg["RegistrationArn"]
                 ), (event, aws_review)
+                tags = branch.list_tags_for_resource(ResourceArn=reg["RegistrationArn"])
+                assert tags["Tags"] == expected.tag_list(), event
                 key = _observable(expected)
                 if key not in checked:
                     checked.add(key)

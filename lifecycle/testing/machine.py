@@ -22,10 +22,16 @@ from hypothesis.stateful import (
 )
 
 from lifecycle.clock import ManualClock
-from lifecycle.errors import ConflictException, ResourceNotFoundException
+from lifecycle.errors import (
+    ConflictException,
+    ResourceNotFoundException,
+    ServiceQuotaExceededException,
+)
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, FOLLOW_UPS, MACHINES
+from lifecycle.models import registration_arn
 from lifecycle.ports import Backend
+from lifecycle.quotas import TAGS_PER_RESOURCE
 from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
 from lifecycle.testing import invariants, planner
@@ -39,7 +45,8 @@ from lifecycle.testing.reference import (
     Move,
     ReferenceRegistration,
 )
-from lifecycle.testing.strategies import denied_reasons, registration_types
+from lifecycle.testing.strategies import denied_reasons, registration_types, tags
+from lifecycle.validation import OPERATIONS as MEMBERS
 
 MAX_EXAMPLES = 200
 """How many examples :func:`run_harness` runs by default."""
@@ -47,8 +54,9 @@ STATEFUL_STEP_COUNT = 30
 """How many steps each example of :func:`run_harness` takes at most, by default."""
 
 Parameters = Callable[[ReferenceRegistration, bool], dict[str, Any]]
-"""What a user call passes besides ``RegistrationId``, from the registration's
-reference model and the offer's ``aws_review``."""
+"""What a user call passes besides the registration's name (``RegistrationId``, or
+``ResourceArn`` for the tag operations), from the registration's reference model and
+the offer's ``aws_review``."""
 
 USER_PARAMETERS: dict[str, Parameters | None] = {
     "submit": lambda model, aws_review: {"AwsReview": aws_review},
@@ -56,25 +64,31 @@ USER_PARAMETERS: dict[str, Parameters | None] = {
     # a FieldPath (and a value) of the form of model.registration_type.
     "put_field_value": None,
     "delete_field_value": None,
+    # What a legal move tags with; the tag and untag rules draw their own.
+    "tag_resource": lambda model, aws_review: {"Tags": [{"Key": "Name", "Value": "harness"}]},
+    "untag_resource": lambda model, aws_review: {"TagKeys": ["Name"]},
 }
-"""The user events whose call takes more than ``RegistrationId``, with what it takes;
-``None`` for an event the harness does not fire (yet)."""
+"""The user events whose call takes more than the registration's name, with what it
+takes; ``None`` for an event the harness does not fire (yet)."""
 
 
 def _only_the_registration(model: ReferenceRegistration, aws_review: bool) -> dict[str, Any]:
     return {}
 
 
-USER_CALLS: dict[str, tuple[str, Parameters]] = {
-    event: (
-        re.sub(r"(?<!^)(?=[A-Z])", "_", EVENTS[event].operations[0]).lower(),
-        parameters,
-    )
+def _call(event: str, parameters: Parameters) -> tuple[str, str, Parameters]:
+    operation = EVENTS[event].operations[0]
+    names = "ResourceArn" if "ResourceArn" in MEMBERS[operation] else "RegistrationId"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower(), names, parameters
+
+
+USER_CALLS: dict[str, tuple[str, str, Parameters]] = {
+    event: _call(event, parameters)
     for event in USER_EVENTS
     if (parameters := USER_PARAMETERS.get(event, _only_the_registration)) is not None
 }
-"""The user events the harness fires, with the service method of each and its
-parameters."""
+"""The user events the harness fires, with the service method of each, the parameter
+that names the registration, and its other parameters."""
 
 DRIVEN: frozenset[str] = frozenset((*USER_CALLS, *REVIEWER_EVENTS))
 """The events the harness fires: its moves and goals are theirs only."""
@@ -89,6 +103,9 @@ _ENDINGS = frozenset(
 )
 """User events that end a version or the registration (discard, delete)."""
 
+
+_TAG_KEYS = st.sampled_from(["Name", "team", "env", "owner"])
+"""Few keys, so that tag edits replace and remove tags the registration has."""
 
 _PICKS = st.lists(st.integers(0, 9), min_size=1, max_size=4)
 """How one ``legal_moves`` step chooses its moves (see ``legal_offer``)."""
@@ -142,6 +159,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         """The transitions this example exercised."""
         self._aims: dict[str, Key | None] = {}
         self._pending_reasons: list[dict[str, str]] | None = None
+        self._pending_request: dict[str, Any] | None = None
         self._pending_type: str | None = None
         self.service.subscribe(self._follow, transactional=True)
         self.service.subscribe(self.exercised.record)
@@ -156,14 +174,17 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         now = self.clock.now()
         if event.event == CREATE:
             kind = self._pending_type or "UNKNOWN"
-            self.reference[event.registration_id] = ReferenceRegistration(now, kind)
+            created = self.reference[event.registration_id] = ReferenceRegistration(now, kind)
+            if self._pending_type is None:
+                created.tags = None  # created by other code: read the tags back
             return
         model = self.reference.get(event.registration_id)
         assert model is not None, f"{event.event} on a registration the harness never saw"
         reasons = self._pending_reasons if event.event == "deny" else None
         # AwsReview is not in the event: take the value that explains it.
         aws_review = _explains(model.moves(event.event, True), event)
-        applied = model.apply(event.event, now, aws_review=aws_review, reasons=reasons)
+        applied = model.apply(event.event, now, aws_review=aws_review, reasons=reasons,
+                              request=self._pending_request)  # fmt: skip
         assert applied, (
             f"the library committed {event.event} from {event.registration_from}/"
             f"{event.version_from}, which the machines forbid"
@@ -204,6 +225,16 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     def deny(self, rid: str, reasons: list[dict[str, str]]) -> None:
         """The reviewer denies, with generated reasons."""
         self.attempt(rid, "deny", reasons=reasons)
+
+    @rule(rid=registrations, request=tags(min_size=1, max_size=3, keys=_TAG_KEYS))
+    def tag(self, rid: str, request: list[dict[str, str]]) -> None:
+        """TagResource with generated tags."""
+        self.attempt(rid, "tag_resource", request={"Tags": request})
+
+    @rule(rid=registrations, keys=st.lists(_TAG_KEYS, min_size=1, max_size=3))
+    def untag(self, rid: str, keys: list[str]) -> None:
+        """UntagResource of generated keys (those the registration lacks are ignored)."""
+        self.attempt(rid, "untag_resource", request={"TagKeys": keys})
 
     @rule(rid=registrations, picks=_PICKS)
     def legal_moves(self, rid: str, picks: list[int]) -> None:
@@ -280,36 +311,48 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         *,
         aws_review: bool = False,
         reasons: list[dict[str, str]] | None = None,
+        request: dict[str, Any] | None = None,
     ) -> None:
         """Fire ``event`` on ``rid`` and check legality and the refusal against the
-        reference (what a refused call left behind is checked by the invariants)."""
+        reference (what a refused call left behind is checked by the invariants).
+
+        ``request`` replaces the user call's parameters of :data:`USER_PARAMETERS`."""
         model = self.reference[rid]
         deleted = model.status == "DELETED"
         legal = model.allows(event, aws_review)
         expected_reason = model.refusal_reason(event)
+        if request is None and event in USER_CALLS:
+            request = USER_CALLS[event][2](model, aws_review)
+        after = model.tags_after(event, request or {}) if event == "tag_resource" else None
+        too_many = after is not None and len(after) > self.service.quotas.limits[TAGS_PER_RESOURCE]
         try:
-            self._fire(rid, event, aws_review, reasons or _DENIAL, model)
+            self._fire(rid, event, reasons or _DENIAL, request or {})
         except ResourceNotFoundException:
             assert deleted, f"{event}: ResourceNotFound on a {model.status} registration"
         except ConflictException as refused:
             assert not legal, f"{event} refused from {model.status}, the reference allows it"
             if event in USER_EVENTS:
                 assert refused.reason == expected_reason, (event, refused.reason)
+        except ServiceQuotaExceededException as refused:
+            assert too_many and refused.reason == TAGS_PER_RESOURCE, (event, refused.reason)
         else:
             assert legal, f"{event} accepted from {model.status}, the reference forbids it"
+            assert not too_many, f"{event} left {rid} with more tags than {TAGS_PER_RESOURCE}"
 
     def _fire(
-        self,
-        rid: str,
-        event: str,
-        aws_review: bool,
-        reasons: list[dict[str, str]],
-        model: ReferenceRegistration,
+        self, rid: str, event: str, reasons: list[dict[str, str]], request: dict[str, Any]
     ) -> None:
         service = self.service
         if event in USER_CALLS:
-            method, parameters = USER_CALLS[event]
-            getattr(service, method)(RegistrationId=rid, **parameters(model, aws_review))
+            method, names, _ = USER_CALLS[event]
+            name = rid
+            if names == "ResourceArn":
+                name = registration_arn(service.region, service.account_id, rid)
+            self._pending_request = request
+            try:
+                getattr(service, method)(**{names: name}, **request)
+            finally:
+                self._pending_request = None
         elif event == "deny":
             self._pending_reasons = reasons
             try:
@@ -325,19 +368,25 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     @invariant()
     def matches_reference_and_invariants(self) -> None:
-        """All eight invariants, and the full describe output equals the reference."""
+        """All eight invariants, and the full describe output and tags equal the
+        reference."""
         for rid, model in self.reference.items():
             # 1, 2, 3, 4 and 7
             registration, versions = invariants.check(self.service, rid)
-            # Payload the harness did not choose (your code's creates and denials) is
-            # read back; every status and timestamp is predicted.
+            arn = registration["RegistrationArn"]
+            tags = self.service.list_tags_for_resource(ResourceArn=arn)["Tags"]
+            # Payload the harness did not choose (your code's creates, denials and tag
+            # edits) is read back; every status and timestamp is predicted.
             if model.registration_type == "UNKNOWN":
                 model.registration_type = registration["RegistrationType"]
             for n, version in enumerate(versions[: len(model.denied)]):
                 if model.denied[n] is None:
                     model.denied[n] = version.get("DeniedReasons", [])
+            if model.tags is None:
+                model.tags = {tag["Key"]: tag["Value"] for tag in tags}
             # 6. the coupling, and everything else shown: exactly the reference
-            assert (registration, versions) == model.describe(rid, registration["RegistrationArn"])
+            assert (registration, versions) == model.describe(rid, arn)
+            assert tags == model.tag_list()
             for version in versions:
                 # 5. a terminal version never changes again
                 ident = (rid, version["VersionNumber"])

@@ -16,7 +16,9 @@ is legal and what every describe call shows afterwards, timestamps included.
 
 One rule is stated here again instead of read from the machines: the form edits
 (:data:`FORM_EDITS`) are legal only while the current version is DRAFT, and they move
-no status. Comparing the service with this model checks the machines against it.
+no status. Comparing the service with this model checks the machines against it. The
+tag edits (``machines.TAG_EDITS``) take their legality from the machines like every
+other event; what they do to the tags is written here again.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from lifecycle.machines import (
     FOLLOW_UPS,
     NEW,
     REGISTRATION_MACHINE,
+    TAG_EDITS,
     TERMINAL_VERSION_STATUSES,
     VERSION_MACHINE,
     VersionTarget,
@@ -300,10 +303,12 @@ class ReferenceRegistration:
     """What one registration should look like after the calls applied to it.
 
     ``versions`` holds each version's status; ``history`` each version's timestamps
-    by boto3 key; ``denied`` each version's denied reasons.
+    by boto3 key; ``denied`` each version's denied reasons; ``tags`` its tags.
     """
 
-    def __init__(self, created: datetime, registration_type: str) -> None:
+    def __init__(
+        self, created: datetime, registration_type: str, tags: Mapping[str, str] | None = None
+    ) -> None:
         self.registration_type = registration_type
         self.created = created
         self.status = NEW
@@ -312,6 +317,9 @@ class ReferenceRegistration:
         self.denied: list[list[dict[str, str]] | None] = []
         """Per version: its denied reasons; ``None`` while unknown (denied by code
         outside the harness)."""
+        self.tags: dict[str, str] | None = {} if tags is None else dict(tags)
+        """The tags by key, in the order the keys were first set; ``None`` while
+        unknown (changed by code outside the harness)."""
         if not self.apply(CREATE, created):
             raise RuntimeError(f"the machines refuse {CREATE!r} from {NEW!r}")
 
@@ -324,6 +332,7 @@ class ReferenceRegistration:
         twin.versions = list(self.versions)
         twin.history = [dict(h) for h in self.history]
         twin.denied = [None if d is None else list(d) for d in self.denied]
+        twin.tags = None if self.tags is None else dict(self.tags)
         return twin
 
     def moves(self, event: str, aws_review: bool = False) -> tuple[Move, ...] | None:
@@ -342,14 +351,18 @@ class ReferenceRegistration:
         *,
         aws_review: bool = False,
         reasons: list[dict[str, str]] | None = None,
+        request: Mapping[str, Any] | None = None,
     ) -> bool:
         """Apply ``event`` at ``now`` if the machines allow it; whether they did.
 
-        ``reasons`` are what a denial records (``None``: unknown, read back later).
+        ``reasons`` are what a denial records, ``request`` the call of a tag edit
+        (``Tags`` or ``TagKeys``); ``None``: unknown, read back later.
         """
         moves = self.moves(event, aws_review)
         if moves is None:
             return False
+        if event in TAG_EDITS:
+            self.tags = None if request is None else self.tags_after(event, request)
         for move in moves:
             if move.machine == "registration":
                 self.status = move.dest
@@ -370,6 +383,26 @@ class ReferenceRegistration:
         when = max([now, *history.values()])  # a version's history never goes back
         for stamp in stamps:
             history[_history_key(stamp)] = when
+
+    def tags_after(self, event: str, request: Mapping[str, Any]) -> dict[str, str] | None:
+        """The tags after the tag edit ``event`` with ``request``: a key set again keeps
+        its place, a new one goes last, a removed one that is absent changes nothing
+        (``None`` while the tags are unknown)."""
+        if self.tags is None:
+            return None
+        tags = dict(self.tags)
+        if event == "untag_resource":
+            for key in request["TagKeys"]:
+                tags.pop(key, None)
+        else:
+            tags.update((tag["Key"], tag["Value"]) for tag in request["Tags"])
+        return tags
+
+    def tag_list(self) -> list[dict[str, str]] | None:
+        """What ``list_tags_for_resource`` shows as ``Tags`` (``None`` while unknown)."""
+        if self.tags is None:
+            return None
+        return [{"Key": key, "Value": value} for key, value in self.tags.items()]
 
     def refusal_reason(self, event: str) -> str | None:
         """The ConflictException Reason the reference gives for a refused ``event``."""

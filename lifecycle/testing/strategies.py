@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 
 from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
 from lifecycle.catalogue.definitions import RegistrationFieldDefinition
+from lifecycle.machines import TAG_EDITS
+from lifecycle.models import registration_arn
 from lifecycle.testing.reference import FORM_EDITS, REVIEWER_EVENTS, USER_EVENTS
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 RID = "registration-" + "a" * 32
+ARN = registration_arn("us-east-1", "123456789012", RID)
 
 
 def _tags(n: int) -> list[dict[str, str]]:
@@ -117,8 +120,53 @@ INVALID_REQUESTS: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("describe_registrations", {"NextToken": ""}, "NextToken", None),
     ("describe_registrations", {"NextToken": "t" * 1025}, "NextToken", None),
     ("describe_registrations", {"NextToken": "opaque"}, "NextToken", "INVALID_NEXT_TOKEN"),
+    # ResourceArn
+    ("list_tags_for_resource", {}, "ResourceArn", "MISSING_PARAMETER"),
+    ("list_tags_for_resource", {"ResourceArn": 7}, "ResourceArn", None),
+    ("list_tags_for_resource", {"ResourceArn": "arn:aws:sms-voice"}, "ResourceArn", None),
+    ("list_tags_for_resource", {"ResourceArn": ARN + "x" * (257 - len(ARN))}, "ResourceArn",
+     None),
+    ("list_tags_for_resource", {"ResourceArn": RID}, "ResourceArn", None),
+    ("list_tags_for_resource", {"ResourceArn": ARN.replace("/", " ")}, "ResourceArn", None),
+    ("list_tags_for_resource", {"ResourceArn": ARN.replace("sms-voice", "sns")}, "ResourceArn",
+     "INVALID_ARN"),
+    ("list_tags_for_resource", {"ResourceArn": ARN.replace("registration/", "bogus/")},
+     "ResourceArn", "INVALID_ARN"),
+    ("list_tags_for_resource", {"ResourceArn": ARN.replace("/" + RID, "/")}, "ResourceArn",
+     "INVALID_ARN"),
+    ("tag_resource", {"Tags": _tags(1)}, "ResourceArn", "MISSING_PARAMETER"),
+    ("untag_resource", {"ResourceArn": ARN.replace("aws:", "aws-cn:", 1), "TagKeys": ["k"]},
+     "ResourceArn", "INVALID_ARN"),
+    # Tags of TagResource
+    ("tag_resource", {"ResourceArn": ARN}, "Tags", "MISSING_PARAMETER"),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": []}, "Tags", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": _tags(201)}, "Tags", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": {"k": "v"}}, "Tags", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [{"Key": "", "Value": ""}]}, "Tags[0].Key",
+     None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [{"Key": "k" * 129, "Value": ""}]},
+     "Tags[0].Key", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [{"Key": "a\nb", "Value": ""}]},
+     "Tags[0].Key", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [{"Key": "k", "Value": "v" * 257}]},
+     "Tags[0].Value", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [{"Key": "k", "Value": None}]},
+     "Tags[0].Value", None),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [{"Value": "v"}]}, "Tags[0].Key",
+     "MISSING_PARAMETER"),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": [*_tags(2), *_tags(1)]}, "Tags[2].Key", None),
+    # TagKeys
+    ("untag_resource", {"ResourceArn": ARN}, "TagKeys", "MISSING_PARAMETER"),
+    ("untag_resource", {"ResourceArn": ARN, "TagKeys": []}, "TagKeys", None),
+    ("untag_resource", {"ResourceArn": ARN, "TagKeys": ["k"] * 201}, "TagKeys", None),
+    ("untag_resource", {"ResourceArn": ARN, "TagKeys": "k"}, "TagKeys", None),
+    ("untag_resource", {"ResourceArn": ARN, "TagKeys": [""]}, "TagKeys[0]", None),
+    ("untag_resource", {"ResourceArn": ARN, "TagKeys": ["k" * 129]}, "TagKeys[0]", None),
+    ("untag_resource", {"ResourceArn": ARN, "TagKeys": ["k", 5]}, "TagKeys[1]", None),
     # unknown parameters
     ("create_registration", {"RegistrationType": BRAND, "Bogus": 1}, "Bogus", "INVALID_PARAMETER"),
+    ("tag_resource", {"ResourceArn": ARN, "Tags": _tags(1), "TagKeys": ["k"]}, "TagKeys",
+     "INVALID_PARAMETER"),
     ("describe_registrations", {"registrationIds": []}, "registrationIds", "INVALID_PARAMETER"),
 ]  # fmt: skip
 """One bad request per validation rule: (operation, parameters, the field a
@@ -132,15 +180,24 @@ def registration_types(
     return st.sampled_from(list(types))
 
 
-def tags(max_size: int = 5) -> st.SearchStrategy[list[dict[str, str]]]:
-    """Valid ``Tags``: unique keys of 1-128 and values of 0-256 characters."""
-    key = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\n\r"),
-                  min_size=1, max_size=128)  # fmt: skip
+def tags(
+    max_size: int = 5, *, min_size: int = 0, keys: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[list[dict[str, str]]]:
+    """Valid ``Tags``: ``min_size`` to ``max_size`` tags with unique keys (of ``keys``;
+    by default any of 1-128 characters) and values of 0-256 characters."""
+    if keys is None:
+        keys = tag_keys()
     value = st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\n\r"),
                     max_size=256)  # fmt: skip
-    return st.lists(st.tuples(key, value), max_size=max_size, unique_by=lambda kv: kv[0]).map(
-        lambda pairs: [{"Key": k, "Value": v} for k, v in pairs]
-    )
+    return st.lists(
+        st.tuples(keys, value), min_size=min_size, max_size=max_size, unique_by=lambda kv: kv[0]
+    ).map(lambda pairs: [{"Key": k, "Value": v} for k, v in pairs])
+
+
+def tag_keys() -> st.SearchStrategy[str]:
+    """A valid tag key: 1-128 characters, none a line break."""
+    return st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="\n\r"),
+                   min_size=1, max_size=128)  # fmt: skip
 
 
 def client_tokens() -> st.SearchStrategy[str]:
@@ -152,11 +209,16 @@ def valid_requests(
     operation: str,
     registration_ids: Sequence[str] = (),
     registration_type: str = "US_TEN_DLC_BRAND_REGISTRATION",
+    *,
+    account_id: str = "123456789012",
+    region: str = "us-east-1",
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid parameters of ``operation`` (an API name such as ``CreateRegistration``);
     ``registration_ids`` are the ids to draw ``RegistrationId`` from, registrations of
-    ``registration_type`` (whose form the field operations fill)."""
+    ``registration_type`` (whose form the field operations fill), in ``account_id`` and
+    ``region`` (what their ``ResourceArn`` names)."""
     ids = st.sampled_from(list(registration_ids)) if registration_ids else st.just(RID)
+    arns = ids.map(lambda rid: registration_arn(region, account_id, rid))
     statuses = st.sampled_from(["CREATED", "SUBMITTED", "REVIEWING", "COMPLETE", "DELETED"])
     if operation == "CreateRegistration":
         return st.fixed_dictionaries(
@@ -200,6 +262,14 @@ def valid_requests(
     if operation == "PutRegistrationFieldValue":
         return st.builds(lambda rid, value: {"RegistrationId": rid, **value}, ids,
                          field_values(registration_type))  # fmt: skip
+    if operation == "TagResource":
+        return st.fixed_dictionaries({"ResourceArn": arns, "Tags": tags(min_size=1)})
+    if operation == "UntagResource":
+        return st.fixed_dictionaries(
+            {"ResourceArn": arns, "TagKeys": st.lists(tag_keys(), min_size=1, max_size=5)}
+        )
+    if operation == "ListTagsForResource":
+        return st.fixed_dictionaries({"ResourceArn": arns})
     raise ValueError(f"unknown operation {operation!r}")
 
 
@@ -295,8 +365,9 @@ def reviewer_outcomes() -> st.SearchStrategy[tuple[str, list[dict[str, str]] | N
 
 def event_sequences(max_size: int = 12) -> st.SearchStrategy[list[tuple[str, bool]]]:
     """Sequences of user and reviewer events, legal or not: ``(event, aws_review)``.
-    The form edits, whose calls need a FieldPath and a value, are not among them."""
-    events = [e for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e not in FORM_EDITS]
+    The form and tag edits, whose calls need a value (a FieldPath and its value, tags),
+    are not among them."""
+    events = [e for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e not in FORM_EDITS | TAG_EDITS]
     return st.lists(
         st.tuples(st.sampled_from(events), st.booleans()),
         max_size=max_size,
