@@ -292,3 +292,27 @@ def test_form_edits_are_forwarded_and_never_explain_a_change() -> None:
     assert _explain(stored, {1: stored.current_version}, submitted.registration, observed) == [
         ("submit", False)
     ]
+
+
+def test_tag_changes_are_forwarded(aws: RegistrationService, wire: Any) -> None:
+    client, calls = wire
+    backend = AwsBackend(client)
+    local = RegistrationService(
+        backend, account_id=aws.account_id, region=aws.region, quotas={"TAGS_PER_RESOURCE": 2}
+    )
+    arn = local.create_registration(RegistrationType=BRAND, Tags=[{"Key": "a", "Value": "1"}])[
+        "RegistrationArn"
+    ]
+    local.tag_resource(ResourceArn=arn, Tags=[{"Key": "Name", "Value": "Acme"}])
+    local.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert calls[-2:] == ["TagResource", "UntagResource"]
+    before = list(calls)
+    with pytest.raises(ServiceQuotaExceededException):  # refused here, never sent
+        local.tag_resource(ResourceArn=arn, Tags=[{"Key": k, "Value": ""} for k in "xy"])
+    assert calls == before
+    tags = [{"Key": "Name", "Value": "Acme"}]
+    assert aws.list_tags_for_resource(ResourceArn=arn)["Tags"] == tags
+    assert local.list_tags_for_resource(ResourceArn=arn)["Tags"] == tags
+    logged = [e.event.event for e in backend.read_log()]
+    assert logged == ["create", "tag_resource", "untag_resource"]
+    assert verify(backend)[2] == []

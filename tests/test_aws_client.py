@@ -17,6 +17,8 @@ from lifecycle.pagination import PAGINATORS  # noqa: E402
 from tests.shapes import conforms  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+ARN = "arn:aws:sms-voice:us-east-1:123456789012:registration"
+"""The ARN of a registration, without its ``/ID``."""
 
 
 @pytest.fixture
@@ -108,6 +110,13 @@ def test_responses_equal_the_service_answers(client: Any, service: RegistrationS
          "AccessDeniedException", {}),
         (lambda c, rid: c.describe_registrations(NextToken="forged"),
          "ValidationException", {"Reason": "INVALID_NEXT_TOKEN"}),
+        (lambda c, rid: c.tag_resource(ResourceArn=f"{ARN}/{rid}", Tags=[
+            {"Key": f"k{i}", "Value": ""} for i in range(51)]),
+         "ServiceQuotaExceededException", {"Reason": "TAGS_PER_RESOURCE"}),
+        (lambda c, rid: c.list_tags_for_resource(ResourceArn=f"{ARN}-attachment/{rid}"),
+         "ResourceNotFoundException", {"ResourceType": "registration-attachment"}),
+        (lambda c, rid: c.untag_resource(ResourceArn=f"{ARN}s/{rid}", TagKeys=["k"]),
+         "ValidationException", {"Reason": "INVALID_ARN"}),
     ],
 )  # fmt: skip
 def test_errors_are_modeled_client_errors(
@@ -145,6 +154,15 @@ def test_validation_fields_reach_the_client(service: RegistrationService) -> Non
         ("describe_registrations", {"RegistrationIds": ["a"] * 6}, False),
         ("describe_registrations", {"MaxResults": 1000}, False),
         ("create_registration", {"RegistrationType": "A" * 65}, False),
+        ("tag_resource", {"ResourceArn": f"{ARN}/r", "Tags": []}, True),
+        ("untag_resource", {"ResourceArn": "arn:aws:sms", "TagKeys": ["k"]}, True),
+        ("list_tags_for_resource", {}, True),
+        ("untag_resource", {"ResourceArn": f"{ARN}/r", "TagKeys": ["k"] * 201}, False),
+        (
+            "tag_resource",
+            {"ResourceArn": f"{ARN}/r", "Tags": [{"Key": "k" * 129, "Value": ""}]},
+            False,
+        ),
     ],
 )
 def test_bad_input_both_ways(

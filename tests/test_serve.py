@@ -77,21 +77,27 @@ def test_any_sdk_and_the_reviewer_cli(server: Server) -> None:
     assert refused.returncode == 1 and "ConflictException" in refused.stderr
 
 
-@pytest.mark.skipif(
-    shutil.which("aws", path=os.path.dirname(sys.executable)) is None,
-    reason="the AWS CLI (awscli, in the ci extra) is not installed",
+AWS_CLI = shutil.which("aws", path=os.path.dirname(sys.executable))
+needs_the_aws_cli = pytest.mark.skipif(
+    AWS_CLI is None, reason="the AWS CLI (awscli, in the ci extra) is not installed"
 )
-def test_the_aws_cli(server: Server) -> None:
-    aws = shutil.which("aws", path=os.path.dirname(sys.executable))
 
+
+def aws_cli(server: Server, *args: str) -> Any:
+    """``aws pinpoint-sms-voice-v2 ARGS...`` against ``server``: its JSON output, if any."""
+    done = subprocess.run(
+        [AWS_CLI or "aws", "--endpoint-url", server.url, "--output", "json",
+         "pinpoint-sms-voice-v2", *args],
+        capture_output=True, text=True, env=ENV, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+@needs_the_aws_cli
+def test_the_aws_cli(server: Server) -> None:
     def cli(*args: str) -> Any:
-        done = subprocess.run(
-            [aws or "aws", "--endpoint-url", server.url, "--output", "json",
-             "pinpoint-sms-voice-v2", *args],
-            capture_output=True, text=True, env=ENV, timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else None
+        return aws_cli(server, *args)
 
     ids = [cli("create-registration", "--registration-type", BRAND)["RegistrationId"]
            for _ in range(5)]  # fmt: skip
@@ -103,6 +109,35 @@ def test_the_aws_cli(server: Server) -> None:
                first["NextToken"])  # fmt: skip
     assert [r["RegistrationId"] for r in rest["Registrations"]] == ids[2:]
     assert rest["Registrations"][0]["RegistrationStatus"] == "CREATED"
+
+
+@needs_the_aws_cli
+def test_tags_through_the_aws_cli(server: Server) -> None:
+    arn = aws_cli(server, "create-registration", "--registration-type", BRAND,
+                  "--tags", "Key=Name,Value=Brand")["RegistrationArn"]  # fmt: skip
+    assert aws_cli(server, "tag-resource", "--resource-arn", arn, "--tags",
+                   "Key=team,Value=a", "Key=Name,Value=Acme brand") is None  # fmt: skip
+    assert aws_cli(server, "untag-resource", "--resource-arn", arn, "--tag-keys", "team") is None
+    assert aws_cli(server, "list-tags-for-resource", "--resource-arn", arn) == {
+        "ResourceArn": arn, "Tags": [{"Key": "Name", "Value": "Acme brand"}]
+    }  # fmt: skip
+    done = subprocess.run(
+        [AWS_CLI or "aws", "--endpoint-url", server.url, "pinpoint-sms-voice-v2",
+         "tag-resource", "--resource-arn", arn.replace("registration/", "bogus/"),
+         "--tags", "Key=k,Value=v"],
+        capture_output=True, text=True, env=ENV, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and "(ValidationException)" in done.stderr
+    assert "Invalid parameter ResourceArn" in done.stderr
+    server.stop()
+    events = [e.event for e in SqliteBackend(server.db).read_log()]
+    assert [(e.event, e.detail) for e in events] == [
+        ("create", {"Tags": [{"Key": "Name", "Value": "Brand"}]}),
+        ("tag_resource", {"Tags": [{"Key": "team", "Value": "a"},
+                                   {"Key": "Name", "Value": "Acme brand"}]}),
+        ("untag_resource", {"TagKeys": ["team"]}),
+    ]  # fmt: skip
+    assert verify(SqliteBackend(server.db))[2] == []
 
 
 def test_protocol_errors(server: Server) -> None:
