@@ -24,7 +24,7 @@ from lifecycle.audit import verify
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.cli import main
 from lifecycle.errors import ServiceQuotaExceededException
-from lifecycle.models import Tag
+from lifecycle.models import RESOURCE_TYPES, Tag
 from lifecycle.outbox import Outbox
 from lifecycle.testing.strategies import ARN, INVALID_REQUESTS
 from tests.conftest import BRAND, BackendFactory, body, new_id, reviewing, snapshot
@@ -244,3 +244,9 @@ def test_lifecycle_events_and_verify_show_them(
     capsys.readouterr()
     assert main(["verify", "--db", str(db)]) == 1
     assert f"MISMATCH {rid}: stored tags [{{'Key': 'x'" in capsys.readouterr().out
+
+
+def test_resource_types_are_the_model_s() -> None:
+    botocore_loaders = pytest.importorskip("botocore.loaders", reason="botocore is not installed")
+    model = botocore_loaders.Loader().load_service_model("pinpoint-sms-voice-v2", "service-2")
+    assert set(RESOURCE_TYPES) == set(model["shapes"]["ResourceType"]["enum"])

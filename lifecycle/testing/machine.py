@@ -321,12 +321,12 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         deleted = model.status == "DELETED"
         legal = model.allows(event, aws_review)
         expected_reason = model.refusal_reason(event)
-        if request is None and event in USER_CALLS:
-            request = USER_CALLS[event][2](model, aws_review)
-        after = model.tags_after(event, request or {}) if event == "tag_resource" else None
+        if request is None:
+            request = USER_CALLS[event][2](model, aws_review) if event in USER_CALLS else {}
+        after = model.tags_after(event, request) if event == "tag_resource" else None
         too_many = after is not None and len(after) > self.service.quotas.limits[TAGS_PER_RESOURCE]
         try:
-            self._fire(rid, event, reasons or _DENIAL, request or {})
+            self._fire(rid, event, reasons or _DENIAL, request)
         except ResourceNotFoundException:
             assert deleted, f"{event}: ResourceNotFound on a {model.status} registration"
         except ConflictException as refused:

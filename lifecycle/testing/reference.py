@@ -306,9 +306,7 @@ class ReferenceRegistration:
     by boto3 key; ``denied`` each version's denied reasons; ``tags`` its tags.
     """
 
-    def __init__(
-        self, created: datetime, registration_type: str, tags: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, created: datetime, registration_type: str) -> None:
         self.registration_type = registration_type
         self.created = created
         self.status = NEW
@@ -317,9 +315,9 @@ class ReferenceRegistration:
         self.denied: list[list[dict[str, str]] | None] = []
         """Per version: its denied reasons; ``None`` while unknown (denied by code
         outside the harness)."""
-        self.tags: dict[str, str] | None = {} if tags is None else dict(tags)
+        self.tags: dict[str, str] | None = {}
         """The tags by key, in the order the keys were first set; ``None`` while
-        unknown (changed by code outside the harness)."""
+        unknown (set by code outside the harness)."""
         if not self.apply(CREATE, created):
             raise RuntimeError(f"the machines refuse {CREATE!r} from {NEW!r}")
 
