@@ -4,8 +4,9 @@
 the log and the registrations from one snapshot of the store. Each event must be a
 move the machines allow from the replayed state, with their conditions evaluated on
 that state. The replayed statuses, status-history timestamps and field values of
-every version must then equal the stored registration's. Anything else is reported
-as a :class:`Discrepancy`.
+every version must then equal the stored registration's. Each attachment's events
+are replayed through the attachment machine likewise, and its status compared. Anything
+else is reported as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
@@ -17,15 +18,26 @@ from typing import Any
 import attrs
 
 from lifecycle.aggregate import Conditions
+from lifecycle.attachments import RESOURCE_TYPE as ATTACHMENT_TYPE
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import EVENTS, FIELD_EDITS, NEW, REGISTRATION, VERSION, CompiledMachine
+from lifecycle.machines import (
+    ATTACHMENT,
+    ATTACHMENT_EVENTS,
+    EVENTS,
+    FIELD_EDITS,
+    NEW,
+    REGISTRATION,
+    VERSION,
+    CompiledMachine,
+)
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion
 from lifecycle.ports import Backend, Snapshot, all_versions
 
 
 @attrs.frozen
 class Discrepancy:
-    """Something the log and the store disagree on, for one registration."""
+    """Something the log and the store disagree on, for one registration (or one
+    attachment: ``registration_id`` is then the attachment's id)."""
 
     registration_id: str
     problem: str
@@ -42,7 +54,11 @@ class _Replayed:
 
 
 def _move(
-    machine: CompiledMachine, state: str, event: TransitionEvent, to: str | None, ctx: Conditions
+    machine: CompiledMachine,
+    state: str,
+    event: TransitionEvent,
+    to: str | None,
+    ctx: Conditions | None,
 ) -> str | None:
     """The problem with ``event`` moving ``machine`` from ``state`` to ``to``, if any."""
     spec = machine.resolve(state, event.event, ctx)
@@ -106,6 +122,24 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
             state.history[n - 1][field] = event.timestamp
     if REGISTRATION.defines(event.event) and event.registration_to is not None:
         state.status = event.registration_to
+    state.events += 1
+    return None
+
+
+def replay_attachment(state: _Replayed, event: TransitionEvent) -> str | None:
+    """Apply one logged event of an attachment to ``state``; the problem if the
+    attachment machine refuses it."""
+    if event.event not in ATTACHMENT_EVENTS:
+        return f"unknown attachment event {event.event!r}"
+    if event.registration_from != (None if state.status == NEW else state.status):
+        return (
+            f"{event.event} says the attachment was {event.registration_from}, the replay "
+            f"has {state.status}"
+        )
+    problem = _move(ATTACHMENT, state.status, event, event.registration_to, None)
+    if problem:
+        return problem
+    state.status = str(event.registration_to)
     state.events += 1
     return None
 
@@ -193,7 +227,8 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
     all read from one snapshot: commits made meanwhile are not seen.
 
     Returns:
-        (registrations checked, events replayed, discrepancies).
+        (registrations checked, events replayed, discrepancies); attachments are
+        checked too, but not counted.
     """
     with backend.snapshot() as snapshot:
         return _verify(snapshot, batch)
@@ -201,6 +236,7 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
 
 def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]]:
     states: dict[str, _Replayed] = {}
+    uploads: dict[str, _Replayed] = {}
     broken: dict[str, str] = {}
     events = 0
     after = None
@@ -211,8 +247,12 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
             events += 1
             if event.registration_id in broken:
                 continue
-            state = states.setdefault(event.registration_id, _Replayed())
-            problem = replay_one(state, event)
+            if event.resource_type == ATTACHMENT_TYPE:
+                problem = replay_attachment(
+                    uploads.setdefault(event.resource_id, _Replayed()), event
+                )
+            else:
+                problem = replay_one(states.setdefault(event.registration_id, _Replayed()), event)
             if problem:
                 broken[event.registration_id] = f"log position {logged.position}: {problem}"
         if len(page) < batch:
@@ -231,6 +271,15 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
     for rid in states:
         if rid not in broken:
             found.append(Discrepancy(rid, "events in the log, but no stored registration"))
+    for attachment in snapshot.attachments():
+        aid = attachment.attachment_id
+        state = uploads.pop(aid, _Replayed())
+        if aid not in broken and state.status != attachment.status:
+            problem = f"stored attachment status {attachment.status}, replayed {state.status}"
+            found.append(Discrepancy(aid, problem))
+    for aid in uploads:
+        if aid not in broken:
+            found.append(Discrepancy(aid, "events in the log, but no stored attachment"))
     return checked, events, found
 
 
@@ -243,8 +292,9 @@ def timeline(events: Iterable[TransitionEvent]) -> list[str]:
             if e.version_number is not None
             else ""
         )
+        kind = "attachment" if e.resource_type == ATTACHMENT_TYPE else "registration"
         registration = (
-            f"registration: {e.registration_from or 'new'} -> {e.registration_to}"
+            f"{kind}: {e.registration_from or 'new'} -> {e.registration_to}"
             if e.registration_to is not None
             else ""
         )

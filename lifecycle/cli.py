@@ -7,6 +7,7 @@ Either failure is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import ipaddress
 import os
@@ -19,12 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from lifecycle import demo, diagrams
+from lifecycle import demo, diagrams, media
 from lifecycle.audit import timeline, verify
 from lifecycle.aws.access import ADMIN_TOKEN_ENV, AdminToken, bind_warning
 from lifecycle.aws.access_log import LEVELS
 from lifecycle.aws.credentials import DEFAULT_ACCOUNT, Credentials
-from lifecycle.aws.server import REVIEW_ACTIONS
+from lifecycle.aws.server import REVIEW_ACTIONS, UPLOAD_ACTIONS
 from lifecycle.backends import check_database, default_database_path, open_backend
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import (
@@ -212,6 +213,17 @@ def _credentials(args: argparse.Namespace) -> Credentials:
     return credentials
 
 
+def _body_file(value: str) -> bytes:
+    """The bytes of the file at ``value``."""
+    try:
+        with open(value, "rb") as file:
+            return file.read(media.MAX_BODY + 1)
+    except OSError as exc:
+        raise ValidationException.for_field(
+            "body-file", f"cannot read {value}: {exc.strerror or exc}"
+        ) from None
+
+
 def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """The reason's texts are required for deny, and refused for any other action."""
     for option, value in (
@@ -222,6 +234,8 @@ def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(f"argument {option}: is required for deny")
         if args.action != "deny" and value is not None:
             parser.error(f"argument {option}: is only for deny")
+    if args.body_file is not None and args.action != "complete_upload":
+        parser.error("argument --body-file: is only for complete_upload")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -343,11 +357,18 @@ def _parser() -> argparse.ArgumentParser:
     review = commands.add_parser(
         "review",
         help="act as the reviewer on a registration served by lifecycle serve",
-        description="Play the reviewer against a running lifecycle serve.",
+        description="Play the reviewer against a running lifecycle serve (the upload "
+        f"actions, {' and '.join(UPLOAD_ACTIONS)}, take an attachment id instead).",
     )
     review.add_argument("action", choices=REVIEW_ACTIONS)
     review.add_argument(
         "registration_id", type=_rule("registration-id", REGISTRATION_ID), metavar="registration-id"
+    )
+    review.add_argument(
+        "--body-file",
+        type=_argument(_body_file),
+        metavar="PATH",
+        help="for complete_upload: the file the system fetched from the attachment's URL",
     )
     review.add_argument(
         "--endpoint-url", required=True, type=_argument(_endpoint_url), metavar="URL"
@@ -499,7 +520,9 @@ def _review(args: argparse.Namespace) -> int:
         except ValueError:
             return None
 
-    body = {}
+    body: dict[str, Any] = {}
+    if args.body_file is not None:
+        body = {"body": base64.b64encode(args.body_file).decode()}
     if args.action == "deny":
         body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
     rid = urllib.parse.quote(args.registration_id, safe="")

@@ -258,33 +258,41 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-def registration_arn(region: str, account_id: str, registration_id: str) -> str:
-    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:registration/ID``."""
+def resource_arn(region: str, account_id: str, resource_type: str, resource_id: str) -> str:
+    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:RESOURCE_TYPE/ID``."""
     return (
-        f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:registration/{registration_id}"
+        f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:{resource_type}/{resource_id}"
     )
 
 
-def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
-    """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
-    ``region``); ``field`` names the parameter in errors.
+def registration_arn(region: str, account_id: str, registration_id: str) -> str:
+    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:registration/ID``."""
+    return resource_arn(region, account_id, "registration", registration_id)
+
+
+def resource_id_of(value: str, field: str, account_id: str, region: str, resource_type: str) -> str:
+    """The id named by ``value``: an id, or the ARN of a ``resource_type`` (the model's
+    ``ResourceType``, e.g. ``registration-attachment``) of ``account_id`` in ``region``;
+    ``field`` names the parameter in errors.
 
     Raises:
-        ValidationException: ``value`` is an ARN but not a registration's (INVALID_ARN).
+        ValidationException: ``value`` is an ARN but not of a ``resource_type``
+            (INVALID_ARN).
         AccessDeniedException: the ARN names another account or region.
     """
     if not value.startswith("arn:"):
         return value
     parts = value.split(":", 5)
+    prefix = f"{resource_type}/"
     if (
         len(parts) != 6
         or parts[2] != "sms-voice"
-        or not parts[5].startswith("registration/")
+        or not parts[5].startswith(prefix)
         or parts[1] != partition_of(parts[3])
     ):
         raise ValidationException.for_field(
             field,
-            "is not a registration ARN (arn:aws:sms-voice:REGION:ACCOUNT:registration/ID)",
+            f"is not a {resource_type} ARN (arn:aws:sms-voice:REGION:ACCOUNT:{prefix}ID)",
             reason="INVALID_ARN",
         )
     if parts[4] != account_id or parts[3] != region:
@@ -292,7 +300,13 @@ def registration_id_of(value: str, field: str, account_id: str, region: str) -> 
             f"{field} {value} belongs to account {parts[4]} in {parts[3]}; this service "
             f"is account {account_id} in {region}."
         )
-    return parts[5][len("registration/") :]
+    return parts[5][len(prefix) :]
+
+
+def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
+    """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
+    ``region``); ``field`` names the parameter in errors. See :func:`resource_id_of`."""
+    return resource_id_of(value, field, account_id, region, "registration")
 
 
 @attrs.define(slots=True, kw_only=True)

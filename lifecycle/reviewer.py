@@ -1,4 +1,5 @@
-"""The reviewer: what AWS, the carriers and The Campaign Registry do to a registration.
+"""The reviewer: what AWS, the carriers and The Campaign Registry do to a registration
+(and what AWS's systems do to an attachment uploaded from a URL).
 
 :class:`Reviewer` (``service.reviewer``) offers one method per reviewer event of the
 machines, each documented from them, and validates their arguments (``DeniedReasons``
@@ -10,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from lifecycle import attachments, media
 from lifecycle.errors import ReentrantCallError, ValidationException, inside_commit
 from lifecycle.machines import FOLLOW_UPS, MACHINES, VERSION
 from lifecycle.models import DeniedReason
-from lifecycle.validation import MISSING, REGISTRATION_ID, reject_unknown, string
+from lifecycle.validation import MISSING, REGISTRATION_ID, Blob, reject_unknown, string
 
 if TYPE_CHECKING:
     from lifecycle.service import RegistrationService
@@ -204,3 +206,51 @@ class Reviewer:
         return self._apply(
             "deny", registration_id, MISSING, feedback=feedback, denied_reasons=denied
         )
+
+    def complete_upload(
+        self,
+        attachment_id: str = MISSING,
+        body: bytes | None = None,
+        *,
+        RegistrationAttachmentId: str = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        """The system's ``complete_upload`` of an attachment created from a URL:
+        UPLOAD_IN_PROGRESS -> UPLOAD_COMPLETE. ``body`` is the file the system fetched,
+        checked as an ``AttachmentBody`` is (:func:`lifecycle.media.check_body`);
+        ``None`` completes it without bytes. Returns the attachment as
+        ``describe_registration_attachments`` shows it."""
+        reject_unknown(unknown, ["RegistrationAttachmentId", "body"])
+        media_type = None
+        if body is not None:
+            body = Blob(1, media.MAX_BODY)("body", body)
+            media_type = media.check_body(body, "body")
+        return self._upload("complete_upload", attachment_id, RegistrationAttachmentId, body,
+                            media_type)  # fmt: skip
+
+    def fail_upload(
+        self, attachment_id: str = MISSING, *, RegistrationAttachmentId: str = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The system's ``fail_upload`` of an attachment created from a URL:
+        UPLOAD_IN_PROGRESS -> UPLOAD_FAILED (``AttachmentUploadErrorReason``
+        ``INTERNAL_ERROR``). Returns the attachment as describe shows it."""
+        reject_unknown(unknown, ["RegistrationAttachmentId"])
+        return self._upload("fail_upload", attachment_id, RegistrationAttachmentId, None, None)
+
+    def _upload(
+        self,
+        event: str,
+        attachment_id: Any,
+        RegistrationAttachmentId: Any,
+        body: bytes | None,
+        media_type: str | None,
+    ) -> dict[str, Any]:
+        if inside_commit.active:
+            raise ReentrantCallError.refuse(f"reviewer.{event}")
+        field = "RegistrationAttachmentId"
+        value = REGISTRATION_ID(field, _once(field, attachment_id, RegistrationAttachmentId))
+        service = self._service
+        attachment = service._attachment(value, field)
+        step = attachments.step(attachment, event, service._now(), body=body, media_type=media_type)
+        return service._commit_attachment(step, attachment.revision, body=body).to_dict()

@@ -20,13 +20,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lifecycle import aggregate, errors, pagination
+from lifecycle import aggregate, attachments, errors, pagination
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
-from lifecycle.models import DeniedReason, Registration, registration_id_of
+from lifecycle.models import DeniedReason, Registration, registration_id_of, resource_id_of
+from lifecycle.operations import attachments as attachment_operations
 from lifecycle.operations import definitions, form, registrations, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
@@ -168,6 +170,9 @@ class RegistrationService:
     put_registration_field_value = form.put_registration_field_value
     delete_registration_field_value = form.delete_registration_field_value
     describe_registration_field_values = form.describe_registration_field_values
+    create_registration_attachment = attachment_operations.create_registration_attachment
+    describe_registration_attachments = attachment_operations.describe_registration_attachments
+    delete_registration_attachment = attachment_operations.delete_registration_attachment
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``
@@ -269,13 +274,50 @@ class RegistrationService:
         )
         if stored is not step.registration:
             step = aggregate.restate(step, stored)
+        self._deliver(step.events)
+        return step
+
+    def _attachment(self, value: str, field: str) -> RegistrationAttachment:
+        """The attachment named by ``value`` (an id or an ARN); DELETED ones included."""
+        attachment_id = resource_id_of(
+            value, field, self.account_id, self.region, attachments.RESOURCE_TYPE
+        )
+        attachment = self.backend.get_attachment(self.account_id, self.region, attachment_id)
+        if attachment is None:
+            raise attachments.not_found(value)
+        return attachment
+
+    def _commit_attachment(
+        self,
+        step: attachments.AttachmentStep,
+        expected_revision: int | None,
+        *,
+        body: bytes | None = None,
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+    ) -> RegistrationAttachment:
+        """Commit an attachment's ``step`` as :meth:`_commit` commits a registration's."""
+        transactional = self._transactional
+        stored = self.backend.commit_attachment(
+            step.attachment,
+            expected_revision=expected_revision,
+            events=step.events,
+            body=body,
+            idempotency=idempotency,
+            quotas=quotas,
+            before_commit=_deliver_to(transactional) if transactional else None,
+        )
+        self._deliver(step.events)
+        return stored
+
+    def _deliver(self, events: Sequence[TransitionEvent]) -> None:
+        """Give committed ``events`` to the subscribers that run after the commit."""
         for subscriber in self._subscribers:
-            for event in step.events:
+            for event in events:
                 try:
                     subscriber(event)
                 except Exception:
                     log.exception("subscriber %r failed on %r", subscriber, event)
-        return step
 
     def _after(self, params: Mapping[str, Any], scope: list[Any]) -> int | None:
         token = params.get("NextToken")

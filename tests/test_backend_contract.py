@@ -13,12 +13,15 @@ from lifecycle import (
     RegistrationStatus,
     TransitionEvent,
     ValidationException,
+    attachments,
 )
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.audit import verify
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
 from lifecycle.outbox import Outbox
-from lifecycle.ports import Backend, CursorLease, FormChange
+from lifecycle.ports import AttachmentQuery, Backend, CursorLease, FormChange
+from lifecycle.statuses import AttachmentStatus
 from tests.conftest import BRAND, BackendFactory, new_id
 
 
@@ -205,6 +208,7 @@ def test_verify_finds_derived_numbers_that_disagree_with_the_versions(
 TEXT = FieldValue("Acme Corp")
 CHOICES = FieldValue(choices=("SMS", "MMS"))
 FILE = FieldValue(attachment_id="attachment-" + "0" * 32)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
 
 
 def _write(
@@ -220,6 +224,9 @@ def _write(
     and region; ``stale``: with a revision the store no longer has."""
     stored = service.backend.get(service.account_id, service.region, rid)
     assert stored is not None
+    for value in form.put.values():
+        if value.attachment_id is not None:
+            _attachment(service, value.attachment_id)
     service.backend.commit(
         attrs.evolve(stored, revision=stored.revision + 1),
         expected_revision=stored.revision - 1 if stale else stored.revision,
@@ -227,6 +234,21 @@ def _write(
         versions=(),
         form=form,
         **options,
+    )
+
+
+def _attachment(service: RegistrationService, attachment_id: str) -> RegistrationAttachment:
+    """The attachment ``attachment_id`` of the service's account, created complete if it
+    is not there yet."""
+    found = service.backend.get_attachment(service.account_id, service.region, attachment_id)
+    if found is not None:
+        return found
+    step = attachments.create(
+        attachment_id=attachment_id, account_id=service.account_id, region=service.region,
+        tags=(), now=service._now(), body=PNG, media_type="image/png",
+    )  # fmt: skip
+    return service.backend.commit_attachment(
+        step.attachment, expected_revision=None, events=step.events, body=PNG
     )
 
 
@@ -351,3 +373,126 @@ def test_field_values_and_details_survive_reopening(make_backend: BackendFactory
     again = RegistrationService(make_backend())
     assert list(_values(again, rid, 2).items()) == [("a.name", TEXT), ("b", CHOICES)]
     assert [e.event for e in again.backend.read_log(registration_id=rid)] == events
+
+
+def test_attachments_are_stored_queried_and_kept_apart(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    made = [_attachment(here, f"attachment-{n:032x}") for n in range(3)]
+    theirs = _attachment(there, "attachment-" + "f" * 32)
+    url = attachments.create(
+        attachment_id="attachment-" + "a" * 32, account_id=here.account_id, region=here.region,
+        tags=(), now=here._now(), url="s3://bucket/key.png",
+    )  # fmt: skip
+    backend.commit_attachment(url.attachment, expected_revision=None, events=url.events)
+    assert backend.get_attachment(here.account_id, here.region, made[0].attachment_id) == made[0]
+    assert backend.get_attachment(here.account_id, here.region, theirs.attachment_id) is None
+    assert backend.attachment_body(here.account_id, here.region, made[1].attachment_id) == PNG
+    assert (
+        backend.attachment_body(here.account_id, here.region, url.attachment.attachment_id) is None
+    )
+    first = backend.query_attachments(AttachmentQuery(here.account_id, here.region, limit=2))
+    assert first.items == tuple(made[:2]) and first.next_position is not None
+    rest = backend.query_attachments(
+        AttachmentQuery(here.account_id, here.region, after=first.next_position)
+    )
+    assert rest.items == (made[2], url.attachment) and rest.next_position is None
+    in_progress = backend.query_attachments(
+        AttachmentQuery(here.account_id, here.region, statuses=frozenset({"UPLOAD_IN_PROGRESS"}))
+    )
+    assert in_progress.items == (url.attachment,)
+    chosen = AttachmentQuery(
+        here.account_id, here.region,
+        attachment_ids=frozenset({made[2].attachment_id, theirs.attachment_id}),
+    )  # fmt: skip
+    assert backend.query_attachments(chosen).items == (made[2],)
+    events = [e.event for e in backend.read_log(registration_id=made[0].attachment_id)]
+    assert [(e.event, e.resource_type, e.registration_to) for e in events] == [
+        ("create_attachment", "registration-attachment", "UPLOAD_IN_PROGRESS"),
+        ("complete_upload", "registration-attachment", "UPLOAD_COMPLETE"),
+    ]
+    assert {a.attachment_id for a in backend.attachments()} == {
+        *(a.attachment_id for a in made),
+        url.attachment.attachment_id,
+        theirs.attachment_id,
+    }
+
+
+def test_a_stale_attachment_commit_writes_nothing(service: RegistrationService) -> None:
+    made = _attachment(service, "attachment-" + "1" * 32)
+    step = attachments.step(made, "delete_attachment", service._now())
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit_attachment(
+            step.attachment, expected_revision=made.revision - 1, events=step.events
+        )
+    assert info.value.reason == "RESOURCE_MODIFICATION_NOT_ALLOWED"
+    assert _attachment(service, made.attachment_id) == made
+
+
+def test_a_value_may_name_only_a_complete_attachment_of_the_account(
+    make_backend: BackendFactory,
+) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    rid = new_id(here)
+    theirs = _attachment(there, "attachment-" + "2" * 32)
+    pending = attachments.create(
+        attachment_id="attachment-" + "3" * 32, account_id=here.account_id, region=here.region,
+        tags=(), now=here._now(), url="s3://bucket/key.png",
+    )  # fmt: skip
+    backend.commit_attachment(pending.attachment, expected_revision=None, events=pending.events)
+    stored = backend.get(here.account_id, here.region, rid)
+    assert stored is not None
+    for named, error in ((theirs, "ResourceNotFoundException"), (pending.attachment, "Conflict")):
+        with pytest.raises(Exception) as info:
+            backend.commit(
+                attrs.evolve(stored, revision=stored.revision + 1),
+                expected_revision=stored.revision, events=(), versions=(),
+                form=FormChange(1, put={"a": FieldValue(attachment_id=named.attachment_id)}),
+            )  # fmt: skip
+        assert type(info.value).__name__.startswith(error)
+    assert _values(here, rid) == {}
+    assert backend.get(here.account_id, here.region, rid) == stored
+
+
+def test_an_attachment_named_by_a_current_version_is_not_deleted(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service)
+    _write(service, rid, FormChange(1, put={"a": FILE}))
+    named = _attachment(service, FILE.attachment_id or "")
+    step = attachments.step(named, "delete_attachment", service._now())
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit_attachment(
+            step.attachment, expected_revision=named.revision, events=step.events
+        )
+    assert info.value.reason == "RESOURCE_DELETION_NOT_ALLOWED" and rid in str(info.value)
+    assert _attachment(service, named.attachment_id) == named
+    # A new current version that no longer names it frees it.
+    _write(service, rid, FormChange(1, put={"a": TEXT}))
+    service.backend.commit_attachment(
+        step.attachment, expected_revision=named.revision, events=step.events
+    )
+    assert _attachment(service, named.attachment_id).status == "DELETED"
+
+
+def test_verify_replays_attachments_and_finds_a_tampered_one(service: RegistrationService) -> None:
+    made = service.create_registration_attachment(AttachmentUrl="s3://bucket/key.pdf")
+    service.reviewer.complete_upload(made["RegistrationAttachmentId"], b"%PDF-1.7\n")
+    failed = service.create_registration_attachment(AttachmentUrl="s3://bucket/other.png")
+    service.reviewer.fail_upload(failed["RegistrationAttachmentId"])
+    service.delete_registration_attachment(
+        RegistrationAttachmentId=failed["RegistrationAttachmentId"]
+    )
+    assert verify(service.backend)[2] == []
+    stored = _attachment(service, made["RegistrationAttachmentId"])
+    # A status the log does not explain: written without its event.
+    tampered = attrs.evolve(
+        stored, status=AttachmentStatus.UPLOAD_FAILED, revision=stored.revision + 1
+    )
+    service.backend.commit_attachment(tampered, expected_revision=stored.revision, events=())
+    problems = verify(service.backend)[2]
+    assert [p.registration_id for p in problems] == [stored.attachment_id]
+    assert "UPLOAD_FAILED" in problems[0].problem

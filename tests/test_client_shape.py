@@ -68,6 +68,15 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
     "DescribeRegistrationFieldDefinitions": (
         "ValidationException",
         lambda rid: {"RegistrationType": "US_TOLL_FREE_REGISTRATION", "FieldPaths": ["x.y"]}),
+    "CreateRegistrationAttachment": (
+        "ValidationException", lambda rid: {"AttachmentBody": b"not an image"}),
+    "DescribeRegistrationAttachments": (
+        "ResourceNotFoundException",
+        lambda rid: {"RegistrationAttachmentIds": ["attachment-" + "0" * 32]}),
+    "DeleteRegistrationAttachment": (
+        "AccessDeniedException",
+        lambda rid: {"RegistrationAttachmentId":
+                     "arn:aws:sms-voice:us-east-1:999999999999:registration-attachment/x"}),
 }  # fmt: skip
 
 

@@ -41,6 +41,9 @@ OPERATIONS: Mapping[str, str] = {
     "PutRegistrationFieldValue": "put_registration_field_value",
     "DeleteRegistrationFieldValue": "delete_registration_field_value",
     "DescribeRegistrationFieldValues": "describe_registration_field_values",
+    "CreateRegistrationAttachment": "create_registration_attachment",
+    "DescribeRegistrationAttachments": "describe_registration_attachments",
+    "DeleteRegistrationAttachment": "delete_registration_attachment",
 }
 """The operations the library answers, by API name, with the service method of each.
 
