@@ -278,8 +278,8 @@ def _parser() -> argparse.ArgumentParser:
         "diagrams",
         parents=[db],
         help="write the lifecycle diagrams (Mermaid, DOT, SVG), or one registration's path",
-        description="Write diagrams of the version machine, the registration machine and "
-        "an overview of both, drawn from the machines the library enforces. With "
+        description="Write diagrams of the version machine, the registration machine, "
+        "an overview of both and the attachment machine, drawn from the machines the library enforces. With "
         "--registration, draw that registration's path through both machines instead "
         "(read from --db).",
     )

@@ -27,7 +27,14 @@ import attrs
 from lifecycle import aggregate
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import NEW, REGISTRATION, VERSION, CompiledMachine, TransitionSpec
+from lifecycle.machines import (
+    ATTACHMENT,
+    NEW,
+    REGISTRATION,
+    VERSION,
+    CompiledMachine,
+    TransitionSpec,
+)
 from lifecycle.models import Registration
 from lifecycle.statuses import EXTENSION_STATUSES, Actor
 
@@ -46,7 +53,7 @@ CONDITION_TEXT = {
 }
 """How each machine condition reads on an edge."""
 
-NAMES = ("version", "registration", "overview")
+NAMES = ("version", "registration", "overview", "attachment")
 """The diagrams :func:`write` produces."""
 FORMATS = ("mermaid", "dot", "svg", "png")
 """The formats :func:`write` knows; SVG and PNG need Graphviz's ``dot``."""
@@ -267,6 +274,11 @@ def registration_mermaid() -> str:
     return _mermaid("Registration status", [REGISTRATION], machine_edges(REGISTRATION))
 
 
+def attachment_mermaid() -> str:
+    """The attachment machine as a Mermaid flowchart."""
+    return _mermaid("Registration attachment status", [ATTACHMENT], machine_edges(ATTACHMENT))
+
+
 _OVERVIEW = "Registration lifecycle: each registration move with the version move it carries"
 
 
@@ -354,6 +366,11 @@ def version_dot() -> str:
 def registration_dot() -> str:
     """The registration machine as Graphviz DOT."""
     return _dot("Registration status", [REGISTRATION], machine_edges(REGISTRATION))
+
+
+def attachment_dot() -> str:
+    """The attachment machine as Graphviz DOT."""
+    return _dot("Registration attachment status", [ATTACHMENT], machine_edges(ATTACHMENT))
 
 
 def overview_dot() -> str:
@@ -449,6 +466,7 @@ def machine_sources() -> dict[str, tuple[str, str]]:
         "version": (version_mermaid(), version_dot()),
         "registration": (registration_mermaid(), registration_dot()),
         "overview": (overview_mermaid(), overview_dot()),
+        "attachment": (attachment_mermaid(), attachment_dot()),
     }
 
 
