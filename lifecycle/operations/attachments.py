@@ -65,7 +65,7 @@ def create_registration_attachment(
         )
     if url is not None and not _S3_URL.fullmatch(url):
         raise ValidationException.for_field(
-            "AttachmentUrl", "must be an S3 object URL: s3://BUCKET/KEY"
+            "AttachmentUrl", "must be an S3 object URL: s3://BUCKET/KEY", reason="INVALID_PARAMETER"
         )
     media_type = None if body is None else media.check_body(body)
     tags = tuple(Tag(t["Key"], t["Value"]) for t in params.get("Tags", ()))
