@@ -77,9 +77,18 @@ def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
     return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema, **options)
 
 
+def back_to_schema_4(conn: Any) -> None:
+    """Undo schema version 5 on ``conn`` (sqlite3 or psycopg), leaving the database as
+    the library before it made it: no flags on the field values."""
+    conn.execute("ALTER TABLE field_values DROP COLUMN denied_reason")
+    conn.execute("ALTER TABLE field_values DROP COLUMN feedback")
+    conn.execute("DELETE FROM schema_version WHERE version > 4")
+
+
 def back_to_schema_3(conn: Any) -> None:
-    """Undo schema version 4 on ``conn`` (sqlite3 or psycopg), leaving the database as
-    the library before it made it: no field values, no event details."""
+    """Undo schema versions 5 and 4 on ``conn`` (sqlite3 or psycopg), leaving the
+    database as the library before them made it: no field values, no event details."""
+    back_to_schema_4(conn)
     conn.execute("DROP TABLE field_values")
     conn.execute("ALTER TABLE events DROP COLUMN detail")
     conn.execute("DELETE FROM schema_version WHERE version > 3")

@@ -394,7 +394,7 @@ def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
         conn.execute("ALTER TABLE cursors DROP COLUMN holder")
         conn.execute("ALTER TABLE cursors DROP COLUMN lease_until")
         conn.execute("DELETE FROM schema_version WHERE version > 1")
-    assert SqliteBackend(path).schema_version == 4
+    assert SqliteBackend(path).schema_version == 5
     upgraded = RegistrationService(SqliteBackend(path))
     assert invariants.describe(upgraded, rid) == before
     stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)
@@ -441,7 +441,7 @@ def test_a_schema_3_store_upgrades_keeping_its_data(
         back_to_schema_3(conn)
     upgraded = RegistrationService(make(), clock=clock)
     with _raw(spec) as conn:
-        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 4
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 5
     assert invariants.describe(upgraded, rid) == before
     assert upgraded.backend.read_log() == log
     assert all(e.event.detail is None for e in log)
@@ -461,3 +461,4 @@ def test_a_schema_3_store_upgrades_keeping_its_data(
         "a": value
     }
     assert upgraded.backend.read_log()[-1].event.detail == {"FieldPath": "a"}
+

@@ -40,6 +40,7 @@ from lifecycle.backends.sql import (
     check_schema_version,
     schema_v1,
     schema_v4,
+    schema_v5,
 )
 from lifecycle.errors import (
     ConflictException,
@@ -77,6 +78,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     SCHEMA_V2,
     SCHEMA_V3,
     schema_v4(),
+    schema_v5(),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 

@@ -5,7 +5,7 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 4), in both dialects:
+Schema (version 5), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
@@ -17,7 +17,8 @@ Schema (version 4), in both dialects:
   event's JSON detail.
 - ``field_values``: each version's field values (version 4), one row per field path,
   the value as the JSON of ``FieldValue.to_dict()``; ``ordinal`` keeps the order the
-  paths were first set in.
+  paths were first set in; ``denied_reason`` and ``feedback`` (version 5) are the
+  reviewer's flag, NULL when unflagged.
 - ``quota_usage``: each account's usage of each quota (per day for daily ones);
 - ``idempotency``: ``ClientToken`` records; ``meta``: the pagination key;
   ``schema_version``: the applied migrations.
@@ -144,6 +145,7 @@ _RELEASE_CURSOR = (
 # The field value statements, on one version of a registration found by its id (as the
 # version rows are). A path first set takes the next ordinal of its version; a replaced
 # one keeps its own, and a copy keeps its source's: that is the order values read in.
+# A copy leaves the reviewer's flags behind, and a put replaces the value's flag too.
 _SEQ = "(SELECT seq FROM registrations WHERE registration_id = ?)"
 _CLEAR_VALUES = f"DELETE FROM field_values WHERE registration_seq = {_SEQ} AND version_number = ?"
 _COPY_VALUES = (
@@ -156,12 +158,17 @@ _PUT_VALUE = (
     "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value) "
     f"VALUES ({_SEQ}, ?, ?, (SELECT COALESCE(MAX(f.ordinal), 0) + 1 FROM field_values f "
     f"WHERE f.registration_seq = {_SEQ} AND f.version_number = ?), ?) "
-    "ON CONFLICT (registration_seq, version_number, path) DO UPDATE SET value = excluded.value"
+    "ON CONFLICT (registration_seq, version_number, path) DO UPDATE SET value = excluded.value, "
+    "denied_reason = NULL, feedback = NULL"
+)
+_FLAG_VALUE = (
+    "UPDATE field_values SET denied_reason = ?, feedback = ? "
+    f"WHERE registration_seq = {_SEQ} AND version_number = ? AND path = ?"
 )
 _READ_VALUES = (
-    "SELECT f.path, f.value FROM field_values f JOIN registrations r "
-    "ON r.seq = f.registration_seq WHERE r.registration_id = ? AND r.account_id = ? "
-    "AND r.region = ? AND f.version_number = ?"
+    "SELECT f.path, f.value, f.denied_reason, f.feedback FROM field_values f "
+    "JOIN registrations r ON r.seq = f.registration_seq WHERE r.registration_id = ? "
+    "AND r.account_id = ? AND r.region = ? AND f.version_number = ?"
 )
 
 
@@ -255,6 +262,15 @@ def schema_v4(*, without_rowid: str = "") -> tuple[str, ...]:
             ordinal INTEGER NOT NULL,
             value TEXT NOT NULL,
             PRIMARY KEY (registration_seq, version_number, path)){without_rowid}""",
+    )
+
+
+def schema_v5() -> tuple[str, ...]:
+    """Schema version 5, the same in both dialects: the reviewer's flag of a field
+    value (both columns NULL on the values stored before it)."""
+    return (
+        "ALTER TABLE field_values ADD COLUMN denied_reason TEXT",
+        "ALTER TABLE field_values ADD COLUMN feedback TEXT",
     )
 
 
@@ -527,6 +543,12 @@ class SqlBackend(ABC):
                 [(rid, number, path, rid, number, json.dumps(value.to_dict()))
                  for path, value in form.put.items()],
             )  # fmt: skip
+        if form.flags:
+            cur.executemany(
+                self._sql(_FLAG_VALUE),
+                [(reason, feedback, rid, number, path)
+                 for path, (reason, feedback) in form.flags.items()],
+            )  # fmt: skip
 
     def field_values(
         self,
@@ -559,7 +581,12 @@ class SqlBackend(ABC):
             rows = cur.execute(
                 self._sql(f"{' AND '.join(where)} ORDER BY f.ordinal"), params
             ).fetchall()
-        return {path: FieldValue.from_dict(json.loads(value)) for path, value in rows}
+        return {
+            path: FieldValue.from_dict(
+                {**json.loads(value), "DeniedReason": reason, "Feedback": feedback}
+            )
+            for path, value, reason, feedback in rows
+        }
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""
