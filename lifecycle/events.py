@@ -36,7 +36,8 @@ class TransitionEvent:
     """What the event changed besides statuses, as JSON-ready data: for
     ``put_field_value`` the ``FieldPath`` and the value (``TextValue``,
     ``SelectChoices`` or ``RegistrationAttachmentId``), for ``delete_field_value`` the
-    ``FieldPath``; ``None`` for the other events."""
+    ``FieldPath``, for a ``deny`` that flags fields ``Fields``: each flagged path's
+    ``DeniedReason`` and ``Feedback``; ``None`` for the other events."""
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dictionary, for logs and JSON: ``json.dumps`` takes it as it is.

@@ -38,7 +38,13 @@ from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
 from lifecycle.ports import Backend, FormChange
 from lifecycle.testing import invariants
-from tests.conftest import POSTGRES_DSN, back_to_schema_3, new_id, postgres_factory
+from tests.conftest import (
+    POSTGRES_DSN,
+    back_to_schema_3,
+    back_to_schema_4,
+    new_id,
+    postgres_factory,
+)
 from tests.workers import event_key, operate, worker_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -462,3 +468,37 @@ def test_a_schema_3_store_upgrades_keeping_its_data(
     }
     assert upgraded.backend.read_log()[-1].event.detail == {"FieldPath": "a"}
 
+
+def test_a_schema_4_store_upgrades_keeping_its_values(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 5 adds the reviewer's flags of the field values: a store the library made
+    before them keeps its values, unflagged, and a deny flags them after the upgrade."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service)
+    for path, text in (("companyInfo.companyName", "Acme"), ("companyInfo.taxId", "12")):
+        service.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue=text)
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    before = service.describe_registration_field_values(RegistrationId=rid)
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_4(conn)
+    upgraded = RegistrationService(make(), clock=clock)
+    with _raw(spec) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 5
+    values = before["RegistrationFieldValues"]
+    assert (
+        upgraded.describe_registration_field_values(RegistrationId=rid)["RegistrationFieldValues"]
+        == values
+    )
+    flag = {"DeniedReason": "Not the EIN", "Feedback": "Enter the EIN."}
+    upgraded.reviewer.deny(
+        rid, [{"Reason": "R", "ShortDescription": "s"}], fields={"companyInfo.taxId": flag}
+    )
+    assert upgraded.describe_registration_field_values(RegistrationId=rid)[
+        "RegistrationFieldValues"
+    ] == [values[0], {**values[1], **flag}]
+    assert verify(upgraded.backend)[2] == []
