@@ -14,7 +14,9 @@ ThrottlingException is retried with exponential backoff.
 
 Field edits are forwarded as ``PutRegistrationFieldValue`` and
 ``DeleteRegistrationFieldValue``; the field values read back are the mirror's
-(:meth:`AwsBackend.sync` reads statuses only).
+(:meth:`AwsBackend.sync` reads statuses only). So the mirror holds none of the
+``DeniedReason`` and ``Feedback`` AWS shows on the fields of a denied version, and a
+local deny that flags fields is refused as every reviewer event is.
 """
 
 from __future__ import annotations
