@@ -5,8 +5,7 @@ the log and the registrations from one snapshot of the store. Each event must be
 move the machines allow from the replayed state, with their conditions evaluated on
 that state. The replayed statuses, status-history timestamps and field values of
 every version (with the flags a deny set on them) must then equal the stored
-registration's. Anything else is reported
-as a :class:`Discrepancy`.
+registration's. Anything else is reported as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations

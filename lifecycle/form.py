@@ -59,7 +59,7 @@ class FieldValue:
         if [self.text, self.choices, self.attachment_id].count(None) != 2:
             raise ValueError("a FieldValue holds exactly one of text, choices, attachment_id")
         if (self.denied_reason is None) != (self.feedback is None):
-            raise ValueError("a FieldValue's flag has both a denied_reason and feedback")
+            raise ValueError("a FieldValue's flag needs both a denied_reason and feedback")
 
     def to_dict(self, *, flag: bool = False) -> dict[str, Any]:
         """The value as the API carries it: ``{"TextValue": ...}``, ``{"SelectChoices":
