@@ -4,14 +4,14 @@
 the log and the registrations from one snapshot of the store. Each event must be a
 move the machines allow from the replayed state, with their conditions evaluated on
 that state. The replayed statuses, status-history timestamps and field values of
-every version must then equal the stored registration's. Each attachment's events
-are replayed through the attachment machine likewise, and its status compared. Anything
-else is reported as a :class:`Discrepancy`.
+every version (with the flags a deny set on them) must then equal the stored
+registration's. Each attachment's events are replayed through the attachment machine
+likewise, and its status compared. Anything else is reported as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ import attrs
 from lifecycle.aggregate import Conditions
 from lifecycle.attachments import RESOURCE_TYPE as ATTACHMENT_TYPE
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FLAG_MEMBERS
 from lifecycle.machines import (
     ATTACHMENT,
     ATTACHMENT_EVENTS,
@@ -49,7 +50,8 @@ class _Replayed:
     versions: list[str] = attrs.Factory(list)
     history: list[dict[str, datetime]] = attrs.Factory(list)
     values: list[dict[str, dict[str, Any]]] = attrs.Factory(list)
-    """Per version, its field values as the API shows them, by field path."""
+    """Per version, its field values as DescribeRegistrationFieldValues shows them
+    (flags included), by field path."""
     events: int = 0
 
 
@@ -112,7 +114,7 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
         if target == "new":
             state.versions.append(event.version_to)
             state.history.append({})
-            state.values.append(dict(state.values[-1]) if state.values else {})
+            state.values.append(_unflagged(state.values[-1]) if state.values else {})
         else:
             state.versions[n - 1] = event.version_to
         problem = _edit(state.values[n - 1], event)
@@ -144,8 +146,18 @@ def replay_attachment(state: _Replayed, event: TransitionEvent) -> str | None:
     return None
 
 
+def _unflagged(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``values`` as a new version copies them: without the reviewer's flags."""
+    return {
+        path: {k: v for k, v in value.items() if k not in FLAG_MEMBERS}
+        for path, value in values.items()
+    }
+
+
 def _edit(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | None:
-    """Apply a field edit's detail to one version's replayed ``values``."""
+    """Apply a field edit's or a deny's detail to one version's replayed ``values``."""
+    if event.event == "deny":
+        return _flag(values, event)
     if event.event not in FIELD_EDITS:
         return None
     detail = dict(event.detail or {})
@@ -158,6 +170,20 @@ def _edit(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | No
         return f"{event.event} of {path} carries no value"
     else:
         values[path] = detail
+    return None
+
+
+def _flag(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | None:
+    """Apply the flags of a deny's ``Fields`` detail to the denied version's ``values``."""
+    fields = (event.detail or {}).get("Fields", {})
+    if not isinstance(fields, Mapping):
+        return f"deny's Fields is not a dictionary: {fields!r}"
+    for path, flag in fields.items():
+        if path not in values:
+            return f"deny flags {path}, which has no value in the replay"
+        if not isinstance(flag, Mapping) or set(flag) != set(FLAG_MEMBERS):
+            return f"deny's flag of {path} is not {' and '.join(FLAG_MEMBERS)}: {flag!r}"
+        values[path] = {**values[path], **flag}
     return None
 
 
@@ -192,7 +218,7 @@ def _compare(
                 )
     for version, replayed_values in zip(versions, state.values, strict=True):
         stored_values = {
-            path: value.to_dict()
+            path: value.to_dict(flag=True)
             for path, value in snapshot.field_values(
                 registration.account_id, registration.region, registration.registration_id,
                 version.version_number,

@@ -37,12 +37,14 @@ from lifecycle.errors import (
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
 from lifecycle.ports import Backend
-from lifecycle.validation import REGISTRATION_ID, integer, string
+from lifecycle.validation import FIELD_PATH, REGISTRATION_ID, integer, string
 
 T = TypeVar("T")
 
 _PORT = integer(0, 65535)
 _DENIAL_TEXT = string(1, 2048)  # the service's rule for a denied reason's texts
+_FLAG_PARTS = (("PATH", FIELD_PATH), ("REASON", _DENIAL_TEXT), ("FEEDBACK", string(1, 10_000)))
+"""``--flag``'s three values and the service's rule of each."""
 _HOST_NAME = re.compile(
     r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
 )
@@ -225,7 +227,8 @@ def _body_file(value: str) -> bytes:
 
 
 def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """The reason's texts are required for deny, and refused for any other action."""
+    """The reason's texts are required for deny, and refused for any other action, as
+    ``--flag`` is; its values become deny's ``fields`` (``args.fields``)."""
     for option, value in (
         ("--reason", args.reason),
         ("--short-description", args.short_description),
@@ -236,6 +239,19 @@ def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(f"argument {option}: is only for deny")
     if args.body_file is not None and args.action != "complete_upload":
         parser.error("argument --body-file: is only for complete_upload")
+    if args.action != "deny" and args.flag is not None:
+        parser.error("argument --flag: is only for deny")
+    args.fields = {}
+    for values in args.flag or ():
+        for (part, rule), value in zip(_FLAG_PARTS, values, strict=True):
+            try:
+                rule(part, value)
+            except ValidationException as exc:
+                parser.error(f"argument --flag: {part} {exc.fields[0]['Message']}")
+        path, reason, feedback = values
+        if path in args.fields:
+            parser.error(f"argument --flag: {path} is flagged twice")
+        args.fields[path] = {"DeniedReason": reason, "Feedback": feedback}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -386,6 +402,14 @@ def _parser() -> argparse.ArgumentParser:
         type=_rule("short-description", _DENIAL_TEXT),
         help="required for deny",
     )
+    review.add_argument(
+        "--flag",
+        nargs=3,
+        action="append",
+        metavar=("PATH", "REASON", "FEEDBACK"),
+        help="deny only, repeatable: flag the field PATH of the denied version with its "
+        "DeniedReason and Feedback",
+    )
     review.set_defaults(check=functools.partial(_check_review, review))
     commands.add_parser(
         "verify",
@@ -524,7 +548,10 @@ def _review(args: argparse.Namespace) -> int:
     if args.body_file is not None:
         body = {"body": base64.b64encode(args.body_file).decode()}
     if args.action == "deny":
-        body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
+        body = {
+            "reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}],
+            "fields": args.fields,
+        }
     rid = urllib.parse.quote(args.registration_id, safe="")
     url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
     headers = {} if args.admin_token is None else {"Authorization": f"Bearer {args.admin_token}"}

@@ -41,7 +41,8 @@ class TransitionEvent:
     """What the event changed besides statuses, as JSON-ready data: for
     ``put_field_value`` the ``FieldPath`` and the value (``TextValue``,
     ``SelectChoices`` or ``RegistrationAttachmentId``), for ``delete_field_value`` the
-    ``FieldPath``; ``None`` for the other events."""
+    ``FieldPath``, for a ``deny`` that flags fields ``Fields``: each flagged path's
+    ``DeniedReason`` and ``Feedback``; ``None`` for the other events."""
     resource_type: str = "registration"
     """The model's ``ResourceType`` of what moved: ``"registration"`` or
     ``"registration-attachment"``."""

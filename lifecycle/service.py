@@ -223,9 +223,12 @@ class RegistrationService:
         denied_reasons: Sequence[DeniedReason] = (),
         feedback: str | None = None,
         field: tuple[str, FieldValue | None] | None = None,
+        flags: Mapping[str, tuple[str, str]] | None = None,
         registration: Registration | None = None,
+        check: Callable[[aggregate.Step], None] | None = None,
     ) -> aggregate.Step:
-        """Load (unless given the ``registration`` it names), apply ``event``, commit;
+        """Load (unless given the ``registration`` it names), apply ``event``, run
+        ``check`` on the step the machines accepted (it refuses by raising), commit;
         the registration must not be DELETED."""
         if registration is None:
             registration = self._live(value)
@@ -238,7 +241,10 @@ class RegistrationService:
             denied_reasons=denied_reasons,
             feedback=feedback,
             field=field,
+            flags=flags,
         )
+        if check is not None:
+            check(step)
         return self._commit(step, registration.revision, None, self.quotas.charges(event, now))
 
     def _live(self, value: str) -> Registration:

@@ -79,11 +79,14 @@ def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
 
 def back_to_schema_4(conn: Any) -> None:
     """Undo schema version 5 on ``conn`` (sqlite3 or psycopg), leaving the database as
-    the library before it made it: no attachments, no resource type in the log."""
+    the library before it made it: no attachments, no resource type in the log, no
+    flags on the field values."""
     conn.execute("DROP TABLE attachments")
     conn.execute("DROP INDEX field_values_by_attachment")
     conn.execute("ALTER TABLE field_values DROP COLUMN attachment_id")
     conn.execute("ALTER TABLE events DROP COLUMN resource_type")
+    conn.execute("ALTER TABLE field_values DROP COLUMN denied_reason")
+    conn.execute("ALTER TABLE field_values DROP COLUMN feedback")
     conn.execute("DELETE FROM schema_version WHERE version > 4")
 
 

@@ -293,6 +293,23 @@ def test_a_version_copies_another_then_changes(service: RegistrationService) -> 
     assert list(_values(service, rid, 1)) == ["a", "b", "c", "e"]
 
 
+def test_flags_stay_on_their_version_and_a_put_clears_one(service: RegistrationService) -> None:
+    rid = new_id(service)
+    _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES}))
+    _write(service, rid, FormChange(1, flags={"b": ("Bad", "Fix b"), "absent": ("X", "Y")}))
+    flagged = FieldValue(choices=("SMS", "MMS"), denied_reason="Bad", feedback="Fix b")
+    assert list(_values(service, rid).items()) == [("a", TEXT), ("b", flagged)]
+    assert flagged.to_dict(flag=True) == {
+        "SelectChoices": ["SMS", "MMS"], "DeniedReason": "Bad", "Feedback": "Fix b"
+    }  # fmt: skip
+    _write(service, rid, FormChange(2, copy_from=1))
+    assert _values(service, rid, 2) == {"a": TEXT, "b": CHOICES}  # copied without the flag
+    _write(service, rid, FormChange(1, copy_from=1))  # a copy of itself keeps it
+    assert _values(service, rid)["b"] == flagged
+    _write(service, rid, FormChange(1, put={"b": FILE}))
+    assert _values(service, rid)["b"] == FILE  # a new value, unflagged
+
+
 def test_field_values_of_some_paths_in_first_set_order(service: RegistrationService) -> None:
     rid = new_id(service)
     _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES, "c": FILE}))

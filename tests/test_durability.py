@@ -510,3 +510,40 @@ def test_a_schema_4_store_upgrades_keeping_its_values_and_takes_attachments(
         upgraded.delete_registration_attachment(
             RegistrationAttachmentId=made["RegistrationAttachmentId"]
         )
+
+
+def test_a_schema_4_store_upgrades_keeping_its_values(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 5 adds the reviewer's flags of the field values: a store the library made
+    before them keeps its values, unflagged, and a deny flags them after the upgrade."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service)
+    for path, text in (("companyInfo.companyName", "Acme"), ("companyInfo.taxId", "12")):
+        service.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue=text)
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    before = service.describe_registration_field_values(RegistrationId=rid)
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_4(conn)
+    upgraded = RegistrationService(make(), clock=clock)
+    with _raw(spec) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(
+            SQLITE_MIGRATIONS
+        )
+    values = before["RegistrationFieldValues"]
+    assert (
+        upgraded.describe_registration_field_values(RegistrationId=rid)["RegistrationFieldValues"]
+        == values
+    )
+    flag = {"DeniedReason": "Not the EIN", "Feedback": "Enter the EIN."}
+    upgraded.reviewer.deny(
+        rid, [{"Reason": "R", "ShortDescription": "s"}], fields={"companyInfo.taxId": flag}
+    )
+    assert upgraded.describe_registration_field_values(RegistrationId=rid)[
+        "RegistrationFieldValues"
+    ] == [values[0], {**values[1], **flag}]
+    assert verify(upgraded.backend)[2] == []

@@ -10,7 +10,8 @@ test in any language play the reviewer, with the admin token
 - ``POST /_lifecycle/review/<action>/<registration-id-or-arn>``: a reviewer action
   (``begin_review``, ``approve``, ``deny``, ...) on the registration, in whichever
   account holds it; for ``deny``, the JSON body is
-  ``{"reasons": [{"Reason": ..., "ShortDescription": ...}]}``. Answers the
+  ``{"reasons": [{"Reason": ..., "ShortDescription": ...}]}``, and may flag fields with
+  ``"fields": {"<field path>": {"DeniedReason": ..., "Feedback": ...}}``. Answers the
   registration as ``DescribeRegistrations`` shows it.
 - ``GET /_lifecycle/health``: ``{"status": "ok"}`` (``HEAD`` too), to anyone.
 
@@ -218,7 +219,7 @@ class App:
                 )
             if action != "deny":
                 return method(registration_id)
-            return method(registration_id, params["reasons"])
+            return method(registration_id, params["reasons"], fields=params.get("fields"))
 
         return answer(body, call)
 

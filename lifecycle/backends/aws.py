@@ -14,10 +14,12 @@ ThrottlingException is retried with exponential backoff.
 
 Field edits are forwarded as ``PutRegistrationFieldValue`` and
 ``DeleteRegistrationFieldValue``; the field values read back are the mirror's
-(:meth:`AwsBackend.sync` reads statuses only). Attachments are forwarded as
-``CreateRegistrationAttachment`` and ``DeleteRegistrationAttachment``, and mirrored
-with AWS's id, status and timestamp; a URL upload that AWS finishes later is not
-followed (sync reads registrations only).
+(:meth:`AwsBackend.sync` reads statuses only). So the mirror holds none of the
+``DeniedReason`` and ``Feedback`` AWS shows on the fields of a denied version, and a
+local deny that flags fields is refused as every reviewer event is. Attachments are
+forwarded as ``CreateRegistrationAttachment`` and ``DeleteRegistrationAttachment``,
+and mirrored with AWS's id, status and timestamp; a URL upload that AWS finishes
+later is not followed (sync reads registrations only).
 """
 
 from __future__ import annotations

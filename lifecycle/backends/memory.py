@@ -13,6 +13,8 @@ import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
+import attrs
+
 from lifecycle import attachments
 from lifecycle.attachments import RegistrationAttachment
 from lifecycle.errors import ConflictException, InternalServerException, outside_commit
@@ -102,11 +104,18 @@ class _Partition:
 
 def _apply(versions: dict[int, dict[str, FieldValue]], form: FormChange) -> None:
     """Write ``form`` into one registration's values by version (a new dictionary)."""
-    start = form.version_number if form.copy_from is None else form.copy_from
-    values = dict(versions.get(start, {}))
+    if form.copy_from in (None, form.version_number):
+        values = dict(versions.get(form.version_number, {}))
+    else:  # the reviewer's flags stay with the version they were set on
+        source = versions.get(form.copy_from, {})
+        values = {path: attrs.evolve(v, denied_reason=None, feedback=None)
+                  for path, v in source.items()}  # fmt: skip
     for path in form.delete:
         values.pop(path, None)
     values.update(form.put)
+    for path, (reason, feedback) in form.flags.items():
+        if path in values:
+            values[path] = attrs.evolve(values[path], denied_reason=reason, feedback=feedback)
     versions[form.version_number] = values
 
 

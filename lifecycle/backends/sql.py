@@ -17,9 +17,10 @@ Schema (version 5), in both dialects:
   event's JSON detail.
 - ``field_values``: each version's field values (version 4), one row per field path,
   the value as the JSON of ``FieldValue.to_dict()``; ``ordinal`` keeps the order the
-  paths were first set in.
-  Version 5 adds ``attachment_id``: the attachment a value names, indexed, so that
-  deleting an attachment finds the values that still name it.
+  paths were first set in; ``denied_reason`` and ``feedback`` (version 5) are the
+  reviewer's flag, NULL when unflagged. Version 5 also adds ``attachment_id``: the
+  attachment a value names, indexed, so that deleting an attachment finds the values
+  that still name it.
 - ``attachments`` (version 5): one row per registration attachment, ``seq`` its keyset
   position, ``revision`` what optimistic concurrency compares; ``body`` holds its bytes
   (at most :data:`lifecycle.media.MAX_BODY`), read only by ``attachment_body``. The
@@ -159,6 +160,7 @@ _RELEASE_CURSOR = (
 # The field value statements, on one version of a registration found by its id (as the
 # version rows are). A path first set takes the next ordinal of its version; a replaced
 # one keeps its own, and a copy keeps its source's: that is the order values read in.
+# A copy leaves the reviewer's flags behind, and a put replaces the value's flag too.
 _SEQ = "(SELECT seq FROM registrations WHERE registration_id = ?)"
 _CLEAR_VALUES = f"DELETE FROM field_values WHERE registration_seq = {_SEQ} AND version_number = ?"
 _COPY_VALUES = (
@@ -172,7 +174,12 @@ _PUT_VALUE = (
     f"attachment_id) VALUES ({_SEQ}, ?, ?, (SELECT COALESCE(MAX(f.ordinal), 0) + 1 "
     f"FROM field_values f WHERE f.registration_seq = {_SEQ} AND f.version_number = ?), ?, ?) "
     "ON CONFLICT (registration_seq, version_number, path) "
-    "DO UPDATE SET value = excluded.value, attachment_id = excluded.attachment_id"
+    "DO UPDATE SET value = excluded.value, attachment_id = excluded.attachment_id, "
+    "denied_reason = NULL, feedback = NULL"
+)
+_FLAG_VALUE = (
+    "UPDATE field_values SET denied_reason = ?, feedback = ? "
+    f"WHERE registration_seq = {_SEQ} AND version_number = ? AND path = ?"
 )
 # The attachment statements. An attachment's row is its lock: a put that names it
 # reads it (FOR SHARE where the dialect has row locks) and a delete updates it, so
@@ -193,9 +200,9 @@ _NAMING = (
     "WHERE f.attachment_id = ? AND r.account_id = ? AND r.region = ? AND r.status <> 'DELETED'"
 )
 _READ_VALUES = (
-    "SELECT f.path, f.value FROM field_values f JOIN registrations r "
-    "ON r.seq = f.registration_seq WHERE r.registration_id = ? AND r.account_id = ? "
-    "AND r.region = ? AND f.version_number = ?"
+    "SELECT f.path, f.value, f.denied_reason, f.feedback FROM field_values f "
+    "JOIN registrations r ON r.seq = f.registration_seq WHERE r.registration_id = ? "
+    "AND r.account_id = ? AND r.region = ? AND f.version_number = ?"
 )
 
 
@@ -294,8 +301,12 @@ def schema_v4(*, without_rowid: str = "") -> tuple[str, ...]:
 
 def schema_v5(*, serial: str, blob: str) -> tuple[str, ...]:
     """Schema version 5 in a dialect (``serial`` and ``blob`` as for :func:`schema_v1`):
-    attachments, the attachment each field value names, and the events' resource type."""
+    the reviewer's flag of a field value (both columns NULL on the values stored before
+    it), attachments, the attachment each field value names, and the events' resource
+    type."""
     return (
+        "ALTER TABLE field_values ADD COLUMN denied_reason TEXT",
+        "ALTER TABLE field_values ADD COLUMN feedback TEXT",
         f"""CREATE TABLE attachments (
             seq {serial},
             attachment_id TEXT NOT NULL UNIQUE,
@@ -638,6 +649,12 @@ class SqlBackend(ABC):
                 [(rid, number, path, rid, number, json.dumps(value.to_dict()),
                   value.attachment_id) for path, value in form.put.items()],
             )  # fmt: skip
+        if form.flags:
+            cur.executemany(
+                self._sql(_FLAG_VALUE),
+                [(reason, feedback, rid, number, path)
+                 for path, (reason, feedback) in form.flags.items()],
+            )  # fmt: skip
 
     def get_attachment(
         self, account_id: str, region: str, attachment_id: str
@@ -801,7 +818,12 @@ class SqlBackend(ABC):
             rows = cur.execute(
                 self._sql(f"{' AND '.join(where)} ORDER BY f.ordinal"), params
             ).fetchall()
-        return {path: FieldValue.from_dict(json.loads(value)) for path, value in rows}
+        return {
+            path: FieldValue.from_dict(
+                {**json.loads(value), "DeniedReason": reason, "Feedback": feedback}
+            )
+            for path, value, reason, feedback in rows
+        }
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""

@@ -117,7 +117,9 @@ def describe_registration_field_values(
     **unknown: Any,
 ) -> dict[str, Any]:
     """One page of the values of a version (default: the current one), in form order:
-    all of them, those of ``SectionPath``, or those of ``FieldPaths``."""
+    all of them, those of ``SectionPath``, or those of ``FieldPaths``. A value the
+    reviewer flagged when denying that version carries its ``DeniedReason`` and
+    ``Feedback``."""
     params = validate(
         "DescribeRegistrationFieldValues",
         {"RegistrationId": RegistrationId, "VersionNumber": VersionNumber,
@@ -135,7 +137,7 @@ def describe_registration_field_values(
         catalogue.field(name, path)  # so is an unknown field
     values = _values(service, registration, number, paths or None)
     items = [
-        {"FieldPath": field.field_path, **values[field.field_path].to_dict()}
+        {"FieldPath": field.field_path, **values[field.field_path].to_dict(flag=True)}
         for field in fields
         if field.field_path in values
     ]
