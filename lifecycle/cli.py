@@ -295,9 +295,9 @@ def _parser() -> argparse.ArgumentParser:
         parents=[db],
         help="write the lifecycle diagrams (Mermaid, DOT, SVG), or one registration's path",
         description="Write diagrams of the version machine, the registration machine, "
-        "an overview of both and the attachment machine, drawn from the machines the library enforces. With "
-        "--registration, draw that registration's path through both machines instead "
-        "(read from --db).",
+        "an overview of both and the attachment machine, drawn from the machines the "
+        "library enforces. With --registration, draw that registration's path through "
+        "both machines instead (read from --db).",
     )
     diagrams.add_argument(
         "--out",

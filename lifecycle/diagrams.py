@@ -29,6 +29,7 @@ from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import (
     ATTACHMENT,
+    INTERNAL_EVENTS,
     NEW,
     REGISTRATION,
     VERSION,
@@ -384,10 +385,12 @@ def overview_dot() -> str:
 def _path(
     registration: Registration, events: Sequence[TransitionEvent]
 ) -> tuple[list[Edge], set[str], str]:
-    """Both machines' edges with the taken ones highlighted and annotated; the current
-    nodes; a title."""
+    """Both machines' edges with the taken ones highlighted and annotated (steps
+    numbered by status move: form edits and tag changes move none and are left out);
+    the current nodes; a title."""
     taken: dict[tuple[str, str, str, str], list[str]] = {}
-    for step, event in enumerate(events, start=1):
+    moves = [event for event in events if event.event not in INTERNAL_EVENTS]
+    for step, event in enumerate(moves, start=1):
         when = _short(event.timestamp)
         if event.version_to is not None:
             key = (VERSION.name, event.event, event.version_from or NEW, str(event.version_to))

@@ -13,6 +13,7 @@ from lifecycle import InMemoryBackend, RegistrationService
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
+from lifecycle.testing.forms import fill_form
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 BACKENDS = ["memory", "sqlite", "postgres"]
@@ -141,9 +142,14 @@ def service(backend: Backend, clock: ManualClock) -> RegistrationService:
     return RegistrationService(backend, clock=clock)
 
 
-def new_id(service: RegistrationService, **kwargs: object) -> str:
-    """Create a brand registration and return its id."""
-    return str(service.create_registration(RegistrationType=BRAND, **kwargs)["RegistrationId"])
+def new_id(service: RegistrationService, *, filled: bool = True, **kwargs: object) -> str:
+    """Create a brand registration with its form filled in
+    (:func:`~lifecycle.testing.forms.fill_form`) and return its id; not ``filled``, it
+    cannot be submitted."""
+    rid = str(service.create_registration(RegistrationType=BRAND, **kwargs)["RegistrationId"])
+    if filled:
+        fill_form(service, rid)
+    return rid
 
 
 def reviewing(service: RegistrationService) -> str:

@@ -26,6 +26,7 @@ from lifecycle import (
 from lifecycle.aws.protocol import TARGET_PREFIX, handle
 from lifecycle.errors import ERRORS_BY_CODE, EXCEPTIONS, InternalServerException
 from lifecycle.operations import OPERATIONS
+from lifecycle.testing.forms import fill_form
 from tests.conftest import BRAND
 
 MISSING_ID = "registration-" + "0" * 32
@@ -38,7 +39,10 @@ def service() -> RegistrationService:
 
 
 def _created(service: RegistrationService) -> str:
-    return str(service.create_registration(RegistrationType=BRAND)["RegistrationId"])
+    """A new brand registration, its form filled in."""
+    rid = str(service.create_registration(RegistrationType=BRAND)["RegistrationId"])
+    fill_form(service, rid)
+    return rid
 
 
 # One refused call of each operation: (method, parameters given the id of a new DRAFT).
