@@ -80,3 +80,12 @@ def check_body(body: bytes, field: str = "AttachmentBody") -> str:
             reason="MAXIMUM_SIZE_EXCEEDED",
         )
     return media_type
+
+
+EXAMPLE_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x04\x00\t\xfb\x03\xfd\xfb^k+"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+"""A 1x1 white PNG image, the smallest file a registration takes: the opt-in screenshot
+of the demo and of the example forms (:mod:`lifecycle.testing.forms`)."""

@@ -4,7 +4,7 @@
 as ``PutRegistrationFieldValue`` parameters: the field's example text when it fits,
 else a value built from its limits, and for ATTACHMENT fields the attachment it is
 given. :func:`fill_form` puts them on a registration's DRAFT, uploading
-:data:`EXAMPLE_PNG` for its ATTACHMENT fields, so that the form is complete.
+:data:`~lifecycle.media.EXAMPLE_PNG` for its ATTACHMENT fields, so that the form is complete.
 """
 
 from __future__ import annotations
@@ -21,18 +21,11 @@ from lifecycle.catalogue.definitions import (
 )
 from lifecycle.errors import ValidationException
 from lifecycle.form import FieldValue, resolve, validate_value
+from lifecycle.media import EXAMPLE_PNG
 from lifecycle.service import RegistrationService
 
 _TEXT_FOR_PATTERN = {r"\+[1-9][0-9]{1,14}": "+12065550100", "[A-Z]{2}": "US"}
 """Values of the patterns that free text does not match."""
-
-
-EXAMPLE_PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x04\x00\t\xfb\x03\xfd\xfb^k+"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-"""A 1x1 white PNG image: the opt-in screenshot of the example forms."""
 
 
 def example_values(
@@ -79,7 +72,7 @@ def fill_form(
 ) -> list[dict[str, Any]]:
     """Put :func:`example_values` on the DRAFT of ``registration_id`` (its type's
     form from the service's catalogue): those the form requires, or with
-    ``everything`` one for every field. :data:`EXAMPLE_PNG` is uploaded first if an
+    ``everything`` one for every field. :data:`~lifecycle.media.EXAMPLE_PNG` is uploaded first if an
     ATTACHMENT field is to be filled. Returns the values put; the form is then
     complete."""
     registration = service.describe_registrations(RegistrationIds=[registration_id])
