@@ -16,7 +16,7 @@ import attrs
 
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
-from lifecycle.form import FieldValue, FormChange
+from lifecycle.form import FLAG_MEMBERS, FieldValue, FormChange
 from lifecycle.machines import (
     EVENTS,
     FIELD_EDITS,
@@ -168,13 +168,16 @@ def step(
     feedback: str | None = None,
     field: tuple[str, FieldValue | None] | None = None,
     tags: TagChange | None = None,
+    flags: Mapping[str, tuple[str, str]] | None = None,
 ) -> Step:
     """Apply ``event`` to ``registration`` and every machine that defines it.
 
     ``denied_reasons`` and ``feedback`` are recorded on the version the event moves.
     ``field`` is the edit of ``put_field_value`` (a path and its new value) or
     ``delete_field_value`` (a path and ``None``), ``tags`` the change of
-    ``tag_resource`` or ``untag_resource``; the event's ``detail`` records either.
+    ``tag_resource`` or ``untag_resource``; ``flags`` are a ``deny``'s flags on the
+    denied version's values (``(DeniedReason, Feedback)`` by field path). The event's
+    ``detail`` records each.
 
     Raises:
         ValidationException: ``event`` is not an event of the lifecycle.
@@ -203,7 +206,7 @@ def step(
         number = registration.current_version_number + 1 if target is None else None
         moved = _move(target, number, v_spec, when, tuple(denied_reasons), feedback)
         written.append(moved)
-        form, detail = _form_change(registration, event, moved.version_number, field)
+        form, detail = _form_change(registration, event, moved.version_number, field, flags)
         events.append(
             _event(registration, event, actor, moved.version_number,
                    None if target is None else target.status, moved.status,
@@ -348,11 +351,17 @@ def _form_change(
     event: str,
     version_number: int,
     field: tuple[str, FieldValue | None] | None,
+    flags: Mapping[str, tuple[str, str]] | None,
 ) -> tuple[FormChange | None, dict[str, Any] | None]:
     """What ``event`` writes to the field values of version ``version_number``, and
     the detail its log event records."""
     if event == "create_version":
         return FormChange(version_number, copy_from=registration.current_version_number), None
+    if flags:
+        if event != "deny":
+            raise ValidationException.for_field("flags", f"{event} flags no field; deny does")
+        detail = {path: dict(zip(FLAG_MEMBERS, flag, strict=True)) for path, flag in flags.items()}
+        return FormChange(version_number, flags=dict(flags)), {"Fields": detail}
     if event not in FIELD_EDITS:
         return None, None
     if field is None or (field[1] is None) != (event == "delete_field_value"):

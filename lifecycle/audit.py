@@ -4,23 +4,29 @@
 the log and the registrations from one snapshot of the store. Each event must be a
 move the machines allow from the replayed state, with their conditions evaluated on
 that state. The replayed statuses, status-history timestamps and field values of
-every version, and the registration's tags, must then equal the stored
-registration's. Anything else is reported as a :class:`Discrepancy`.
+every version (with the flags a deny set on them), and the registration's tags, must
+then equal the stored registration's. Each attachment's events are replayed through
+the attachment machine likewise, and its status compared. Anything else is reported
+as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
 from lifecycle.aggregate import Conditions
+from lifecycle.attachments import RESOURCE_TYPE as ATTACHMENT_TYPE
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
+from lifecycle.form import FLAG_MEMBERS
 from lifecycle.machines import (
+    ATTACHMENT,
+    ATTACHMENT_EVENTS,
     EVENTS,
     FIELD_EDITS,
     NEW,
@@ -36,7 +42,8 @@ from lifecycle.tags import TagChange
 
 @attrs.frozen
 class Discrepancy:
-    """Something the log and the store disagree on, for one registration."""
+    """Something the log and the store disagree on, for one registration (or one
+    attachment: ``registration_id`` is then the attachment's id)."""
 
     registration_id: str
     problem: str
@@ -48,13 +55,18 @@ class _Replayed:
     versions: list[str] = attrs.Factory(list)
     history: list[dict[str, datetime]] = attrs.Factory(list)
     values: list[dict[str, dict[str, Any]]] = attrs.Factory(list)
-    """Per version, its field values as the API shows them, by field path."""
+    """Per version, its field values as DescribeRegistrationFieldValues shows them
+    (flags included), by field path."""
     tags: tuple[Tag, ...] = ()
     events: int = 0
 
 
 def _move(
-    machine: CompiledMachine, state: str, event: TransitionEvent, to: str | None, ctx: Conditions
+    machine: CompiledMachine,
+    state: str,
+    event: TransitionEvent,
+    to: str | None,
+    ctx: Conditions | None,
 ) -> str | None:
     """The problem with ``event`` moving ``machine`` from ``state`` to ``to``, if any."""
     spec = machine.resolve(state, event.event, ctx)
@@ -108,7 +120,7 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
         if target == "new":
             state.versions.append(event.version_to)
             state.history.append({})
-            state.values.append(dict(state.values[-1]) if state.values else {})
+            state.values.append(_unflagged(state.values[-1]) if state.values else {})
         else:
             state.versions[n - 1] = event.version_to
         problem = _edit(state.values[n - 1], event)
@@ -138,8 +150,36 @@ def _retag(state: _Replayed, event: TransitionEvent) -> str | None:
     return None
 
 
+def replay_attachment(state: _Replayed, event: TransitionEvent) -> str | None:
+    """Apply one logged event of an attachment to ``state``; the problem if the
+    attachment machine refuses it."""
+    if event.event not in ATTACHMENT_EVENTS:
+        return f"unknown attachment event {event.event!r}"
+    if event.registration_from != (None if state.status == NEW else state.status):
+        return (
+            f"{event.event} says the attachment was {event.registration_from}, the replay "
+            f"has {state.status}"
+        )
+    problem = _move(ATTACHMENT, state.status, event, event.registration_to, None)
+    if problem:
+        return problem
+    state.status = str(event.registration_to)
+    state.events += 1
+    return None
+
+
+def _unflagged(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``values`` as a new version copies them: without the reviewer's flags."""
+    return {
+        path: {k: v for k, v in value.items() if k not in FLAG_MEMBERS}
+        for path, value in values.items()
+    }
+
+
 def _edit(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | None:
-    """Apply a field edit's detail to one version's replayed ``values``."""
+    """Apply a field edit's or a deny's detail to one version's replayed ``values``."""
+    if event.event == "deny":
+        return _flag(values, event)
     if event.event not in FIELD_EDITS:
         return None
     detail = dict(event.detail or {})
@@ -152,6 +192,20 @@ def _edit(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | No
         return f"{event.event} of {path} carries no value"
     else:
         values[path] = detail
+    return None
+
+
+def _flag(values: dict[str, dict[str, Any]], event: TransitionEvent) -> str | None:
+    """Apply the flags of a deny's ``Fields`` detail to the denied version's ``values``."""
+    fields = (event.detail or {}).get("Fields", {})
+    if not isinstance(fields, Mapping):
+        return f"deny's Fields is not a dictionary: {fields!r}"
+    for path, flag in fields.items():
+        if path not in values:
+            return f"deny flags {path}, which has no value in the replay"
+        if not isinstance(flag, Mapping) or set(flag) != set(FLAG_MEMBERS):
+            return f"deny's flag of {path} is not {' and '.join(FLAG_MEMBERS)}: {flag!r}"
+        values[path] = {**values[path], **flag}
     return None
 
 
@@ -188,7 +242,7 @@ def _compare(
                 )
     for version, replayed_values in zip(versions, state.values, strict=True):
         stored_values = {
-            path: value.to_dict()
+            path: value.to_dict(flag=True)
             for path, value in snapshot.field_values(
                 registration.account_id, registration.region, registration.registration_id,
                 version.version_number,
@@ -227,7 +281,8 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
     all read from one snapshot: commits made meanwhile are not seen.
 
     Returns:
-        (registrations checked, events replayed, discrepancies).
+        (registrations checked, events replayed, discrepancies); attachments are
+        checked too, but not counted.
     """
     with backend.snapshot() as snapshot:
         return _verify(snapshot, batch)
@@ -235,6 +290,7 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
 
 def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]]:
     states: dict[str, _Replayed] = {}
+    uploads: dict[str, _Replayed] = {}
     broken: dict[str, str] = {}
     events = 0
     after = None
@@ -245,8 +301,12 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
             events += 1
             if event.registration_id in broken:
                 continue
-            state = states.setdefault(event.registration_id, _Replayed())
-            problem = replay_one(state, event)
+            if event.resource_type == ATTACHMENT_TYPE:
+                problem = replay_attachment(
+                    uploads.setdefault(event.resource_id, _Replayed()), event
+                )
+            else:
+                problem = replay_one(states.setdefault(event.registration_id, _Replayed()), event)
             if problem:
                 broken[event.registration_id] = f"log position {logged.position}: {problem}"
         if len(page) < batch:
@@ -265,6 +325,15 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
     for rid in states:
         if rid not in broken:
             found.append(Discrepancy(rid, "events in the log, but no stored registration"))
+    for attachment in snapshot.attachments():
+        aid = attachment.attachment_id
+        state = uploads.pop(aid, _Replayed())
+        if aid not in broken and state.status != attachment.status:
+            problem = f"stored attachment status {attachment.status}, replayed {state.status}"
+            found.append(Discrepancy(aid, problem))
+    for aid in uploads:
+        if aid not in broken:
+            found.append(Discrepancy(aid, "events in the log, but no stored attachment"))
     return checked, events, found
 
 
@@ -278,8 +347,9 @@ def timeline(events: Iterable[TransitionEvent]) -> list[str]:
             if e.version_number is not None
             else ""
         )
+        kind = "attachment" if e.resource_type == ATTACHMENT_TYPE else "registration"
         registration = (
-            f"registration: {e.registration_from or 'new'} -> {e.registration_to}"
+            f"{kind}: {e.registration_from or 'new'} -> {e.registration_to}"
             if e.registration_to is not None
             else ""
         )

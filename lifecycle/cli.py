@@ -7,6 +7,7 @@ Either failure is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import ipaddress
 import os
@@ -19,12 +20,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from lifecycle import demo, diagrams
+from lifecycle import demo, diagrams, media
 from lifecycle.audit import timeline, verify
 from lifecycle.aws.access import ADMIN_TOKEN_ENV, AdminToken, bind_warning
 from lifecycle.aws.access_log import LEVELS
 from lifecycle.aws.credentials import DEFAULT_ACCOUNT, Credentials
-from lifecycle.aws.server import REVIEW_ACTIONS
+from lifecycle.aws.server import REVIEW_ACTIONS, UPLOAD_ACTIONS
 from lifecycle.backends import check_database, default_database_path, open_backend
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import (
@@ -36,12 +37,14 @@ from lifecycle.errors import (
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
 from lifecycle.ports import Backend
-from lifecycle.validation import REGISTRATION_ID, integer, string
+from lifecycle.validation import FIELD_PATH, REGISTRATION_ID, integer, string
 
 T = TypeVar("T")
 
 _PORT = integer(0, 65535)
 _DENIAL_TEXT = string(1, 2048)  # the service's rule for a denied reason's texts
+_FLAG_PARTS = (("PATH", FIELD_PATH), ("REASON", _DENIAL_TEXT), ("FEEDBACK", string(1, 10_000)))
+"""``--flag``'s three values and the service's rule of each."""
 _HOST_NAME = re.compile(
     r"(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?"
 )
@@ -212,8 +215,20 @@ def _credentials(args: argparse.Namespace) -> Credentials:
     return credentials
 
 
+def _body_file(value: str) -> bytes:
+    """The bytes of the file at ``value``."""
+    try:
+        with open(value, "rb") as file:
+            return file.read(media.MAX_BODY + 1)
+    except OSError as exc:
+        raise ValidationException.for_field(
+            "body-file", f"cannot read {value}: {exc.strerror or exc}"
+        ) from None
+
+
 def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """The reason's texts are required for deny, and refused for any other action."""
+    """The reason's texts are required for deny, and refused for any other action, as
+    ``--flag`` is; its values become deny's ``fields`` (``args.fields``)."""
     for option, value in (
         ("--reason", args.reason),
         ("--short-description", args.short_description),
@@ -222,6 +237,21 @@ def _check_review(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(f"argument {option}: is required for deny")
         if args.action != "deny" and value is not None:
             parser.error(f"argument {option}: is only for deny")
+    if args.body_file is not None and args.action != "complete_upload":
+        parser.error("argument --body-file: is only for complete_upload")
+    if args.action != "deny" and args.flag is not None:
+        parser.error("argument --flag: is only for deny")
+    args.fields = {}
+    for values in args.flag or ():
+        for (part, rule), value in zip(_FLAG_PARTS, values, strict=True):
+            try:
+                rule(part, value)
+            except ValidationException as exc:
+                parser.error(f"argument --flag: {part} {exc.fields[0]['Message']}")
+        path, reason, feedback = values
+        if path in args.fields:
+            parser.error(f"argument --flag: {path} is flagged twice")
+        args.fields[path] = {"DeniedReason": reason, "Feedback": feedback}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -264,10 +294,10 @@ def _parser() -> argparse.ArgumentParser:
         "diagrams",
         parents=[db],
         help="write the lifecycle diagrams (Mermaid, DOT, SVG), or one registration's path",
-        description="Write diagrams of the version machine, the registration machine and "
-        "an overview of both, drawn from the machines the library enforces. With "
-        "--registration, draw that registration's path through both machines instead "
-        "(read from --db).",
+        description="Write diagrams of the version machine, the registration machine, "
+        "an overview of both and the attachment machine, drawn from the machines the "
+        "library enforces. With --registration, draw that registration's path through "
+        "both machines instead (read from --db).",
     )
     diagrams.add_argument(
         "--out",
@@ -343,11 +373,18 @@ def _parser() -> argparse.ArgumentParser:
     review = commands.add_parser(
         "review",
         help="act as the reviewer on a registration served by lifecycle serve",
-        description="Play the reviewer against a running lifecycle serve.",
+        description="Play the reviewer against a running lifecycle serve (the upload "
+        f"actions, {' and '.join(UPLOAD_ACTIONS)}, take an attachment id instead).",
     )
     review.add_argument("action", choices=REVIEW_ACTIONS)
     review.add_argument(
         "registration_id", type=_rule("registration-id", REGISTRATION_ID), metavar="registration-id"
+    )
+    review.add_argument(
+        "--body-file",
+        type=_argument(_body_file),
+        metavar="PATH",
+        help="for complete_upload: the file the system fetched from the attachment's URL",
     )
     review.add_argument(
         "--endpoint-url", required=True, type=_argument(_endpoint_url), metavar="URL"
@@ -364,6 +401,14 @@ def _parser() -> argparse.ArgumentParser:
         "--short-description",
         type=_rule("short-description", _DENIAL_TEXT),
         help="required for deny",
+    )
+    review.add_argument(
+        "--flag",
+        nargs=3,
+        action="append",
+        metavar=("PATH", "REASON", "FEEDBACK"),
+        help="deny only, repeatable: flag the field PATH of the denied version with its "
+        "DeniedReason and Feedback",
     )
     review.set_defaults(check=functools.partial(_check_review, review))
     commands.add_parser(
@@ -499,9 +544,14 @@ def _review(args: argparse.Namespace) -> int:
         except ValueError:
             return None
 
-    body = {}
+    body: dict[str, Any] = {}
+    if args.body_file is not None:
+        body = {"body": base64.b64encode(args.body_file).decode()}
     if args.action == "deny":
-        body = {"reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}]}
+        body = {
+            "reasons": [{"Reason": args.reason, "ShortDescription": args.short_description}],
+            "fields": args.fields,
+        }
     rid = urllib.parse.quote(args.registration_id, safe="")
     url = f"{args.endpoint_url.rstrip('/')}/_lifecycle/review/{args.action}/{rid}"
     headers = {} if args.admin_token is None else {"Authorization": f"Bearer {args.admin_token}"}

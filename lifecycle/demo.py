@@ -1,18 +1,73 @@
-"""The main job: two registrations driven through their lifecycle, printed as a timeline."""
+"""The main job: a 10DLC brand and a campaign filled in field by field and driven
+through their lifecycle, printed as a timeline.
+
+The brand is denied on one field (its tax id, with the reviewer's feedback), fixed in
+version 2 and approved; the campaign's opt-in screenshot is uploaded as an attachment
+first, and its form names it.
+"""
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 from lifecycle.clock import ManualClock
+from lifecycle.media import EXAMPLE_PNG
 from lifecycle.ports import Backend
 from lifecycle.service import RegistrationService
 
 _BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+_CAMPAIGN = "US_TEN_DLC_CAMPAIGN_REGISTRATION"
+_TAX_ID = "companyInfo.taxId"
+_SCREENSHOT = "campaignInfo.optInScreenshot"
+_UPLOADED = "the uploaded opt-in screenshot"
+"""Stands for the attachment id in a form: it is known once the upload is made."""
 
+_BRAND_FORM: list[tuple[str, str | list[str]]] = [
+    ("companyInfo.companyName", "Example Corp"),
+    ("companyInfo.taxIdIssuingCountry", "US"),
+    (_TAX_ID, "12-3456789"),
+    ("companyInfo.legalType", ["PRIVATE_PROFIT"]),
+    ("companyInfo.address", "123 Any Street"),
+    ("companyInfo.city", "Anytown"),
+    ("companyInfo.state", "WA"),
+    ("companyInfo.zipCode", "98101"),
+    ("companyInfo.isoCountryCode", "US"),
+    ("contactInfo.dbaName", "Example"),
+    ("contactInfo.vertical", ["TECHNOLOGY"]),
+    ("contactInfo.website", "https://www.example.com"),
+    ("contactInfo.supportEmail", "support@example.com"),
+    ("contactInfo.supportPhoneNumber", "+12065550100"),
+]
+_FIXED_TAX_ID = "98-7654321"
+
+_CAMPAIGN_FORM: list[tuple[str, str | list[str]]] = [
+    ("campaignInfo.campaignName",
+     "Example Corp order updates: shipping and delivery notices for customers who opted in"),
+    ("campaignInfo.vertical", ["TECHNOLOGY"]),
+    ("campaignInfo.optInWorkflow",
+     "Customers tick an unticked SMS box at checkout on www.example.com, then reply YES."),
+    (_SCREENSHOT, _UPLOADED),
+    ("campaignInfo.optInMessage",
+     "Example Corp: reply YES to get order updates. Msg & data rates may apply."),
+    ("campaignInfo.helpMessage",
+     "Example Corp: help at support@example.com or +12065550100. Reply STOP to opt out."),
+    ("campaignInfo.stopMessage", "Example Corp: you are unsubscribed and get no more messages."),
+    ("campaignCapabilities.numberCapabilities", ["SMS"]),
+    ("campaignUseCase.useCase", ["DELIVERY_NOTIFICATION"]),
+    ("campaignUseCase.subscriberOptIn", ["Yes"]),
+    ("campaignUseCase.subscriberOptOut", ["Yes"]),
+    ("campaignUseCase.subscriberHelp", ["Yes"]),
+    ("campaignUseCase.directLending", ["No"]),
+    ("campaignUseCase.embeddedLink", ["No"]),
+    ("campaignUseCase.embeddedPhone", ["No"]),
+    ("campaignUseCase.ageGated", ["No"]),
+    ("messageSamples.messageSample1",
+     "Example Corp: order 1234 has shipped and arrives Tuesday. Reply STOP to opt out."),
+]  # fmt: skip
 
 _DENIAL = [
     {
@@ -20,26 +75,37 @@ _DENIAL = [
         "ShortDescription": "The legal name does not match the tax ID.",
     }
 ]
+_FLAG = {
+    _TAX_ID: {
+        "DeniedReason": "The tax ID is not the one the IRS issued to Example Corp.",
+        "Feedback": "Enter the EIN shown on the IRS letter (CP 575).",
+    }
+}
 
 _DAY, _HOUR = timedelta(days=1), timedelta(hours=1)
 
-# (call, time until the next call): user calls by operation name, reviewer calls by event.
-_FIRST: list[tuple[str, timedelta]] = [
+# (call, time until the next call): user calls by operation name, reviewer calls by
+# event; "form" fills the form in, field by field; "fix" corrects the denied field.
+_BRAND_STEPS: list[tuple[str, timedelta]] = [
+    ("form", _HOUR),
     ("SubmitRegistrationVersion", _DAY),
     ("reviewer: begin_review", _DAY),
     ("reviewer: require_authentication", 2 * _DAY),
     ("reviewer: complete_authentication", _DAY),
     ("reviewer: deny", _HOUR),
     ("CreateRegistrationVersion", _HOUR),
+    ("fix", _HOUR),
     ("SubmitRegistrationVersion", _DAY),
     ("reviewer: begin_review", 3 * _DAY),
     ("reviewer: approve", _DAY),
     ("reviewer: complete_provisioning", _HOUR),
 ]
-_SECOND: list[tuple[str, timedelta]] = [
-    ("SubmitRegistrationVersion", _HOUR),
-    ("DiscardRegistrationVersion", _HOUR),
-    ("DeleteRegistration", _HOUR),
+_CAMPAIGN_STEPS: list[tuple[str, timedelta]] = [
+    ("form", _HOUR),
+    ("SubmitRegistrationVersion", _DAY),
+    ("reviewer: begin_review", 7 * _DAY),
+    ("reviewer: approve", _DAY),
+    ("reviewer: complete_provisioning", _HOUR),
 ]
 
 
@@ -60,10 +126,13 @@ def run(
     clock = ManualClock()
     service = RegistrationService(backend, clock=clock)
     out.write("Simulated clock: reviews take days. Status after each call:\n")
-    for registration_type, steps, tags in [
-        (_BRAND, _FIRST, [{"Key": "team", "Value": "demo"}]),
-        ("US_TOLL_FREE_REGISTRATION", _SECOND, []),
+    for registration_type, form, steps in [
+        (_BRAND, _BRAND_FORM, _BRAND_STEPS),
+        (_CAMPAIGN, _CAMPAIGN_FORM, _CAMPAIGN_STEPS),
     ]:
+        tags = [
+            {"Key": "Name", "Value": f"Example Corp {registration_type.split('_')[-2].lower()}"}
+        ]
         rid = service.create_registration(RegistrationType=registration_type, Tags=tags)[
             "RegistrationId"
         ]
@@ -72,19 +141,67 @@ def run(
             out.write(f"  ({hint} --registration {rid} prints its log)\n")
         _show(out, service, rid, "CreateRegistration")
         for call, wait in steps:
+            if call == "form":
+                _fill(out, service, rid, form)
+            elif call == "fix":
+                _fix(out, service, rid)
+            else:
+                _call(service, rid, call)
+                _show(out, service, rid, call)
             clock.advance(wait)
-            _call(service, rid, call)
-            _show(out, service, rid, call)
-        clock.advance(_HOUR)
         _history(out, service, rid)
     return service
+
+
+def _fill(
+    out: TextIO, service: RegistrationService, rid: str, form: Sequence[tuple[str, Any]]
+) -> None:
+    """Put each value of ``form``, uploading the opt-in screenshot first if it has one."""
+    attachment = ""
+    if any(value == _UPLOADED for _, value in form):
+        upload = service.create_registration_attachment(AttachmentBody=EXAMPLE_PNG)
+        attachment = upload["RegistrationAttachmentId"]
+        out.write(
+            f"  CreateRegistrationAttachment       {attachment} "
+            f"{upload['AttachmentStatus']} ({len(EXAMPLE_PNG)} bytes, PNG)\n"
+        )
+    for path, value in form:
+        if value == _UPLOADED:
+            service.put_registration_field_value(
+                RegistrationId=rid, FieldPath=path, RegistrationAttachmentId=attachment
+            )
+        elif isinstance(value, list):
+            service.put_registration_field_value(
+                RegistrationId=rid, FieldPath=path, SelectChoices=value
+            )
+        else:
+            service.put_registration_field_value(
+                RegistrationId=rid, FieldPath=path, TextValue=value
+            )
+        shown = attachment if value == _UPLOADED else value
+        shown = ", ".join(shown) if isinstance(shown, list) else shown
+        out.write(f"  PutRegistrationFieldValue          {path} = {shown}\n")
+
+
+def _fix(out: TextIO, service: RegistrationService, rid: str) -> None:
+    """Show the flagged field of the denied version and correct it in the new one."""
+    denied = service.describe_registration_field_values(
+        RegistrationId=rid, VersionNumber=1, FieldPaths=[_TAX_ID]
+    )["RegistrationFieldValues"][0]
+    out.write(
+        f"  flagged on version 1: {_TAX_ID} = {denied['TextValue']}: "
+        f"{denied['DeniedReason']} {denied['Feedback']}\n"
+    )
+    service.put_registration_field_value(RegistrationId=rid, FieldPath=_TAX_ID,
+                                         TextValue=_FIXED_TAX_ID)  # fmt: skip
+    out.write(f"  PutRegistrationFieldValue          {_TAX_ID} = {_FIXED_TAX_ID}\n")
 
 
 def _call(service: RegistrationService, rid: str, call: str) -> None:
     if call.startswith("reviewer: "):
         event = call.removeprefix("reviewer: ")
         method = getattr(service.reviewer, event)
-        method(rid, _DENIAL) if event == "deny" else method(rid)
+        method(rid, _DENIAL, fields=_FLAG) if event == "deny" else method(rid)
     else:
         snake = re.sub(r"(?<!^)(?=[A-Z])", "_", call).lower()
         getattr(service, snake)(RegistrationId=rid)

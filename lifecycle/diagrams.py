@@ -28,6 +28,7 @@ from lifecycle import aggregate
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import (
+    ATTACHMENT,
     INTERNAL_EVENTS,
     NEW,
     REGISTRATION,
@@ -53,7 +54,7 @@ CONDITION_TEXT = {
 }
 """How each machine condition reads on an edge."""
 
-NAMES = ("version", "registration", "overview")
+NAMES = ("version", "registration", "overview", "attachment")
 """The diagrams :func:`write` produces."""
 FORMATS = ("mermaid", "dot", "svg", "png")
 """The formats :func:`write` knows; SVG and PNG need Graphviz's ``dot``."""
@@ -274,6 +275,11 @@ def registration_mermaid() -> str:
     return _mermaid("Registration status", [REGISTRATION], machine_edges(REGISTRATION))
 
 
+def attachment_mermaid() -> str:
+    """The attachment machine as a Mermaid flowchart."""
+    return _mermaid("Registration attachment status", [ATTACHMENT], machine_edges(ATTACHMENT))
+
+
 _OVERVIEW = "Registration lifecycle: each registration move with the version move it carries"
 
 
@@ -363,6 +369,11 @@ def registration_dot() -> str:
     return _dot("Registration status", [REGISTRATION], machine_edges(REGISTRATION))
 
 
+def attachment_dot() -> str:
+    """The attachment machine as Graphviz DOT."""
+    return _dot("Registration attachment status", [ATTACHMENT], machine_edges(ATTACHMENT))
+
+
 def overview_dot() -> str:
     """The overview of :func:`overview_mermaid` as Graphviz DOT."""
     return _dot(_OVERVIEW, [REGISTRATION, VERSION], coupled_edges() + machine_edges(VERSION))
@@ -374,10 +385,12 @@ def overview_dot() -> str:
 def _path(
     registration: Registration, events: Sequence[TransitionEvent]
 ) -> tuple[list[Edge], set[str], str]:
-    """Both machines' edges with the taken ones highlighted and annotated; the current
-    nodes; a title."""
+    """Both machines' edges with the taken ones highlighted and annotated (steps
+    numbered by status move: form edits and tag changes move none and are left out);
+    the current nodes; a title."""
     taken: dict[tuple[str, str, str, str], list[str]] = {}
-    for step, event in enumerate(events, start=1):
+    moves = [event for event in events if event.event not in INTERNAL_EVENTS]
+    for step, event in enumerate(moves, start=1):
         when = _short(event.timestamp)
         if event.version_to is not None:
             key = (VERSION.name, event.event, event.version_from or NEW, str(event.version_to))
@@ -456,6 +469,7 @@ def machine_sources() -> dict[str, tuple[str, str]]:
         "version": (version_mermaid(), version_dot()),
         "registration": (registration_mermaid(), registration_dot()),
         "overview": (overview_mermaid(), overview_dot()),
+        "attachment": (attachment_mermaid(), attachment_dot()),
     }
 
 

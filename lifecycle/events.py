@@ -15,6 +15,11 @@ from lifecycle.statuses import Actor
 class TransitionEvent:
     """One transition that was committed.
 
+    Most events are a registration's (``resource_type`` ``"registration"``). An
+    attachment's event (``resource_type`` ``"registration-attachment"``) names the
+    attachment in ``registration_id`` and carries its statuses in
+    ``registration_from`` and ``registration_to``; its version fields are ``None``.
+
     A machine that does not take part in the event has ``None`` for both of its
     statuses (``close`` moves no version, ``archive`` no registration). For an
     internal transition, from and to are equal. ``create`` comes from ``None``.
@@ -37,7 +42,16 @@ class TransitionEvent:
     ``put_field_value`` the ``FieldPath`` and the value (``TextValue``,
     ``SelectChoices`` or ``RegistrationAttachmentId``), for ``delete_field_value`` the
     ``FieldPath``, for ``tag_resource`` (and a ``create`` with tags) the ``Tags``, for
-    ``untag_resource`` the ``TagKeys``; ``None`` for the other events."""
+    ``untag_resource`` the ``TagKeys``, for a ``deny`` that flags fields ``Fields``: each
+    flagged path's ``DeniedReason`` and ``Feedback``; ``None`` for the other events."""
+    resource_type: str = "registration"
+    """The model's ``ResourceType`` of what moved: ``"registration"`` or
+    ``"registration-attachment"``."""
+
+    @property
+    def resource_id(self) -> str:
+        """The id of what moved: the registration's, or the attachment's."""
+        return self.registration_id
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dictionary, for logs and JSON: ``json.dumps`` takes it as it is.
@@ -45,6 +59,19 @@ class TransitionEvent:
         Statuses and the actor are plain strings, and the timestamp is ISO 8601 with
         its UTC offset (``2024-05-01T12:00:00+00:00``).
         """
+        if self.resource_type != "registration":
+            return {
+                "AccountId": self.account_id,
+                "Region": self.region,
+                "ResourceType": self.resource_type,
+                "ResourceId": self.registration_id,
+                "Event": self.event,
+                "Actor": self.actor.value,
+                "StatusFrom": _plain(self.registration_from),
+                "StatusTo": _plain(self.registration_to),
+                "Timestamp": self.timestamp.isoformat(),
+                **({} if self.detail is None else {"Detail": dict(self.detail)}),
+            }
         return {
             "AccountId": self.account_id,
             "Region": self.region,

@@ -38,35 +38,55 @@ _PARAMETER_OF_TYPE = {
 """The one request parameter that carries a value of each ``FieldType``."""
 
 
+FLAG_MEMBERS = ("DeniedReason", "Feedback")
+"""The members a reviewer's flag adds to a value that DescribeRegistrationFieldValues
+shows."""
+
+
 @attrs.frozen
 class FieldValue:
-    """The value of one field: exactly one of its three members is set."""
+    """The value of one field: exactly one of its three value members is set. A value
+    of a denied version may also carry the reviewer's flag: a ``denied_reason`` and
+    ``feedback``, both or neither."""
 
     text: str | None = None
     choices: tuple[str, ...] | None = None
     attachment_id: str | None = None
+    denied_reason: str | None = None
+    feedback: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if [self.text, self.choices, self.attachment_id].count(None) != 2:
             raise ValueError("a FieldValue holds exactly one of text, choices, attachment_id")
+        if (self.denied_reason is None) != (self.feedback is None):
+            raise ValueError("a FieldValue's flag needs both a denied_reason and feedback")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, flag: bool = False) -> dict[str, Any]:
         """The value as the API carries it: ``{"TextValue": ...}``, ``{"SelectChoices":
-        [...]}`` or ``{"RegistrationAttachmentId": ...}``."""
+        [...]}`` or ``{"RegistrationAttachmentId": ...}``; with ``flag``, also its
+        ``DeniedReason`` and ``Feedback`` when flagged, as DescribeRegistrationFieldValues
+        shows it."""
         if self.text is not None:
-            return {"TextValue": self.text}
-        if self.choices is not None:
-            return {"SelectChoices": list(self.choices)}
-        return {"RegistrationAttachmentId": self.attachment_id}
+            out: dict[str, Any] = {"TextValue": self.text}
+        elif self.choices is not None:
+            out = {"SelectChoices": list(self.choices)}
+        else:
+            out = {"RegistrationAttachmentId": self.attachment_id}
+        if flag and self.denied_reason is not None:
+            out.update(DeniedReason=self.denied_reason, Feedback=self.feedback)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FieldValue:
-        """The value of :meth:`to_dict`'s dictionary (other keys are ignored)."""
+        """The value of :meth:`to_dict`'s dictionary, flag included (other keys are
+        ignored)."""
         choices = data.get("SelectChoices")
         return cls(
             data.get("TextValue"),
             None if choices is None else tuple(choices),
             data.get("RegistrationAttachmentId"),
+            data.get("DeniedReason"),
+            data.get("Feedback"),
         )
 
     def items(self) -> tuple[str, ...]:
@@ -87,6 +107,9 @@ class FormChange:
     """Values to set, by field path."""
     delete: frozenset[str] = frozenset()
     """Field paths whose values to remove (absent ones are ignored)."""
+    flags: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
+    """The reviewer's flags to set, last, by field path: ``(DeniedReason, Feedback)``
+    (a path without a value is ignored). A copied value never keeps its source's flag."""
 
 
 def validate_value(

@@ -1,14 +1,15 @@
-"""The two state machines of the registration lifecycle.
+"""The state machines of the registration lifecycle.
 
 This module is the only place where the legal moves are written. Everything else
 (the service, the diagrams, the docs and the test harness) reads them from the
 ``transitions`` machines defined here: :data:`VERSION_MACHINE` for the status of
-one registration version and :data:`REGISTRATION_MACHINE` for the status of the
-registration.
+one registration version, :data:`REGISTRATION_MACHINE` for the status of the
+registration, and :data:`ATTACHMENT_MACHINE` for the status of a registration
+attachment, an aggregate of its own.
 
-Both machines share one event vocabulary. A step of the lifecycle is one event: every
-machine that defines the event must accept it from its current state, and all of
-them move together (or nothing moves). A machine that does not define an event is
+The registration's two machines share one event vocabulary. A step of the lifecycle
+is one event: every machine that defines the event must accept it from its current
+state, and all of them move together (or nothing moves). A machine that does not define an event is
 not part of that step (``close`` moves only the registration, ``archive`` only a
 version).
 
@@ -29,7 +30,7 @@ from typing import Any, Literal
 import attrs
 from transitions import Machine, Transition
 
-from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
+from lifecycle.statuses import Actor, AttachmentStatus, RegistrationStatus, VersionStatus
 
 NEW = "new"
 """Pseudo-state of both machines before ``create``: the record does not exist yet."""
@@ -187,6 +188,22 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+_A = AttachmentStatus
+
+_ATTACHMENT_TRANSITIONS: list[dict[str, Any]] = [
+    dict(trigger="create_attachment", source=NEW, dest=_A.UPLOAD_IN_PROGRESS, actor=_U,
+         operations=["CreateRegistrationAttachment"]),
+    # A body upload completes in the step that creates it; a URL upload when the
+    # system has fetched it (a reviewer API call stands in for that).
+    dict(trigger="complete_upload", source=_A.UPLOAD_IN_PROGRESS, dest=_A.UPLOAD_COMPLETE,
+         actor=_S),
+    dict(trigger="fail_upload", source=_A.UPLOAD_IN_PROGRESS, dest=_A.UPLOAD_FAILED, actor=_S),
+    dict(trigger="delete_attachment",
+         source=_states(_A.UPLOAD_IN_PROGRESS, _A.UPLOAD_COMPLETE, _A.UPLOAD_FAILED),
+         dest=_A.DELETED, actor=_U, operations=["DeleteRegistrationAttachment"]),
+]  # fmt: skip
+
+
 def _build(name: str, states: Iterable[str], table: list[dict[str, Any]]) -> LifecycleMachine:
     return LifecycleMachine(
         model=None,
@@ -340,11 +357,19 @@ VERSION: CompiledMachine = CompiledMachine(VERSION_MACHINE, VersionStatus)
 REGISTRATION: CompiledMachine = CompiledMachine(REGISTRATION_MACHINE, RegistrationStatus)
 """The compiled registration machine."""
 MACHINES: tuple[CompiledMachine, ...] = (VERSION, REGISTRATION)
+"""The machines of a registration, which move together in one step."""
+
+ATTACHMENT_MACHINE: LifecycleMachine = _build(
+    "attachment", AttachmentStatus, _ATTACHMENT_TRANSITIONS
+)
+"""The registration attachment status machine."""
+ATTACHMENT: CompiledMachine = CompiledMachine(ATTACHMENT_MACHINE, AttachmentStatus)
+"""The compiled attachment machine."""
 
 
-def _events() -> dict[str, EventSpec]:
+def _events(machines: tuple[CompiledMachine, ...]) -> dict[str, EventSpec]:
     events: dict[str, EventSpec] = {}
-    for machine in MACHINES:
+    for machine in machines:
         for spec in machine.transitions:
             known = events.get(spec.event)
             if known is None:
@@ -352,13 +377,20 @@ def _events() -> dict[str, EventSpec]:
             elif (known.actor, known.operations) != (spec.actor, spec.operations):
                 raise RuntimeError(f"event {spec.event!r} has inconsistent actor or operations")
     return {
-        name: attrs.evolve(e, machines=tuple(m.name for m in MACHINES if m.defines(name)))
+        name: attrs.evolve(e, machines=tuple(m.name for m in machines if m.defines(name)))
         for name, e in events.items()
     }
 
 
-EVENTS: Mapping[str, EventSpec] = _events()
-"""Every event of the lifecycle by name, with its actor, operations and machines."""
+EVENTS: Mapping[str, EventSpec] = _events(MACHINES)
+"""Every event of a registration's lifecycle by name, with its actor, operations and
+machines."""
+
+ATTACHMENT_EVENTS: Mapping[str, EventSpec] = _events((ATTACHMENT,))
+"""Every event of an attachment's lifecycle by name; no name is also a registration's."""
+
+if ATTACHMENT_EVENTS.keys() & EVENTS.keys():  # pragma: no cover - a definition error
+    raise RuntimeError("an attachment event shares its name with a registration event")
 
 TERMINAL_VERSION_STATUSES: frozenset[VersionStatus] = frozenset(
     VersionStatus(s) for s in VERSION.final_states()

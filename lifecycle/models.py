@@ -258,10 +258,10 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-def registration_arn(region: str, account_id: str, registration_id: str) -> str:
-    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:registration/ID``."""
+def resource_arn(region: str, account_id: str, resource_type: str, resource_id: str) -> str:
+    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:RESOURCE_TYPE/ID``."""
     return (
-        f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:registration/{registration_id}"
+        f"arn:{partition_of(region)}:sms-voice:{region}:{account_id}:{resource_type}/{resource_id}"
     )
 
 
@@ -311,17 +311,24 @@ def resource_of_arn(
     return resource_type, resource_id
 
 
-def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
-    """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
-    ``region``); ``field`` names the parameter in errors.
+def registration_arn(region: str, account_id: str, registration_id: str) -> str:
+    """``arn:PARTITION:sms-voice:REGION:ACCOUNT:registration/ID``."""
+    return resource_arn(region, account_id, "registration", registration_id)
 
-    Raises:
-        ValidationException: ``value`` is an ARN but not a registration's (INVALID_ARN).
-        AccessDeniedException: the ARN names another account or region.
-    """
+
+def resource_id_of(value: str, field: str, account_id: str, region: str, resource_type: str) -> str:
+    """The id named by ``value``: an id, or the ARN of a ``resource_type`` (the model's
+    ``ResourceType``, e.g. ``registration-attachment``) of ``account_id`` in ``region``;
+    ``field`` names the parameter in errors (see :func:`resource_of_arn`)."""
     if not value.startswith("arn:"):
         return value
-    return resource_of_arn(value, field, account_id, region, ("registration",))[1]
+    return resource_of_arn(value, field, account_id, region, (resource_type,))[1]
+
+
+def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
+    """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
+    ``region``); ``field`` names the parameter in errors. See :func:`resource_id_of`."""
+    return resource_id_of(value, field, account_id, region, "registration")
 
 
 @attrs.define(slots=True, kw_only=True)

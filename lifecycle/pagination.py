@@ -303,6 +303,7 @@ PAGINATORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         "RegistrationFieldValues",
         ("RegistrationArn", "RegistrationId", "VersionNumber"),
     ),
+    "describe_registration_attachments": ("RegistrationAttachments", ()),
 }
 """The operations the service pages, by method name: every one of its operations that
 botocore's ``paginators-1.json`` pages. Each has its result key and the keys

@@ -16,6 +16,7 @@ from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.errors import ConflictException, ServiceQuotaExceededException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
@@ -106,6 +107,19 @@ class VersionQuery:
 
 
 @attrs.frozen
+class AttachmentQuery:
+    """What ``DescribeRegistrationAttachments`` asks a backend for (keyset: creation
+    order)."""
+
+    account_id: str
+    region: str
+    attachment_ids: frozenset[str] | None = None
+    statuses: frozenset[str] | None = None
+    after: int | None = None
+    limit: int = 100
+
+
+@attrs.frozen
 class Page(Generic[T]):
     """Up to ``limit`` items, and where to resume if more may follow."""
 
@@ -173,6 +187,10 @@ class Snapshot(Protocol):
         """Every registration, of every account and region."""
         ...
 
+    def attachments(self) -> Iterator[RegistrationAttachment]:
+        """Every attachment, of every account and region."""
+        ...
+
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of the versions of one registration matching ``query``."""
         ...
@@ -225,6 +243,9 @@ class Backend(Protocol):
         Versions not named in ``versions`` are left as they are, so a change costs
         the same whatever the registration's history.
 
+        A ``form`` that puts attachment ids is checked against the attachments in the
+        same transaction: each must be UPLOAD_COMPLETE in this account and region.
+
         ``expected_revision`` is the revision the change was computed from, or
         ``None`` for a new registration. A backend in front of another system may
         store that system's answer (its registration id, its timestamps) instead of
@@ -233,7 +254,11 @@ class Backend(Protocol):
         Raises:
             ConflictException: the stored revision differs (Reason
                 ``RESOURCE_MODIFICATION_NOT_ALLOWED``), or the idempotency token is
-                already claimed (Reason ``RESOURCE_ALREADY_EXISTS``). Nothing is written.
+                already claimed (Reason ``RESOURCE_ALREADY_EXISTS``), or an attachment
+                that ``form`` puts is not UPLOAD_COMPLETE (see
+                :func:`lifecycle.attachments.not_usable`). Nothing is written.
+            ResourceNotFoundException: an attachment that ``form`` puts does not
+                exist. Nothing is written.
             ServiceQuotaExceededException: a charge would exceed its limit (Reason the
                 charge's quota). Nothing is written.
             Exception: whatever ``before_commit`` raised. Nothing is written.
@@ -242,6 +267,44 @@ class Backend(Protocol):
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of the registrations matching ``query``."""
+        ...
+
+    def get_attachment(
+        self, account_id: str, region: str, attachment_id: str
+    ) -> RegistrationAttachment | None:
+        """The attachment, or ``None`` if this account and region has none by that id."""
+        ...
+
+    def commit_attachment(
+        self,
+        attachment: RegistrationAttachment,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        body: bytes | None = None,
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> RegistrationAttachment:
+        """Store ``attachment``, its ``body`` (if it brings one), its ``events`` and its
+        ``quotas`` usage atomically; returns what was stored.
+
+        Raises:
+            ConflictException: as :meth:`commit` (revision, token); or the attachment is
+                being DELETED while a field value of the current version of a
+                registration that is not DELETED names it (Reason
+                ``RESOURCE_DELETION_NOT_ALLOWED``, see
+                :func:`lifecycle.attachments.still_named`). Nothing is written.
+            ServiceQuotaExceededException: as :meth:`commit`.
+        """
+        ...
+
+    def query_attachments(self, query: AttachmentQuery) -> Page[RegistrationAttachment]:
+        """One page of the attachments matching ``query``, in creation order."""
+        ...
+
+    def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
+        """The bytes of an attachment whose upload completed; ``None`` otherwise."""
         ...
 
     def field_values(
@@ -283,6 +346,10 @@ class Backend(Protocol):
 
     def registrations(self) -> Iterator[Registration]:
         """Every stored registration, of every account and region."""
+        ...
+
+    def attachments(self) -> Iterator[RegistrationAttachment]:
+        """Every stored attachment, of every account and region."""
         ...
 
     def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:

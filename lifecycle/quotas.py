@@ -25,10 +25,17 @@ REGISTRATION_VERSIONS_CREATED_PER_DAY = "REGISTRATION_VERSIONS_CREATED_PER_DAY"
 TAGS_PER_RESOURCE = "TAGS_PER_RESOURCE"
 """Tags on one resource (a registration)."""
 
+REGISTRATION_ATTACHMENTS_PER_ACCOUNT = "REGISTRATION_ATTACHMENTS_PER_ACCOUNT"
+"""Attachments that exist (are not DELETED) in the account and region."""
+REGISTRATION_ATTACHMENTS_CREATED_PER_DAY = "REGISTRATION_ATTACHMENTS_CREATED_PER_DAY"
+"""Calls of CreateRegistrationAttachment in the account and region on one UTC day."""
+
 DEFAULT_QUOTAS: Mapping[str, int] = {
     REGISTRATIONS_PER_ACCOUNT: 1_000_000,
     REGISTRATION_VERSIONS_CREATED_PER_DAY: 100_000,
     TAGS_PER_RESOURCE: 50,
+    REGISTRATION_ATTACHMENTS_PER_ACCOUNT: 1_000_000,
+    REGISTRATION_ATTACHMENTS_CREATED_PER_DAY: 100_000,
 }
 """The limits when none are given. The account quotas are far above AWS's, so that
 only a test that sets one meets it; ``TAGS_PER_RESOURCE`` is AWS's own 50 ("Each
@@ -88,8 +95,25 @@ class Quotas:
             return (QuotaCharge(REGISTRATIONS_PER_ACCOUNT, "", 1, limit),)
         if event == "delete":
             return (QuotaCharge(REGISTRATIONS_PER_ACCOUNT, "", -1, None),)
+        day = now.date().isoformat()
         if event == "create_version":
             limit = self.limits[REGISTRATION_VERSIONS_CREATED_PER_DAY]
-            day = now.date().isoformat()
             return (QuotaCharge(REGISTRATION_VERSIONS_CREATED_PER_DAY, day, 1, limit),)
+        if event == "create_attachment":
+            return (
+                QuotaCharge(
+                    REGISTRATION_ATTACHMENTS_PER_ACCOUNT,
+                    "",
+                    1,
+                    self.limits[REGISTRATION_ATTACHMENTS_PER_ACCOUNT],
+                ),
+                QuotaCharge(
+                    REGISTRATION_ATTACHMENTS_CREATED_PER_DAY,
+                    day,
+                    1,
+                    self.limits[REGISTRATION_ATTACHMENTS_CREATED_PER_DAY],
+                ),
+            )
+        if event == "delete_attachment":
+            return (QuotaCharge(REGISTRATION_ATTACHMENTS_PER_ACCOUNT, "", -1, None),)
         return ()

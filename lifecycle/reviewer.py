@@ -1,22 +1,36 @@
-"""The reviewer: what AWS, the carriers and The Campaign Registry do to a registration.
+"""The reviewer: what AWS, the carriers and The Campaign Registry do to a registration
+(and what AWS's systems do to an attachment uploaded from a URL).
 
 :class:`Reviewer` (``service.reviewer``) offers one method per reviewer event of the
 machines, each documented from them, and validates their arguments (``DeniedReasons``
-among them); it then applies the event through the service's own load, step and commit.
+and the flagged fields of a deny among them); it then applies the event through the
+service's own load, step and commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from lifecycle import attachments, media
 from lifecycle.errors import ReentrantCallError, ValidationException, inside_commit
 from lifecycle.machines import FOLLOW_UPS, MACHINES, VERSION
-from lifecycle.models import DeniedReason
-from lifecycle.validation import MISSING, REGISTRATION_ID, reject_unknown, string
+from lifecycle.models import DeniedReason, Registration
+from lifecycle.validation import (
+    MISSING,
+    REGISTRATION_ID,
+    Blob,
+    reject_unknown,
+    string,
+    structure,
+)
 
 if TYPE_CHECKING:
+    from lifecycle.aggregate import Step
     from lifecycle.service import RegistrationService
+
+Flags = dict[str, tuple[str, str]]
+"""A deny's flagged fields: ``(DeniedReason, Feedback)`` by field path."""
 
 
 _REASON_TEXT = string(1, 2048)
@@ -28,6 +42,7 @@ _REASON_MEMBERS = {
     "DocumentationTitle": ("documentation_title", False),
     "DocumentationLink": ("documentation_link", False),
 }
+_FLAG = structure({"DeniedReason": (_REASON_TEXT, True), "Feedback": (_FEEDBACK, True)})
 
 
 def _denied_reasons(reasons: object) -> tuple[DeniedReason, ...]:
@@ -60,6 +75,65 @@ def _denied_reasons(reasons: object) -> tuple[DeniedReason, ...]:
                 )
         out.append(DeniedReason(**kwargs))
     return tuple(out)
+
+
+def _flag_name(path: str) -> str:
+    """How errors name the flag of field ``path``."""
+    return f'fields["{path}"]'
+
+
+def _flags(fields: object) -> Flags:
+    """``fields`` of a deny, checked: each a field path (a string) with a
+    ``DeniedReason`` and ``Feedback`` and nothing else."""
+    if fields is None:
+        return {}
+    if not isinstance(fields, Mapping):
+        raise ValidationException.for_field(
+            "fields", "must be a dictionary of field path to {DeniedReason, Feedback}"
+        )
+    flags = {}
+    for path, flag in fields.items():
+        if type(path) is not str:
+            raise ValidationException.for_field(
+                "fields", f"its keys must be field paths, got {type(path).__name__} {path!r}"
+            )
+        checked = _FLAG(_flag_name(path), flag)
+        flags[path] = (checked["DeniedReason"], checked["Feedback"])
+    return flags
+
+
+def _check_paths(service: RegistrationService, registration: Registration, flags: Flags) -> None:
+    """Each flagged path must be a field of the registration's type."""
+    for path in flags:
+        try:
+            service.registration_types.field(registration.registration_type, path)
+        except ValidationException as exc:
+            if exc.reason != "UNKNOWN_REGISTRATION_FIELD":
+                raise
+            raise ValidationException.for_field(
+                _flag_name(path), exc.fields[0]["Message"], reason=exc.reason
+            ) from None
+
+
+def _values_held(service: RegistrationService, flags: Flags) -> Callable[[Step], None]:
+    """The check of a deny step: each flagged path holds a value in the denied version.
+
+    That version is in review, so its values cannot change before the commit (which
+    compares revisions anyway)."""
+
+    def check(step: Step) -> None:
+        assert step.version is not None  # deny moves the version in review
+        number, r = step.version.version_number, step.registration
+        held = service.backend.field_values(
+            r.account_id, r.region, r.registration_id, number, list(flags)
+        )
+        for path in flags:
+            if path not in held:
+                raise ValidationException.for_field(
+                    _flag_name(path), f"has no value in version {number}"
+                )
+
+    return check
 
 
 def _once(name: str, positional: Any, keyword: Any) -> Any:
@@ -165,6 +239,7 @@ class Reviewer:
         *,
         feedback: Any = None,
         denied_reasons: Sequence[DeniedReason] = (),
+        flags: Flags | None = None,
     ) -> dict[str, Any]:
         if inside_commit.active:
             raise ReentrantCallError.refuse(f"reviewer.{event}")
@@ -172,7 +247,14 @@ class Reviewer:
                                                         RegistrationId))  # fmt: skip
         if feedback is not None:
             feedback = _FEEDBACK("feedback", feedback)
-        step = self._service._step(value, event, denied_reasons=denied_reasons, feedback=feedback)
+        service = self._service
+        registration = service._live(value)
+        if flags:
+            _check_paths(service, registration, flags)
+        step = service._step(
+            value, event, denied_reasons=denied_reasons, feedback=feedback, flags=flags,
+            registration=registration, check=_values_held(service, flags) if flags else None,
+        )  # fmt: skip
         return step.registration.to_dict()
 
     begin_review = _reviewer_event("begin_review")
@@ -192,15 +274,72 @@ class Reviewer:
         RegistrationId: str = MISSING,
         DeniedReasons: Sequence[DeniedReason | Mapping[str, str]] = MISSING,
         feedback: str | None = None,
+        fields: Mapping[str, Mapping[str, str]] | None = None,
         **unknown: Any,
     ) -> dict[str, Any]:
         """Deny the version in review with at least one reason: a
         :class:`~lifecycle.models.DeniedReason` or a dictionary with ``Reason`` and
         ``ShortDescription``, and optionally ``LongDescription``,
-        ``DocumentationTitle`` and ``DocumentationLink``."""
-        reject_unknown(unknown, ["RegistrationId", "DeniedReasons", "feedback"])
+        ``DocumentationTitle`` and ``DocumentationLink``.
+
+        ``fields`` flags values of that version: by field path, a ``DeniedReason``
+        (1 to 2,048 characters) and ``Feedback`` (1 to 10,000), both required.
+        ``describe_registration_field_values`` shows them on that version only: a new
+        version copies the values without them. Each path must be a field of the
+        registration's type (else ValidationException
+        ``UNKNOWN_REGISTRATION_FIELD``) holding a value in the version denied."""
+        reject_unknown(unknown, ["RegistrationId", "DeniedReasons", "feedback", "fields"])
         registration_id = _once("RegistrationId", registration_id, RegistrationId)
         denied = _denied_reasons(_once("DeniedReasons", reasons, DeniedReasons))
         return self._apply(
-            "deny", registration_id, MISSING, feedback=feedback, denied_reasons=denied
-        )
+            "deny", registration_id, MISSING, feedback=feedback, denied_reasons=denied,
+            flags=_flags(fields),
+        )  # fmt: skip
+
+    def complete_upload(
+        self,
+        attachment_id: str = MISSING,
+        body: bytes | None = None,
+        *,
+        RegistrationAttachmentId: str = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:
+        """The system's ``complete_upload`` of an attachment created from a URL:
+        UPLOAD_IN_PROGRESS -> UPLOAD_COMPLETE. ``body`` is the file the system fetched,
+        checked as an ``AttachmentBody`` is (:func:`lifecycle.media.check_body`);
+        ``None`` completes it without bytes. Returns the attachment as
+        ``describe_registration_attachments`` shows it."""
+        reject_unknown(unknown, ["RegistrationAttachmentId", "body"])
+        media_type = None
+        if body is not None:
+            body = Blob(1, media.MAX_BODY)("body", body)
+            media_type = media.check_body(body, "body")
+        return self._upload("complete_upload", attachment_id, RegistrationAttachmentId, body,
+                            media_type)  # fmt: skip
+
+    def fail_upload(
+        self, attachment_id: str = MISSING, *, RegistrationAttachmentId: str = MISSING,
+        **unknown: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The system's ``fail_upload`` of an attachment created from a URL:
+        UPLOAD_IN_PROGRESS -> UPLOAD_FAILED (``AttachmentUploadErrorReason``
+        ``INTERNAL_ERROR``). Returns the attachment as describe shows it."""
+        reject_unknown(unknown, ["RegistrationAttachmentId"])
+        return self._upload("fail_upload", attachment_id, RegistrationAttachmentId, None, None)
+
+    def _upload(
+        self,
+        event: str,
+        attachment_id: Any,
+        RegistrationAttachmentId: Any,
+        body: bytes | None,
+        media_type: str | None,
+    ) -> dict[str, Any]:
+        if inside_commit.active:
+            raise ReentrantCallError.refuse(f"reviewer.{event}")
+        field = "RegistrationAttachmentId"
+        value = REGISTRATION_ID(field, _once(field, attachment_id, RegistrationAttachmentId))
+        service = self._service
+        attachment = service._attachment(value, field)
+        step = attachments.step(attachment, event, service._now(), body=body, media_type=media_type)
+        return service._commit_attachment(step, attachment.revision, body=body).to_dict()

@@ -20,13 +20,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from lifecycle import aggregate, errors, pagination
+from lifecycle import aggregate, attachments, errors, pagination
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
-from lifecycle.models import DeniedReason, Registration, registration_id_of
+from lifecycle.models import DeniedReason, Registration, registration_id_of, resource_id_of
+from lifecycle.operations import attachments as attachment_operations
 from lifecycle.operations import definitions, form, registrations, tags, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
@@ -172,6 +174,9 @@ class RegistrationService:
     tag_resource = tags.tag_resource
     untag_resource = tags.untag_resource
     list_tags_for_resource = tags.list_tags_for_resource
+    create_registration_attachment = attachment_operations.create_registration_attachment
+    describe_registration_attachments = attachment_operations.describe_registration_attachments
+    delete_registration_attachment = attachment_operations.delete_registration_attachment
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``
@@ -223,9 +228,12 @@ class RegistrationService:
         feedback: str | None = None,
         field: tuple[str, FieldValue | None] | None = None,
         tags: TagChange | None = None,
+        flags: Mapping[str, tuple[str, str]] | None = None,
         registration: Registration | None = None,
+        check: Callable[[aggregate.Step], None] | None = None,
     ) -> aggregate.Step:
-        """Load (unless given the ``registration`` it names), apply ``event``, commit;
+        """Load (unless given the ``registration`` it names), apply ``event``, run
+        ``check`` on the step the machines accepted (it refuses by raising), commit;
         the registration must not be DELETED."""
         if registration is None:
             registration = self._live(value)
@@ -239,7 +247,10 @@ class RegistrationService:
             feedback=feedback,
             field=field,
             tags=tags,
+            flags=flags,
         )
+        if check is not None:
+            check(step)
         return self._commit(step, registration.revision, None, self.quotas.charges(event, now))
 
     def _live(self, value: str) -> Registration:
@@ -275,13 +286,50 @@ class RegistrationService:
         )
         if stored is not step.registration:
             step = aggregate.restate(step, stored)
+        self._deliver(step.events)
+        return step
+
+    def _attachment(self, value: str, field: str) -> RegistrationAttachment:
+        """The attachment named by ``value`` (an id or an ARN); DELETED ones included."""
+        attachment_id = resource_id_of(
+            value, field, self.account_id, self.region, attachments.RESOURCE_TYPE
+        )
+        attachment = self.backend.get_attachment(self.account_id, self.region, attachment_id)
+        if attachment is None:
+            raise attachments.not_found(value)
+        return attachment
+
+    def _commit_attachment(
+        self,
+        step: attachments.AttachmentStep,
+        expected_revision: int | None,
+        *,
+        body: bytes | None = None,
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+    ) -> RegistrationAttachment:
+        """Commit an attachment's ``step`` as :meth:`_commit` commits a registration's."""
+        transactional = self._transactional
+        stored = self.backend.commit_attachment(
+            step.attachment,
+            expected_revision=expected_revision,
+            events=step.events,
+            body=body,
+            idempotency=idempotency,
+            quotas=quotas,
+            before_commit=_deliver_to(transactional) if transactional else None,
+        )
+        self._deliver(step.events)
+        return stored
+
+    def _deliver(self, events: Sequence[TransitionEvent]) -> None:
+        """Give committed ``events`` to the subscribers that run after the commit."""
         for subscriber in self._subscribers:
-            for event in step.events:
+            for event in events:
                 try:
                     subscriber(event)
                 except Exception:
                     log.exception("subscriber %r failed on %r", subscriber, event)
-        return step
 
     def _after(self, params: Mapping[str, Any], scope: list[Any]) -> int | None:
         token = params.get("NextToken")

@@ -1,4 +1,4 @@
-"""The status vocabularies of the two machines and the actors that move them.
+"""The status vocabularies of the machines and the actors that move them.
 
 Values are the exact AWS strings. Members marked *extension* come from botocore's
 current service model rather than the seed documents; they are supported so that
@@ -39,6 +39,15 @@ class VersionStatus(StrEnum):
     DENIED = "DENIED"
     REVOKED = "REVOKED"
     ARCHIVED = "ARCHIVED"
+
+
+class AttachmentStatus(StrEnum):
+    """Status of a registration attachment (``AttachmentStatus``)."""
+
+    UPLOAD_IN_PROGRESS = "UPLOAD_IN_PROGRESS"
+    UPLOAD_COMPLETE = "UPLOAD_COMPLETE"
+    UPLOAD_FAILED = "UPLOAD_FAILED"
+    DELETED = "DELETED"
 
 
 class Actor(StrEnum):

@@ -83,6 +83,26 @@ def integer(minimum: int, maximum: int) -> Rule:
     return check
 
 
+class Blob:
+    """A byte string (``bytes``, ``bytearray`` or ``memoryview``) of ``min_len`` to
+    ``max_len`` bytes, returned as ``bytes``. On the wire a blob travels as base64
+    text; the protocol decodes it before the rule sees it."""
+
+    def __init__(self, min_len: int, max_len: int) -> None:
+        self.min_len, self.max_len = min_len, max_len
+
+    def __call__(self, field: str, value: object) -> bytes:
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise _type_error(field, value, "bytes")
+        data = bytes(value)
+        if not self.min_len <= len(data) <= self.max_len:
+            raise ValidationException.for_field(
+                field,
+                f"length must be {self.min_len} to {self.max_len:,} bytes, got {len(data):,}",
+            )
+        return data
+
+
 def boolean(field: str, value: object) -> bool:
     """A ``bool``."""
     if type(value) is not bool:
@@ -278,8 +298,27 @@ OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
         "TagKeys": (list_of(TAG_KEY, 1, 200), True),
     },
     "ListTagsForResource": {"ResourceArn": (RESOURCE_ARN, True)},
+    "CreateRegistrationAttachment": {
+        "AttachmentBody": (Blob(1, 6990508), False),
+        "AttachmentUrl": (string(1, 2048, r"\S+"), False),
+        "Tags": (_unique_tags(0), False),
+        "ClientToken": (CLIENT_TOKEN, False),
+    },
+    "DescribeRegistrationAttachments": {
+        "RegistrationAttachmentIds": (list_of(REGISTRATION_ID, 0, 5), False),
+        "Filters": (_filters(("attachment-status",)), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
+    "DeleteRegistrationAttachment": {"RegistrationAttachmentId": (REGISTRATION_ID, True)},
 }
 """Per operation: each parameter's rule and whether it is required."""
+
+BLOBS: Final[Mapping[str, frozenset[str]]] = {
+    operation: frozenset(name for name, (rule, _) in members.items() if isinstance(rule, Blob))
+    for operation, members in OPERATIONS.items()
+}
+"""Per operation, the parameters that are blobs (base64 text on the wire)."""
 
 
 def validate(operation: str, params: Mapping[str, object]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from lifecycle import InMemoryBackend, RegistrationService
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
+from lifecycle.testing.forms import fill_form
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 BACKENDS = ["memory", "sqlite", "postgres"]
@@ -77,9 +78,23 @@ def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
     return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema, **options)
 
 
+def back_to_schema_4(conn: Any) -> None:
+    """Undo schema version 5 on ``conn`` (sqlite3 or psycopg), leaving the database as
+    the library before it made it: no attachments, no resource type in the log, no
+    flags on the field values."""
+    conn.execute("DROP TABLE attachments")
+    conn.execute("DROP INDEX field_values_by_attachment")
+    conn.execute("ALTER TABLE field_values DROP COLUMN attachment_id")
+    conn.execute("ALTER TABLE events DROP COLUMN resource_type")
+    conn.execute("ALTER TABLE field_values DROP COLUMN denied_reason")
+    conn.execute("ALTER TABLE field_values DROP COLUMN feedback")
+    conn.execute("DELETE FROM schema_version WHERE version > 4")
+
+
 def back_to_schema_3(conn: Any) -> None:
-    """Undo schema version 4 on ``conn`` (sqlite3 or psycopg), leaving the database as
-    the library before it made it: no field values, no event details."""
+    """Undo schema versions 5 and 4 on ``conn`` (sqlite3 or psycopg), leaving the
+    database as the library before it made them: no field values, no event details."""
+    back_to_schema_4(conn)
     conn.execute("DROP TABLE field_values")
     conn.execute("ALTER TABLE events DROP COLUMN detail")
     conn.execute("DELETE FROM schema_version WHERE version > 3")
@@ -127,9 +142,14 @@ def service(backend: Backend, clock: ManualClock) -> RegistrationService:
     return RegistrationService(backend, clock=clock)
 
 
-def new_id(service: RegistrationService, **kwargs: object) -> str:
-    """Create a brand registration and return its id."""
-    return str(service.create_registration(RegistrationType=BRAND, **kwargs)["RegistrationId"])
+def new_id(service: RegistrationService, *, filled: bool = True, **kwargs: object) -> str:
+    """Create a brand registration with its form filled in
+    (:func:`~lifecycle.testing.forms.fill_form`) and return its id; not ``filled``, it
+    cannot be submitted."""
+    rid = str(service.create_registration(RegistrationType=BRAND, **kwargs)["RegistrationId"])
+    if filled:
+        fill_form(service, rid)
+    return rid
 
 
 def reviewing(service: RegistrationService) -> str:

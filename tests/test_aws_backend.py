@@ -112,6 +112,33 @@ def test_denials_and_new_versions_sync(aws: RegistrationService, wire: Any) -> N
     assert invariants.describe(local, rid) == invariants.describe(aws, rid)
 
 
+def test_a_local_deny_that_flags_fields_is_refused_like_any_reviewer_event(
+    aws: RegistrationService, wire: Any
+) -> None:
+    """Real AWS has no reviewer API: the flags are AWS's to set, and sync mirrors
+    statuses only."""
+    client, calls = wire
+    backend = AwsBackend(client)
+    local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
+    rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    path = "companyInfo.taxId"
+    local.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue="12")
+    local.submit_registration_version(RegistrationId=rid)
+    aws.reviewer.begin_review(rid)
+    backend.sync(rid)
+    before, mirrored = list(calls), invariants.describe(local, rid)
+    flag = {"DeniedReason": "Not the EIN", "Feedback": "Enter the EIN."}
+    with pytest.raises(ValidationException, match="call sync"):
+        local.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}], fields={path: flag})
+    assert calls == before and invariants.describe(local, rid) == mirrored
+    assert (
+        "DeniedReason"
+        not in local.describe_registration_field_values(RegistrationId=rid)[
+            "RegistrationFieldValues"
+        ][0]
+    )
+
+
 def _stubbed(**kwargs: Any) -> tuple[Any, Stubber, AwsBackend, list[float]]:
     client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1",
                           aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip

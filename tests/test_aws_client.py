@@ -19,6 +19,7 @@ from tests.shapes import conforms  # noqa: E402
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 ARN = "arn:aws:sms-voice:us-east-1:123456789012:registration"
 """The ARN of a registration, without its ``/ID``."""
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
 @pytest.fixture
@@ -70,6 +71,16 @@ def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
     out["DescribeRegistrationFieldDefinitions"] = client.describe_registration_field_definitions(
         RegistrationType="US_TEN_DLC_CAMPAIGN_REGISTRATION"
     )
+    out["CreateRegistrationAttachment"] = client.create_registration_attachment(
+        AttachmentBody=PNG, Tags=[{"Key": "Name", "Value": "opt-in"}]
+    )
+    attachment = out["CreateRegistrationAttachment"]["RegistrationAttachmentId"]
+    failed = client.create_registration_attachment(AttachmentUrl="s3://bucket/opt-in.png")
+    service.reviewer.fail_upload(failed["RegistrationAttachmentId"])
+    out["DescribeRegistrationAttachments"] = client.describe_registration_attachments()
+    out["DeleteRegistrationAttachment"] = client.delete_registration_attachment(
+        RegistrationAttachmentId=attachment
+    )
     return out
 
 
@@ -85,6 +96,10 @@ def test_every_operation_conforms_to_the_model(client: Any, service: Registratio
     assert responses["SubmitRegistrationVersion"]["AwsReview"] is True
     assert responses["DeleteRegistration"]["RegistrationStatus"] == "DELETED"
     assert responses["ListTagsForResource"]["Tags"] == [{"Key": "Name", "Value": "Example brand"}]
+    attachments = responses["DescribeRegistrationAttachments"]["RegistrationAttachments"]
+    assert [a["AttachmentStatus"] for a in attachments] == ["UPLOAD_COMPLETE", "UPLOAD_FAILED"]
+    assert attachments[1]["AttachmentUploadErrorReason"] == "INTERNAL_ERROR"
+    assert responses["DeleteRegistrationAttachment"]["AttachmentStatus"] == "DELETED"
     assert client.waiter_names == []  # the model defines none; a new one would need answering
 
 

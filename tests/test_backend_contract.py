@@ -13,18 +13,26 @@ from lifecycle import (
     RegistrationStatus,
     TransitionEvent,
     ValidationException,
+    attachments,
 )
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.audit import verify
+from lifecycle.catalogue import Catalogue
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
 from lifecycle.outbox import Outbox
-from lifecycle.ports import Backend, CursorLease, FormChange
+from lifecycle.ports import AttachmentQuery, Backend, CursorLease, FormChange
+from lifecycle.statuses import AttachmentStatus
+from lifecycle.testing.forms import example_values
 from tests.conftest import BRAND, BackendFactory, new_id
+
+FILLED = len(example_values(Catalogue(), BRAND, required_only=True))
+"""How many values a filled-in brand form holds: the events new_id logs after create."""
 
 
 def _drive(service: RegistrationService) -> list[str]:
     a = new_id(service)
-    b = new_id(service, ClientToken="tok-b")
+    b = new_id(service, filled=False, ClientToken="tok-b")
     service.submit_registration_version(RegistrationId=a)
     service.reviewer.begin_review(a)
     service.reviewer.approve(a)
@@ -36,8 +44,8 @@ def test_log_order_positions_and_filters(service: RegistrationService) -> None:
     a, b = _drive(service)
     log = service.backend.read_log()
     assert [(e.event.registration_id, e.event.event) for e in log] == [
-        (a, "create"), (b, "create"), (a, "submit"), (a, "begin_review"), (a, "approve"),
-        (b, "discard"),
+        (a, "create"), *[(a, "put_field_value")] * FILLED, (b, "create"), (a, "submit"),
+        (a, "begin_review"), (a, "approve"), (b, "discard"),
     ]  # fmt: skip
     positions = [e.position for e in log]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
@@ -46,7 +54,7 @@ def test_log_order_positions_and_filters(service: RegistrationService) -> None:
     only_b = service.backend.read_log(registration_id=b)
     assert [e.event.event for e in only_b] == ["create", "discard"]
     assert service.backend.read_log(after=positions[-1]) == []
-    approve = log[4].event
+    approve = log[-2].event
     assert (approve.version_from, approve.version_to) == ("REVIEWING", "APPROVED")
     assert (approve.registration_from, approve.registration_to) == ("REVIEWING", "PROVISIONING")
     assert approve.timestamp.tzinfo is not None
@@ -155,19 +163,21 @@ def test_outbox_delivers_at_least_once_in_order(service: RegistrationService) ->
     outbox = Outbox(service.backend, "mailer", batch=2)
     with pytest.raises(RuntimeError):
         outbox.drain(handler)
-    assert delivered == ["create", "create", "submit", "begin_review", "approve"]
+    assert delivered == [
+        "create", *["put_field_value"] * FILLED, "create", "submit", "begin_review", "approve"
+    ]  # fmt: skip
     # A new reader (as after a restart) resumes at the event that failed.
     assert Outbox(service.backend, "mailer").drain(handler) == 2
     assert delivered[-2:] == ["approve", "discard"]
     assert Outbox(service.backend, "mailer").drain(handler) == 0
-    assert Outbox(service.backend, "other").drain(lambda e: None) == 6
+    assert Outbox(service.backend, "other").drain(lambda e: None) == 6 + FILLED
     with pytest.raises(ValidationException):
         Outbox(service.backend, "")
 
 
 def test_verify_finds_nothing_then_a_tampered_registration(service: RegistrationService) -> None:
     a, _ = _drive(service)
-    assert verify(service.backend) == (2, 6, [])
+    assert verify(service.backend) == (2, 6 + FILLED, [])
     stored = service.backend.get(service.account_id, service.region, a)
     assert stored is not None
     tampered = attrs.evolve(
@@ -175,7 +185,7 @@ def test_verify_finds_nothing_then_a_tampered_registration(service: Registration
     )
     service.backend.commit(tampered, expected_revision=stored.revision, events=(), versions=())
     checked, replayed, problems = verify(service.backend)
-    assert (checked, replayed) == (2, 6)
+    assert (checked, replayed) == (2, 6 + FILLED)
     assert [p.registration_id for p in problems] == [a]
     assert "COMPLETE" in problems[0].problem and "PROVISIONING" in problems[0].problem
 
@@ -205,6 +215,7 @@ def test_verify_finds_derived_numbers_that_disagree_with_the_versions(
 TEXT = FieldValue("Acme Corp")
 CHOICES = FieldValue(choices=("SMS", "MMS"))
 FILE = FieldValue(attachment_id="attachment-" + "0" * 32)
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
 
 
 def _write(
@@ -220,6 +231,9 @@ def _write(
     and region; ``stale``: with a revision the store no longer has."""
     stored = service.backend.get(service.account_id, service.region, rid)
     assert stored is not None
+    for value in form.put.values():
+        if value.attachment_id is not None:
+            _attachment(service, value.attachment_id)
     service.backend.commit(
         attrs.evolve(stored, revision=stored.revision + 1),
         expected_revision=stored.revision - 1 if stale else stored.revision,
@@ -230,6 +244,21 @@ def _write(
     )
 
 
+def _attachment(service: RegistrationService, attachment_id: str) -> RegistrationAttachment:
+    """The attachment ``attachment_id`` of the service's account, created complete if it
+    is not there yet."""
+    found = service.backend.get_attachment(service.account_id, service.region, attachment_id)
+    if found is not None:
+        return found
+    step = attachments.create(
+        attachment_id=attachment_id, account_id=service.account_id, region=service.region,
+        tags=(), now=service._now(), body=PNG, media_type="image/png",
+    )  # fmt: skip
+    return service.backend.commit_attachment(
+        step.attachment, expected_revision=None, events=step.events, body=PNG
+    )
+
+
 def _values(service: RegistrationService, rid: str, version: int = 1, **kw: Any) -> dict[str, Any]:
     return service.backend.field_values(service.account_id, service.region, rid, version, **kw)
 
@@ -237,7 +266,7 @@ def _values(service: RegistrationService, rid: str, version: int = 1, **kw: Any)
 def test_field_values_are_put_replaced_and_deleted_in_first_set_order(
     service: RegistrationService,
 ) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     assert _values(service, rid) == {}
     _write(service, rid, FormChange(1, put={"a.name": TEXT, "a.kind": CHOICES, "a.doc": FILE}))
     assert list(_values(service, rid).items()) == [
@@ -257,7 +286,7 @@ def test_field_values_are_put_replaced_and_deleted_in_first_set_order(
 
 
 def test_a_version_copies_another_then_changes(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES, "c": FILE}))
     _write(service, rid, FormChange(2, put={"z": TEXT}))
     _write(
@@ -271,8 +300,25 @@ def test_a_version_copies_another_then_changes(service: RegistrationService) -> 
     assert list(_values(service, rid, 1)) == ["a", "b", "c", "e"]
 
 
+def test_flags_stay_on_their_version_and_a_put_clears_one(service: RegistrationService) -> None:
+    rid = new_id(service, filled=False)
+    _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES}))
+    _write(service, rid, FormChange(1, flags={"b": ("Bad", "Fix b"), "absent": ("X", "Y")}))
+    flagged = FieldValue(choices=("SMS", "MMS"), denied_reason="Bad", feedback="Fix b")
+    assert list(_values(service, rid).items()) == [("a", TEXT), ("b", flagged)]
+    assert flagged.to_dict(flag=True) == {
+        "SelectChoices": ["SMS", "MMS"], "DeniedReason": "Bad", "Feedback": "Fix b"
+    }  # fmt: skip
+    _write(service, rid, FormChange(2, copy_from=1))
+    assert _values(service, rid, 2) == {"a": TEXT, "b": CHOICES}  # copied without the flag
+    _write(service, rid, FormChange(1, copy_from=1))  # a copy of itself keeps it
+    assert _values(service, rid)["b"] == flagged
+    _write(service, rid, FormChange(1, put={"b": FILE}))
+    assert _values(service, rid)["b"] == FILE  # a new value, unflagged
+
+
 def test_field_values_of_some_paths_in_first_set_order(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     _write(service, rid, FormChange(1, put={"a": TEXT, "b": CHOICES, "c": FILE}))
     assert list(_values(service, rid, paths=["c", "absent", "a"]).items()) == [
         ("a", TEXT), ("c", FILE)
@@ -288,7 +334,7 @@ def test_field_values_of_unknown_or_other_registrations_are_empty(
     backend = make_backend()
     here = RegistrationService(backend)
     there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
-    mine, theirs = new_id(here), new_id(there)
+    mine, theirs = new_id(here, filled=False), new_id(there, filled=False)
     _write(here, mine, FormChange(1, put={"a": TEXT}))
     _write(there, theirs, FormChange(1, put={"a": FILE}))
     assert _values(here, mine) == {"a": TEXT} and _values(there, theirs) == {"a": FILE}
@@ -301,7 +347,7 @@ def test_field_values_of_unknown_or_other_registrations_are_empty(
 
 
 def test_a_failed_commit_writes_no_field_values(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     _write(service, rid, FormChange(1, put={"a": TEXT}))
     change = FormChange(1, put={"a": FILE, "b": TEXT}, delete=frozenset({"a"}))
     with pytest.raises(ConflictException):
@@ -332,7 +378,7 @@ def _with_detail(service: RegistrationService, rid: str) -> list[TransitionEvent
 
 
 def test_event_details_round_trip_through_the_log(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     events = _with_detail(service, rid)
     assert events[-1].detail is None
     assert [e.event for e in service.backend.read_log(registration_id=rid)] == events
@@ -345,9 +391,132 @@ def test_event_details_round_trip_through_the_log(service: RegistrationService) 
 
 def test_field_values_and_details_survive_reopening(make_backend: BackendFactory) -> None:
     first = RegistrationService(make_backend())
-    rid = new_id(first)
+    rid = new_id(first, filled=False)
     events = _with_detail(first, rid)
     _write(first, rid, FormChange(2, copy_from=1, put={"b": CHOICES}))
     again = RegistrationService(make_backend())
     assert list(_values(again, rid, 2).items()) == [("a.name", TEXT), ("b", CHOICES)]
     assert [e.event for e in again.backend.read_log(registration_id=rid)] == events
+
+
+def test_attachments_are_stored_queried_and_kept_apart(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    made = [_attachment(here, f"attachment-{n:032x}") for n in range(3)]
+    theirs = _attachment(there, "attachment-" + "f" * 32)
+    url = attachments.create(
+        attachment_id="attachment-" + "a" * 32, account_id=here.account_id, region=here.region,
+        tags=(), now=here._now(), url="s3://bucket/key.png",
+    )  # fmt: skip
+    backend.commit_attachment(url.attachment, expected_revision=None, events=url.events)
+    assert backend.get_attachment(here.account_id, here.region, made[0].attachment_id) == made[0]
+    assert backend.get_attachment(here.account_id, here.region, theirs.attachment_id) is None
+    assert backend.attachment_body(here.account_id, here.region, made[1].attachment_id) == PNG
+    assert (
+        backend.attachment_body(here.account_id, here.region, url.attachment.attachment_id) is None
+    )
+    first = backend.query_attachments(AttachmentQuery(here.account_id, here.region, limit=2))
+    assert first.items == tuple(made[:2]) and first.next_position is not None
+    rest = backend.query_attachments(
+        AttachmentQuery(here.account_id, here.region, after=first.next_position)
+    )
+    assert rest.items == (made[2], url.attachment) and rest.next_position is None
+    in_progress = backend.query_attachments(
+        AttachmentQuery(here.account_id, here.region, statuses=frozenset({"UPLOAD_IN_PROGRESS"}))
+    )
+    assert in_progress.items == (url.attachment,)
+    chosen = AttachmentQuery(
+        here.account_id, here.region,
+        attachment_ids=frozenset({made[2].attachment_id, theirs.attachment_id}),
+    )  # fmt: skip
+    assert backend.query_attachments(chosen).items == (made[2],)
+    events = [e.event for e in backend.read_log(registration_id=made[0].attachment_id)]
+    assert [(e.event, e.resource_type, e.registration_to) for e in events] == [
+        ("create_attachment", "registration-attachment", "UPLOAD_IN_PROGRESS"),
+        ("complete_upload", "registration-attachment", "UPLOAD_COMPLETE"),
+    ]
+    assert {a.attachment_id for a in backend.attachments()} == {
+        *(a.attachment_id for a in made),
+        url.attachment.attachment_id,
+        theirs.attachment_id,
+    }
+
+
+def test_a_stale_attachment_commit_writes_nothing(service: RegistrationService) -> None:
+    made = _attachment(service, "attachment-" + "1" * 32)
+    step = attachments.step(made, "delete_attachment", service._now())
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit_attachment(
+            step.attachment, expected_revision=made.revision - 1, events=step.events
+        )
+    assert info.value.reason == "RESOURCE_MODIFICATION_NOT_ALLOWED"
+    assert _attachment(service, made.attachment_id) == made
+
+
+def test_a_value_may_name_only_a_complete_attachment_of_the_account(
+    make_backend: BackendFactory,
+) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    rid = new_id(here, filled=False)
+    theirs = _attachment(there, "attachment-" + "2" * 32)
+    pending = attachments.create(
+        attachment_id="attachment-" + "3" * 32, account_id=here.account_id, region=here.region,
+        tags=(), now=here._now(), url="s3://bucket/key.png",
+    )  # fmt: skip
+    backend.commit_attachment(pending.attachment, expected_revision=None, events=pending.events)
+    stored = backend.get(here.account_id, here.region, rid)
+    assert stored is not None
+    for named, error in ((theirs, "ResourceNotFoundException"), (pending.attachment, "Conflict")):
+        with pytest.raises(Exception) as info:
+            backend.commit(
+                attrs.evolve(stored, revision=stored.revision + 1),
+                expected_revision=stored.revision, events=(), versions=(),
+                form=FormChange(1, put={"a": FieldValue(attachment_id=named.attachment_id)}),
+            )  # fmt: skip
+        assert type(info.value).__name__.startswith(error)
+    assert _values(here, rid) == {}
+    assert backend.get(here.account_id, here.region, rid) == stored
+
+
+def test_an_attachment_named_by_a_current_version_is_not_deleted(
+    service: RegistrationService,
+) -> None:
+    rid = new_id(service, filled=False)
+    _write(service, rid, FormChange(1, put={"a": FILE}))
+    named = _attachment(service, FILE.attachment_id or "")
+    step = attachments.step(named, "delete_attachment", service._now())
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit_attachment(
+            step.attachment, expected_revision=named.revision, events=step.events
+        )
+    assert info.value.reason == "RESOURCE_DELETION_NOT_ALLOWED" and rid in str(info.value)
+    assert _attachment(service, named.attachment_id) == named
+    # A new current version that no longer names it frees it.
+    _write(service, rid, FormChange(1, put={"a": TEXT}))
+    service.backend.commit_attachment(
+        step.attachment, expected_revision=named.revision, events=step.events
+    )
+    assert _attachment(service, named.attachment_id).status == "DELETED"
+
+
+def test_verify_replays_attachments_and_finds_a_tampered_one(service: RegistrationService) -> None:
+    made = service.create_registration_attachment(AttachmentUrl="s3://bucket/key.pdf")
+    service.reviewer.complete_upload(made["RegistrationAttachmentId"], b"%PDF-1.7\n")
+    failed = service.create_registration_attachment(AttachmentUrl="s3://bucket/other.png")
+    service.reviewer.fail_upload(failed["RegistrationAttachmentId"])
+    service.delete_registration_attachment(
+        RegistrationAttachmentId=failed["RegistrationAttachmentId"]
+    )
+    assert verify(service.backend)[2] == []
+    stored = _attachment(service, made["RegistrationAttachmentId"])
+    # A status the log does not explain: written without its event.
+    tampered = attrs.evolve(
+        stored, status=AttachmentStatus.UPLOAD_FAILED, revision=stored.revision + 1
+    )
+    service.backend.commit_attachment(tampered, expected_revision=stored.revision, events=())
+    problems = verify(service.backend)[2]
+    assert [p.registration_id for p in problems] == [stored.attachment_id]
+    assert "UPLOAD_FAILED" in problems[0].problem

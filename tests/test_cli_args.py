@@ -24,6 +24,7 @@ from tests.conftest import POSTGRES_DSN, POSTGRES_SKIP
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW = ["review", "approve", "registration-x", "--endpoint-url"]
 DENY = ["review", "deny", "registration-x", "--endpoint-url", "http://127.0.0.1:1"]
+DENY_WITH_REASON = [*DENY, "--reason", "R", "--short-description", "S"]
 REFUSED = "postgresql://postgres@127.0.0.1:1/x"  # nothing listens on port 1
 needs_psycopg = pytest.mark.skipif(
     importlib.util.find_spec("psycopg") is None, reason="needs the postgres extra"
@@ -183,6 +184,18 @@ USAGE_ERRORS = [
      "argument --reason: is only for deny"),
     ([*REVIEW, "http://127.0.0.1:1", "--short-description", "S"], " review",
      "argument --short-description: is only for deny"),
+    ([*REVIEW, "http://127.0.0.1:1", "--flag", "a.b", "R", "F"], " review",
+     "argument --flag: is only for deny"),
+    ([*DENY_WITH_REASON, "--flag", "a.b", "R"], " review",
+     "argument --flag: expected 3 arguments"),
+    ([*DENY_WITH_REASON, "--flag", "a b", "R", "F"], " review",
+     "argument --flag: PATH must match the pattern [A-Za-z0-9_\\.]+"),
+    ([*DENY_WITH_REASON, "--flag", "a.b", "", "F"], " review",
+     "argument --flag: REASON length must be 1 to 2048 characters, got 0"),
+    ([*DENY_WITH_REASON, "--flag", "a.b", "R", "F" * 10_001], " review",
+     "argument --flag: FEEDBACK length must be 1 to 10000 characters, got 10001"),
+    ([*DENY_WITH_REASON, "--flag", "a.b", "R", "F", "--flag", "a.b", "R2", "F2"], " review",
+     "argument --flag: a.b is flagged twice"),
 ]  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from lifecycle import (
 from lifecycle.aws.protocol import TARGET_PREFIX, handle
 from lifecycle.errors import ERRORS_BY_CODE, EXCEPTIONS, InternalServerException
 from lifecycle.operations import OPERATIONS
+from lifecycle.testing.forms import fill_form
 from tests.conftest import BRAND
 
 MISSING_ID = "registration-" + "0" * 32
@@ -38,7 +39,10 @@ def service() -> RegistrationService:
 
 
 def _created(service: RegistrationService) -> str:
-    return str(service.create_registration(RegistrationType=BRAND)["RegistrationId"])
+    """A new brand registration, its form filled in."""
+    rid = str(service.create_registration(RegistrationType=BRAND)["RegistrationId"])
+    fill_form(service, rid)
+    return rid
 
 
 def _arn(rid: str) -> str:
@@ -80,6 +84,15 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
                                                             "TagKeys": ["Name"]}),
     "ListTagsForResource": (
         "ResourceNotFoundException", lambda rid: {"ResourceArn": _arn(MISSING_ID)}),
+    "CreateRegistrationAttachment": (
+        "ValidationException", lambda rid: {"AttachmentBody": b"not an image"}),
+    "DescribeRegistrationAttachments": (
+        "ResourceNotFoundException",
+        lambda rid: {"RegistrationAttachmentIds": ["attachment-" + "0" * 32]}),
+    "DeleteRegistrationAttachment": (
+        "AccessDeniedException",
+        lambda rid: {"RegistrationAttachmentId":
+                     "arn:aws:sms-voice:us-east-1:999999999999:registration-attachment/x"}),
 }  # fmt: skip
 
 

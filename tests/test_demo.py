@@ -23,7 +23,7 @@ def test_demo_command_runs_and_prints_the_timeline() -> None:
     )
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    expected_first = [
+    expected = [
         ("CreateRegistration", "CREATED", "1 DRAFT"),
         ("SubmitRegistrationVersion", "SUBMITTED", "1 SUBMITTED"),
         ("reviewer: begin_review", "REVIEWING", "1 REVIEWING"),
@@ -38,20 +38,30 @@ def test_demo_command_runs_and_prints_the_timeline() -> None:
         ("reviewer: complete_provisioning", "COMPLETE", "2 APPROVED"),
         ("CreateRegistration", "CREATED", "1 DRAFT"),
         ("SubmitRegistrationVersion", "SUBMITTED", "1 SUBMITTED"),
-        ("DiscardRegistrationVersion", "CREATED", "1 DISCARDED"),
-        ("DeleteRegistration", "DELETED", "1 DISCARDED"),
+        ("reviewer: begin_review", "REVIEWING", "1 REVIEWING"),
+        ("reviewer: approve", "PROVISIONING", "1 APPROVED"),
+        ("reviewer: complete_provisioning", "COMPLETE", "1 APPROVED"),
     ]  # fmt: skip
     rows = re.findall(r"^  (\S.*?)\s{2,}registration (\S+)\s+version (\d+ \S+)$", out, re.M)
-    assert rows == expected_first
+    assert rows == expected
     assert "ApprovedTimestamp" in out and "DeniedTimestamp" in out
-    assert "RequiresAuthenticationTimestamp" in out and "DiscardedTimestamp" in out
+    assert "RequiresAuthenticationTimestamp" in out
+    # Filled in field by field; the denied field flagged on version 1, fixed in 2.
+    puts = re.findall(r"^  PutRegistrationFieldValue\s+(\S+) = (.*)$", out, re.M)
+    assert len(puts) == 14 + 1 + 17 and puts[14] == ("companyInfo.taxId", "98-7654321")
+    assert "flagged on version 1: companyInfo.taxId = 12-3456789: The tax ID" in out
+    upload = re.search(
+        r"^  CreateRegistrationAttachment\s+(attachment-\w+) UPLOAD_COMPLETE", out, re.M
+    )
+    assert upload is not None
+    assert ("campaignInfo.optInScreenshot", upload[1]) in puts
 
 
 def test_demo_in_process_returns_the_service() -> None:
     buffer = io.StringIO()
     service = demo.run(buffer)
     statuses = [r["RegistrationStatus"] for r in service.describe_registrations()["Registrations"]]
-    assert statuses == ["COMPLETE", "DELETED"]
+    assert statuses == ["COMPLETE", "COMPLETE"]
     assert main(["demo", "--db", ":memory:"]) == 0
 
 
@@ -67,16 +77,18 @@ def test_default_database_is_in_the_data_directory(
     assert main(["events", "--registration", rid]) == 0
     events = capsys.readouterr().out.splitlines()
     assert [line.split()[2] for line in events] == [
-        "create", "submit", "begin_review", "require_authentication", "complete_authentication",
-        "deny", "create_version", "submit", "begin_review", "approve", "complete_provisioning",
+        "create", *["put_field_value"] * 14, "submit", "begin_review", "require_authentication",
+        "complete_authentication", "deny", "create_version", "put_field_value", "submit",
+        "begin_review", "approve", "complete_provisioning",
     ]  # fmt: skip
     assert main(["verify"]) == 0
-    assert "2 registrations, 15 events replayed: OK" in capsys.readouterr().out
+    # 26 events of the brand, 22 of the campaign and 2 of its screenshot's upload.
+    assert "2 registrations, 50 events replayed: OK" in capsys.readouterr().out
     # A second run adds to the same file.
     assert main(["demo", "--db", str(database)]) == 0
     capsys.readouterr()
     assert main(["verify", "--db", str(database)]) == 0
-    assert "4 registrations, 30 events replayed: OK" in capsys.readouterr().out
+    assert "4 registrations, 100 events replayed: OK" in capsys.readouterr().out
 
 
 def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,12 +33,19 @@ from lifecycle import (
     aggregate,
 )
 from lifecycle.audit import verify
+from lifecycle.backends.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
 from lifecycle.ports import Backend, FormChange
 from lifecycle.testing import invariants
-from tests.conftest import POSTGRES_DSN, back_to_schema_3, new_id, postgres_factory
+from tests.conftest import (
+    POSTGRES_DSN,
+    back_to_schema_3,
+    back_to_schema_4,
+    new_id,
+    postgres_factory,
+)
 from tests.workers import event_key, operate, worker_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,7 +401,7 @@ def test_sqlite_forward_migration_keeps_the_data(tmp_path: Path) -> None:
         conn.execute("ALTER TABLE cursors DROP COLUMN holder")
         conn.execute("ALTER TABLE cursors DROP COLUMN lease_until")
         conn.execute("DELETE FROM schema_version WHERE version > 1")
-    assert SqliteBackend(path).schema_version == 4
+    assert SqliteBackend(path).schema_version == len(SQLITE_MIGRATIONS)
     upgraded = RegistrationService(SqliteBackend(path))
     assert invariants.describe(upgraded, rid) == before
     stored = upgraded.backend.get(upgraded.account_id, upgraded.region, rid)
@@ -441,7 +448,9 @@ def test_a_schema_3_store_upgrades_keeping_its_data(
         back_to_schema_3(conn)
     upgraded = RegistrationService(make(), clock=clock)
     with _raw(spec) as conn:
-        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 4
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(
+            SQLITE_MIGRATIONS
+        )
     assert invariants.describe(upgraded, rid) == before
     assert upgraded.backend.read_log() == log
     assert all(e.event.detail is None for e in log)
@@ -461,3 +470,80 @@ def test_a_schema_3_store_upgrades_keeping_its_data(
         "a": value
     }
     assert upgraded.backend.read_log()[-1].event.detail == {"FieldPath": "a"}
+
+
+def test_a_schema_4_store_upgrades_keeping_its_values_and_takes_attachments(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 5 adds attachments, the attachment a value names and the events' resource
+    type: a store made before them keeps its values and log, and takes attachments."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service)
+    service.put_registration_field_value(
+        RegistrationId=rid, FieldPath="companyInfo.companyName", TextValue="Acme"
+    )
+    service.put_registration_field_value(
+        RegistrationId=rid, FieldPath="companyInfo.legalType", SelectChoices=["PRIVATE_PROFIT"]
+    )
+    before, log = invariants.describe(service, rid), service.backend.read_log()
+    values = service.describe_registration_field_values(RegistrationId=rid)
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_4(conn)
+    upgraded = RegistrationService(make(), clock=clock)
+    assert invariants.describe(upgraded, rid) == before
+    assert upgraded.backend.read_log() == log
+    again = upgraded.describe_registration_field_values(RegistrationId=rid)
+    assert again["RegistrationFieldValues"] == values["RegistrationFieldValues"]
+    assert verify(upgraded.backend)[2] == []
+    other = upgraded.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    made = upgraded.create_registration_attachment(AttachmentBody=png)
+    upgraded.put_registration_field_value(
+        RegistrationId=other["RegistrationId"],
+        FieldPath="messagingUseCase.optInImage",
+        RegistrationAttachmentId=made["RegistrationAttachmentId"],
+    )
+    with pytest.raises(ConflictException):
+        upgraded.delete_registration_attachment(
+            RegistrationAttachmentId=made["RegistrationAttachmentId"]
+        )
+
+
+def test_a_schema_4_store_upgrades_keeping_its_values(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 5 adds the reviewer's flags of the field values: a store the library made
+    before them keeps its values, unflagged, and a deny flags them after the upgrade."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service)
+    for path, text in (("companyInfo.companyName", "Acme"), ("companyInfo.taxId", "12")):
+        service.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue=text)
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    before = service.describe_registration_field_values(RegistrationId=rid)
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_4(conn)
+    upgraded = RegistrationService(make(), clock=clock)
+    with _raw(spec) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(
+            SQLITE_MIGRATIONS
+        )
+    values = before["RegistrationFieldValues"]
+    assert (
+        upgraded.describe_registration_field_values(RegistrationId=rid)["RegistrationFieldValues"]
+        == values
+    )
+    flag = {"DeniedReason": "Not the EIN", "Feedback": "Enter the EIN."}
+    upgraded.reviewer.deny(
+        rid, [{"Reason": "R", "ShortDescription": "s"}], fields={"companyInfo.taxId": flag}
+    )
+    assert upgraded.describe_registration_field_values(RegistrationId=rid)[
+        "RegistrationFieldValues"
+    ] == [values[0], {**values[1], **flag}]
+    assert verify(upgraded.backend)[2] == []

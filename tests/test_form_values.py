@@ -23,7 +23,8 @@ LEGAL = "companyInfo.legalType"
 
 
 def _denied_with_a_name(service: RegistrationService) -> str:
-    """A registration whose version 1, holding a company name, was denied."""
+    """A registration whose version 1, a complete form with the company name Acme, was
+    denied."""
     rid = new_id(service)
     service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
     service.submit_registration_version(RegistrationId=rid)
@@ -40,7 +41,7 @@ def values(service: RegistrationService, rid: str, **params: Any) -> list[dict[s
 def test_put_answers_and_describe_shows_the_values_in_form_order(
     service: RegistrationService,
 ) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     put = service.put_registration_field_value(RegistrationId=rid, FieldPath=LEGAL,
                                                SelectChoices=["PUBLIC_PROFIT"])  # fmt: skip
     assert put["FieldPath"] == LEGAL and put["SelectChoices"] == ["PUBLIC_PROFIT"]
@@ -58,7 +59,7 @@ def test_put_answers_and_describe_shows_the_values_in_form_order(
 
 
 def test_delete_removes_the_value_and_answers_it(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
     deleted = service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
     assert deleted["TextValue"] == "Acme" and values(service, rid) == []
@@ -85,7 +86,7 @@ def test_delete_removes_the_value_and_answers_it(service: RegistrationService) -
 def test_a_bad_value_is_refused_naming_the_field_and_changes_nothing(
     service: RegistrationService, params: dict[str, Any], reason: str, field: str
 ) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     before = snapshot(service)
     with pytest.raises(ValidationException) as info:
         service.put_registration_field_value(RegistrationId=rid, **params)
@@ -126,17 +127,20 @@ def test_a_new_version_starts_with_the_values_of_the_last_and_the_old_stay(
 ) -> None:
     rid = _denied_with_a_name(service)
     assert service.create_registration_version(RegistrationId=rid)["VersionNumber"] == 2
-    assert values(service, rid) == [{"FieldPath": NAME, "TextValue": "Acme"}]
+    assert values(service, rid) == values(service, rid, VersionNumber=1)
+    assert values(service, rid, FieldPaths=[NAME]) == [{"FieldPath": NAME, "TextValue": "Acme"}]
     service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Fixed")
-    assert values(service, rid) == [{"FieldPath": NAME, "TextValue": "Fixed"}]
-    assert values(service, rid, VersionNumber=1) == [{"FieldPath": NAME, "TextValue": "Acme"}]
+    assert values(service, rid, FieldPaths=[NAME]) == [{"FieldPath": NAME, "TextValue": "Fixed"}]
+    assert values(service, rid, VersionNumber=1, FieldPaths=[NAME]) == [
+        {"FieldPath": NAME, "TextValue": "Acme"}
+    ]
     with pytest.raises(ValidationException) as info:
         values(service, rid, VersionNumber=3)
     assert info.value.reason == "UNKNOWN_REGISTRATION_VERSION"
 
 
 def test_edits_are_logged_with_their_values(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     service.put_registration_field_value(RegistrationId=rid, FieldPath=NAME, TextValue="Acme")
     service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
     logged = [e.event for e in service.backend.read_log(registration_id=rid)]
@@ -147,7 +151,7 @@ def test_edits_are_logged_with_their_values(service: RegistrationService) -> Non
 
 
 def test_values_are_paged(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     for path, text in [(NAME, "Acme"), ("companyInfo.taxId", "12"), ("companyInfo.city", "X"),
                        ("contactInfo.dbaName", "A")]:  # fmt: skip
         service.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue=text)
@@ -158,7 +162,7 @@ def test_values_are_paged(service: RegistrationService) -> None:
 
 
 def test_describe_refuses_unknown_paths(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     with pytest.raises(ValidationException) as info:
         values(service, rid, SectionPath="nope")
     assert info.value.reason == "UNKNOWN_REGISTRATION_SECTION"

@@ -21,6 +21,7 @@ from lifecycle import (
     ValidationException,
     VersionStatusHistory,
 )
+from lifecycle.testing.forms import fill_form
 from tests.conftest import BRAND
 
 # The response members of the seed documents and botocore's model, written out here.
@@ -59,6 +60,7 @@ def _busy_registration(service: RegistrationService) -> str:
     rid = service.create_registration(RegistrationType=BRAND, Tags=[{"Key": "a", "Value": ""}])[
         "RegistrationId"
     ]
+    fill_form(service, rid)
     service.submit_registration_version(RegistrationId=rid, AwsReview=True)
     service.reviewer.begin_review(rid)
     service.reviewer.require_authentication(rid)
@@ -140,7 +142,8 @@ def test_transition_events_are_json_serialisable(service: RegistrationService) -
     seen: list[TransitionEvent] = []
     service.subscribe(seen.append)
     _busy_registration(service)
-    assert [e.event for e in seen][:3] == ["create", "submit", "begin_review"]
+    moves = [e.event for e in seen if e.event != "put_field_value"]
+    assert moves[:3] == ["create", "submit", "begin_review"]
     for event in seen:
         data = json.loads(json.dumps(event.to_dict()))
         assert data == event.to_dict()

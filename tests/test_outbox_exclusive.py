@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from lifecycle import ConflictException, TransitionEvent, ValidationException
-from lifecycle.backends.sqlite import SqliteBackend
+from lifecycle.backends.sqlite import MIGRATIONS, SqliteBackend
 from lifecycle.outbox import Outbox
 from lifecycle.ports import Backend, LogPosition
 from tests.conftest import BackendFactory, back_to_schema_3
@@ -332,7 +332,7 @@ def test_a_cursor_of_schema_2_keeps_its_position(tmp_path: Path) -> None:
         conn.execute("DELETE FROM schema_version WHERE version > 2")
     conn.close()
     upgraded = SqliteBackend(path)
-    assert upgraded.schema_version == 4
+    assert upgraded.schema_version == len(MIGRATIONS)
     assert upgraded.get_cursor("mailer") == position
     delivered: list[TransitionEvent] = []
     assert Outbox(upgraded, "mailer").drain(delivered.append) == 1

@@ -12,6 +12,7 @@ import pytest
 from lifecycle import InMemoryBackend, RegistrationService, ValidationException
 from lifecycle.errors import OperationNotPageableError
 from lifecycle.pagination import Paginator
+from lifecycle.testing.forms import fill_form
 from tests.conftest import BRAND, new_id
 
 TOLL_FREE = "US_TOLL_FREE_REGISTRATION"
@@ -41,8 +42,9 @@ def populated(service: RegistrationService) -> list[str]:
                 "RegistrationId"
             ]
         )
-    service.submit_registration_version(RegistrationId=created[1])
-    service.submit_registration_version(RegistrationId=created[2])
+    for rid in created[1:3]:
+        fill_form(service, rid)
+        service.submit_registration_version(RegistrationId=rid)
     return created
 
 

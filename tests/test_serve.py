@@ -51,12 +51,16 @@ def server(tmp_path: Path) -> Iterator[Server]:
         assert "stopped" in running.stop()
 
 
-def review(server: Server, action: str, rid: str) -> subprocess.CompletedProcess[str]:
-    """``lifecycle review ACTION RID --endpoint-url URL``, with a reason for deny."""
+def review(
+    server: Server, action: str, rid: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """``lifecycle review ACTION RID --endpoint-url URL OPTIONS...``, with a reason for
+    deny."""
     command = [sys.executable, "-m", "lifecycle", "review", action, rid]
+    command += ["--endpoint-url", server.url, "--admin-token", ADMIN_TOKEN]
     reason = ["--reason", "REVIEW_DENIED", "--short-description", "no"] if action == "deny" else []
     return subprocess.run(
-        [*command, "--endpoint-url", server.url, "--admin-token", ADMIN_TOKEN, *reason],
+        [*command, *reason, *options],
         capture_output=True,
         text=True,
         timeout=60,
@@ -75,6 +79,33 @@ def test_any_sdk_and_the_reviewer_cli(server: Server) -> None:
     assert versions[0]["DeniedReasons"][0]["Reason"] == "REVIEW_DENIED"
     refused = review(server, "approve", rid)
     assert refused.returncode == 1 and "ConflictException" in refused.stderr
+
+
+def test_the_reviewer_flags_fields_through_the_route_and_the_cli(server: Server) -> None:
+    client = server.client()
+    rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    name, tax_id = "companyInfo.companyName", "companyInfo.taxId"
+    for path, text in ((name, "Acme"), (tax_id, "12")):
+        client.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue=text)
+    client.submit_registration_version(RegistrationId=rid)
+    assert review(server, "begin_review", rid).returncode == 0
+    half = {"reasons": [{"Reason": "R", "ShortDescription": "s"}],
+            "fields": {tax_id: {"DeniedReason": "Not the EIN"}}}  # fmt: skip
+    status, body = server.post(f"/_lifecycle/review/deny/{rid}", json.dumps(half).encode(), ADMIN)
+    assert status == 400 and body["Fields"][0]["Name"] == f'fields["{tax_id}"].Feedback'
+    done = review(server, "deny", rid, "--flag", tax_id, "Not the EIN", "Enter the EIN.")
+    assert done.returncode == 0, done.stderr
+    values = client.describe_registration_field_values(RegistrationId=rid, VersionNumber=1)
+    assert values["RegistrationFieldValues"] == [
+        {"FieldPath": name, "TextValue": "Acme"},
+        {"FieldPath": tax_id, "TextValue": "12", "DeniedReason": "Not the EIN",
+         "Feedback": "Enter the EIN."},
+    ]  # fmt: skip
+    refused = review(server, "deny", rid, "--flag", "companyInfo.nope", "R", "F")
+    assert refused.returncode == 1 and refused.stderr == (
+        'lifecycle: ValidationException: Invalid parameter fields["companyInfo.nope"]: '
+        "'companyInfo.nope' is not a FieldPath of US_TEN_DLC_BRAND_REGISTRATION\n"
+    )
 
 
 AWS_CLI = shutil.which("aws", path=os.path.dirname(sys.executable))

@@ -31,8 +31,10 @@ from tests.workers import operate
 def test_valid_requests_pass_validation(data: st.DataObject) -> None:
     service = RegistrationService()
     rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    png = b"\x89PNG\r\n\x1a\n"
+    file = service.create_registration_attachment(AttachmentBody=png)["RegistrationAttachmentId"]
     operation = data.draw(st.sampled_from(sorted(OPERATIONS)))
-    params = data.draw(valid_requests(operation, [rid]))
+    params = data.draw(valid_requests(operation, [rid], attachment_ids=[file]))
     try:
         getattr(service, METHODS[operation])(**params)
     except ValidationException as exc:

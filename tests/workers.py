@@ -30,6 +30,7 @@ from lifecycle import (
 )
 from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
+from lifecycle.testing.forms import fill_form
 
 USER_OPS = ["submit", "submit_aws", "discard", "create_version", "delete"]
 REVIEWER_OPS = ["begin_review", "require_authentication", "complete_authentication",
@@ -136,6 +137,7 @@ def steps(spec: str, rid: str, timed_ops: list[str]) -> int:
         if op == "create":
             created = service.create_registration(RegistrationType="US_TEN_DLC_BRAND_REGISTRATION")
             rid = created["RegistrationId"]
+            fill_form(service, rid)
         else:
             operate(service, op, rid)
     print(rid)

@@ -14,18 +14,19 @@ mistake and answers 400 in AWS's error shape.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from lifecycle.errors import CONTENT_TYPE, LifecycleError, response_metadata
-from lifecycle.machines import EVENTS
+from lifecycle.errors import CONTENT_TYPE, LifecycleError, ValidationException, response_metadata
+from lifecycle.machines import ATTACHMENT_EVENTS, EVENTS
 from lifecycle.operations import OPERATIONS as OPERATIONS  # re-exported: protocol.OPERATIONS
 from lifecycle.service import RegistrationService
+from lifecycle.validation import BLOBS, reject_unknown
 from lifecycle.validation import OPERATIONS as MEMBERS
-from lifecycle.validation import reject_unknown
 
 TARGET_PREFIX = "PinpointSMSVoiceV2."
 NAMESPACE = "com.amazonaws.pinpointsmsvoicev2"
@@ -33,7 +34,12 @@ NAMESPACE = "com.amazonaws.pinpointsmsvoicev2"
 Response = tuple[int, dict[str, str], bytes]
 """An answer: HTTP status, headers and body."""
 
-WRITES: frozenset[str] = frozenset(op for spec in EVENTS.values() for op in spec.operations)
+WRITES: frozenset[str] = frozenset(
+    op
+    for events in (EVENTS, ATTACHMENT_EVENTS)
+    for spec in events.values()
+    for op in spec.operations
+)
 """The operations that change state: those that fire an event of the machines."""
 
 
@@ -94,6 +100,7 @@ def handle(service: RegistrationService, target: str | None, body: bytes) -> Res
             f"registration lifecycle: {', '.join(OPERATIONS)}.",
         )
     members = MEMBERS[operation]
+    blobs = BLOBS[operation]
     bound: Callable[..., Mapping[str, Any]] = getattr(service, method)
 
     def call(params: dict[str, Any]) -> Mapping[str, Any]:
@@ -101,9 +108,21 @@ def handle(service: RegistrationService, target: str | None, body: bytes) -> Res
         # not bound as the method's own.
         if not params.keys() <= members.keys():
             reject_unknown(params, members)
+        for name in blobs & params.keys():
+            params[name] = decode_blob(name, params[name])
         return bound(**params)
 
     return answer(body, call)
+
+
+def decode_blob(name: str, value: object) -> object:
+    """A blob member's bytes from its base64 text (other values go on to the rule)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        raise ValidationException.for_field(name, "must be base64 text") from None
 
 
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]*)", re.IGNORECASE)

@@ -10,7 +10,8 @@ test in any language play the reviewer, with the admin token
 - ``POST /_lifecycle/review/<action>/<registration-id-or-arn>``: a reviewer action
   (``begin_review``, ``approve``, ``deny``, ...) on the registration, in whichever
   account holds it; for ``deny``, the JSON body is
-  ``{"reasons": [{"Reason": ..., "ShortDescription": ...}]}``. Answers the
+  ``{"reasons": [{"Reason": ..., "ShortDescription": ...}]}``, and may flag fields with
+  ``"fields": {"<field path>": {"DeniedReason": ..., "Feedback": ...}}``. Answers the
   registration as ``DescribeRegistrations`` shows it.
 - ``GET /_lifecycle/health``: ``{"status": "ok"}`` (``HEAD`` too), to anyone.
 
@@ -38,6 +39,7 @@ from lifecycle.aws.protocol import (
     Response,
     answer,
     content_type_error,
+    decode_blob,
     error_response,
     handle,
     lifecycle_error_response,
@@ -45,16 +47,25 @@ from lifecycle.aws.protocol import (
 from lifecycle.aws.sigv4 import AuthFailure, InvalidSignature, Verifier
 from lifecycle.aws.write_slots import WriteSlots
 from lifecycle.errors import ThrottlingException, ValidationException
-from lifecycle.machines import EVENTS
+from lifecycle.machines import ATTACHMENT_EVENTS, EVENTS
 from lifecycle.statuses import Actor
+from lifecycle.validation import reject_unknown
 
 MAX_BODY = 1024 * 1024
 """The largest request body accepted (bytes); larger ones get 413."""
 
-REVIEW_ACTIONS: tuple[str, ...] = tuple(
-    name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER
+UPLOAD_ACTIONS: tuple[str, ...] = tuple(
+    name for name, spec in ATTACHMENT_EVENTS.items() if spec.actor is Actor.SYSTEM
 )
-"""The reviewer's events, read from the machines: the admin route's actions."""
+"""The system's events of an attachment, read from its machine (the admin route takes
+an attachment id or ARN for these)."""
+
+REVIEW_ACTIONS: tuple[str, ...] = (
+    *(name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER),
+    *UPLOAD_ACTIONS,
+)
+"""The reviewer's events and the attachment's system events, read from the machines:
+the admin route's actions."""
 
 HEALTH_PATH = "/_lifecycle/health"
 REVIEW_PREFIX = "/_lifecycle/review/"
@@ -183,6 +194,8 @@ class App:
             return handle(service, target, body)
 
     def _review(self, rest: str, body: bytes, environ: dict[str, Any]) -> Response:
+        """A reviewer action on a registration (an upload action on an attachment);
+        ``complete_upload`` takes the fetched file as ``{"body": BASE64}``."""
         action, _, registration_id = rest.partition("/")
         if action not in REVIEW_ACTIONS:
             return error_response(
@@ -198,9 +211,15 @@ class App:
                 {access_log.ACCOUNT_KEY: service.account_id, "lifecycle.region": service.region}
             )
             method: Callable[..., dict[str, Any]] = getattr(service.reviewer, action)
+            if action == "complete_upload":
+                reject_unknown(params, ["body"])
+                fetched = params.get("body")
+                return method(
+                    registration_id, None if fetched is None else decode_blob("body", fetched)
+                )
             if action != "deny":
                 return method(registration_id)
-            return method(registration_id, params["reasons"])
+            return method(registration_id, params["reasons"], fields=params.get("fields"))
 
         return answer(body, call)
 

@@ -15,7 +15,12 @@ ThrottlingException is retried with exponential backoff.
 Field edits are forwarded as ``PutRegistrationFieldValue`` and
 ``DeleteRegistrationFieldValue``, tag changes as ``TagResource`` and ``UntagResource``;
 the field values and tags read back are the mirror's (:meth:`AwsBackend.sync` reads
-statuses only).
+statuses only). So the mirror holds none of the ``DeniedReason`` and ``Feedback`` AWS
+shows on the fields of a denied version, and a local deny that flags fields is refused
+as every reviewer event is. Attachments are forwarded as
+``CreateRegistrationAttachment`` and ``DeleteRegistrationAttachment``, and mirrored
+with AWS's id, status and timestamp; a URL upload that AWS finishes later is not
+followed (sync reads registrations only).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 import attrs
 
 from lifecycle import aggregate
+from lifecycle.attachments import TOKEN_PREFIX, RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
     ERRORS_BY_CODE,
@@ -45,6 +51,7 @@ from lifecycle.form import FieldValue
 from lifecycle.machines import INTERNAL_EVENTS
 from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
 from lifecycle.ports import (
+    AttachmentQuery,
     Backend,
     BeforeCommit,
     CursorLease,
@@ -60,7 +67,7 @@ from lifecycle.ports import (
     all_versions,
 )
 from lifecycle.service import utc_now
-from lifecycle.statuses import Actor
+from lifecycle.statuses import Actor, AttachmentStatus
 
 Versions = Mapping[int, RegistrationVersion]
 """A registration's versions by number."""
@@ -179,7 +186,104 @@ class AwsBackend:
         """A snapshot of the mirror."""
         return self.store.snapshot()
 
+    def get_attachment(
+        self, account_id: str, region: str, attachment_id: str
+    ) -> RegistrationAttachment | None:
+        """The mirrored attachment."""
+        return self.store.get_attachment(account_id, region, attachment_id)
+
+    def query_attachments(self, query: AttachmentQuery) -> Page[RegistrationAttachment]:
+        """Mirrored attachments."""
+        return self.store.query_attachments(query)
+
+    def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
+        """The mirror's copy of an attachment's bytes."""
+        return self.store.attachment_body(account_id, region, attachment_id)
+
+    def attachments(self) -> Iterator[RegistrationAttachment]:
+        """Every mirrored attachment."""
+        return self.store.attachments()
+
     # -- writes go to AWS first ----------------------------------------------------------
+
+    def commit_attachment(
+        self,
+        attachment: RegistrationAttachment,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        body: bytes | None = None,
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> RegistrationAttachment:
+        """Forward the user operation of ``events`` (create or delete an attachment) to
+        AWS, then mirror AWS's answer.
+
+        Raises:
+            ValidationException: ``events`` are the system's (AWS finishes uploads).
+            LifecycleError: what AWS answered, as the library's exception.
+        """
+        if not events or events[0].actor is not Actor.USER:
+            raise ValidationException.for_field(
+                "event",
+                f"{events[0].event if events else 'nothing'} is done by AWS, not through "
+                "this backend",
+            )
+        self._check_quotas(attachment.account_id, attachment.region, quotas)
+        if events[0].event == "create_attachment":
+            source = (
+                {"AttachmentBody": body} if body is not None else {"AttachmentUrl": attachment.url}
+            )
+            answer = self._call(
+                "create_registration_attachment",
+                **source,
+                Tags=[t.to_dict() for t in attachment.tags],
+                ClientToken=idempotency.token.removeprefix(TOKEN_PREFIX)
+                if idempotency
+                else uuid.uuid4().hex,
+            )
+            status = AttachmentStatus(answer["AttachmentStatus"])
+            attachment = attrs.evolve(
+                attachment,
+                attachment_id=answer["RegistrationAttachmentId"],
+                created_timestamp=answer["CreatedTimestamp"],
+                status=status,
+            )
+            # AWS may still be processing a body: keep the events up to its status.
+            reached = next(i for i, e in enumerate(events) if e.registration_to == status)
+            events = events[: reached + 1]
+            idempotency = idempotency and attrs.evolve(
+                idempotency, registration_id=attachment.attachment_id
+            )
+        else:
+            self._call(
+                "delete_registration_attachment", RegistrationAttachmentId=attachment.attachment_id
+            )
+        renamed = [
+            attrs.evolve(
+                e, registration_id=attachment.attachment_id, timestamp=attachment.created_timestamp
+            )
+            if e.event == "create_attachment"
+            else e
+            for e in events
+        ]
+        return self.store.commit_attachment(
+            attachment,
+            expected_revision=expected_revision,
+            events=renamed,
+            body=body if attachment.status is AttachmentStatus.UPLOAD_COMPLETE else None,
+            idempotency=idempotency,
+            quotas=[attrs.evolve(c, limit=None) for c in quotas],  # AWS has done it: record it
+            before_commit=before_commit,
+        )
+
+    def _check_quotas(self, account_id: str, region: str, quotas: Sequence[QuotaCharge]) -> None:
+        """Refuse, before AWS is called, a charge the mirror's usage cannot take."""
+        for charge in quotas:
+            if charge.limited:
+                used = self.store.quota_usage(account_id, region, charge.quota, charge.period)
+                charge.check(account_id, region, used)
 
     def commit(
         self,
@@ -214,12 +318,7 @@ class AwsBackend:
                 f"{name} is done by AWS and the carriers, not through this backend: "
                 "call sync(registration_id) to apply what AWS did",
             )
-        for charge in quotas:
-            if charge.limited:
-                used = self.store.quota_usage(
-                    registration.account_id, registration.region, charge.quota, charge.period
-                )
-                charge.check(registration.account_id, registration.region, used)
+        self._check_quotas(registration.account_id, registration.region, quotas)
         answered = self._forward(registration, events[0], idempotency)
         renamed = [
             attrs.evolve(

@@ -13,11 +13,16 @@ import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
+import attrs
+
+from lifecycle import attachments
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.errors import ConflictException, InternalServerException, outside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue, FormChange
 from lifecycle.models import Registration, RegistrationVersion
 from lifecycle.ports import (
+    AttachmentQuery,
     BeforeCommit,
     CursorLease,
     IdempotencyRecord,
@@ -30,14 +35,17 @@ from lifecycle.ports import (
     VersionQuery,
     cursor_lost,
 )
+from lifecycle.statuses import AttachmentStatus, RegistrationStatus
 from lifecycle.validation import seconds
 
 
 class _Partition:
     """The registrations of one account and region, in creation (keyset) order, and
-    the versions of each (``versions[position][n - 1]`` is version ``n``)."""
+    the versions of each (``versions[position][n - 1]`` is version ``n``); its
+    attachments in creation order, with the bodies of those that have one."""
 
-    __slots__ = ("index", "quotas", "registrations", "tokens", "values", "versions")
+    __slots__ = ("attachment_index", "attachments", "bodies", "index", "quotas",
+                 "registrations", "tokens", "values", "versions")  # fmt: skip
 
     def __init__(self) -> None:
         self.quotas: dict[tuple[str, str], int] = {}
@@ -48,6 +56,9 @@ class _Partition:
         dictionary rather than changing it, so a copy of the partition stays as it was."""
         self.index: dict[str, int] = {}
         self.tokens: dict[str, IdempotencyRecord] = {}
+        self.attachments: list[RegistrationAttachment] = []
+        self.attachment_index: dict[str, int] = {}
+        self.bodies: dict[str, bytes] = {}
 
     def copy(self) -> _Partition:
         """A copy that later commits to this partition leave as it is."""
@@ -58,16 +69,53 @@ class _Partition:
         other.values = [dict(values) for values in self.values]
         other.index = dict(self.index)
         other.tokens = dict(self.tokens)
+        other.attachments = list(self.attachments)
+        other.attachment_index = dict(self.attachment_index)
+        other.bodies = dict(self.bodies)
         return other
+
+    def attachment(self, attachment_id: str) -> RegistrationAttachment | None:
+        position = self.attachment_index.get(attachment_id)
+        return None if position is None else self.attachments[position]
+
+    def naming(self, attachment_id: str) -> list[str]:
+        """The registrations (not DELETED) whose current version names the attachment."""
+        # A scan: this fake keeps no index from attachments to the values naming them.
+        return [
+            registration.registration_id
+            for registration, values in zip(self.registrations, self.values, strict=True)
+            if registration.status is not RegistrationStatus.DELETED
+            and attachment_id
+            in attachments.attachment_ids(values.get(registration.current_version_number, {}))
+        ]
+
+    def charge(
+        self, quotas: Sequence[QuotaCharge], account_id: str, region: str
+    ) -> dict[tuple[str, str], int]:
+        """The usage after ``quotas``; raises if one is over its limit."""
+        usage: dict[tuple[str, str], int] = {}
+        for charge in quotas:
+            key = (charge.quota, charge.period)
+            used = usage.get(key, self.quotas.get(key, 0))
+            charge.check(account_id, region, used)
+            usage[key] = used + charge.amount
+        return usage
 
 
 def _apply(versions: dict[int, dict[str, FieldValue]], form: FormChange) -> None:
     """Write ``form`` into one registration's values by version (a new dictionary)."""
-    start = form.version_number if form.copy_from is None else form.copy_from
-    values = dict(versions.get(start, {}))
+    if form.copy_from in (None, form.version_number):
+        values = dict(versions.get(form.version_number, {}))
+    else:  # the reviewer's flags stay with the version they were set on
+        source = versions.get(form.copy_from, {})
+        values = {path: attrs.evolve(v, denied_reason=None, feedback=None)
+                  for path, v in source.items()}  # fmt: skip
     for path in form.delete:
         values.pop(path, None)
     values.update(form.put)
+    for path, (reason, feedback) in form.flags.items():
+        if path in values:
+            values[path] = attrs.evolve(values[path], denied_reason=reason, feedback=feedback)
     versions[form.version_number] = values
 
 
@@ -170,12 +218,16 @@ class InMemoryBackend:
                     "was changed by another call since it was read; read it again and retry",
                     "RESOURCE_MODIFICATION_NOT_ALLOWED",
                 )
-            usage: dict[tuple[str, str], int] = {}
-            for charge in quotas:
-                key = (charge.quota, charge.period)
-                used = usage.get(key, part.quotas.get(key, 0))
-                charge.check(registration.account_id, registration.region, used)
-                usage[key] = used + charge.amount
+            usage = part.charge(quotas, registration.account_id, registration.region)
+            if form is not None:
+                for path, value in form.put.items():
+                    named = value.attachment_id
+                    attachment = None if named is None else part.attachment(named)
+                    if named is not None and (
+                        attachment is None
+                        or attachment.status is not AttachmentStatus.UPLOAD_COMPLETE
+                    ):
+                        raise attachments.not_usable(attachment, named, path)
             if before_commit is not None:
                 before_commit(events)
             part.quotas.update(usage)
@@ -199,6 +251,107 @@ class InMemoryBackend:
                 _apply(part.values[position], form)
             self._log.extend(events)
         return registration
+
+    def get_attachment(
+        self, account_id: str, region: str, attachment_id: str
+    ) -> RegistrationAttachment | None:
+        """The attachment, or ``None``."""
+        outside_commit("InMemoryBackend")
+        part = self._partitions.get((account_id, region))
+        return None if part is None else part.attachment(attachment_id)
+
+    def commit_attachment(
+        self,
+        attachment: RegistrationAttachment,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        body: bytes | None = None,
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> RegistrationAttachment:
+        """Store ``attachment`` atomically; see
+        :meth:`lifecycle.ports.Backend.commit_attachment`."""
+        key = (attachment.account_id, attachment.region)
+        with self._lock:
+            part = self._partitions.get(key)
+            if part is None:
+                part = self._partitions[key] = _Partition()
+            position = part.attachment_index.get(attachment.attachment_id)
+            stored = None if position is None else part.attachments[position]
+            if expected_revision is None and (
+                stored is not None or (idempotency is not None and idempotency.token in part.tokens)
+            ):
+                raise _attachment_conflict(
+                    attachment, "ClientToken already used", "RESOURCE_ALREADY_EXISTS"
+                )
+            if expected_revision is not None and (
+                stored is None or stored.revision != expected_revision
+            ):
+                raise _attachment_conflict(
+                    attachment,
+                    "was changed by another call since it was read; read it again and retry",
+                    "RESOURCE_MODIFICATION_NOT_ALLOWED",
+                )
+            if attachment.status is AttachmentStatus.DELETED:
+                naming = part.naming(attachment.attachment_id)
+                if naming:
+                    raise attachments.still_named(attachment, naming)
+            usage = part.charge(quotas, attachment.account_id, attachment.region)
+            if before_commit is not None:
+                before_commit(events)
+            part.quotas.update(usage)
+            if position is None:
+                part.attachments.append(attachment)
+                part.attachment_index[attachment.attachment_id] = len(part.attachments) - 1
+                if idempotency is not None:
+                    part.tokens[idempotency.token] = idempotency
+            else:
+                part.attachments[position] = attachment
+            if body is not None:
+                part.bodies[attachment.attachment_id] = body
+            self._log.extend(events)
+        return attachment
+
+    def query_attachments(self, query: AttachmentQuery) -> Page[RegistrationAttachment]:
+        """One page of matching attachments, in creation order."""
+        outside_commit("InMemoryBackend")
+        part = self._partitions.get((query.account_id, query.region))
+        if part is None:
+            return Page((), None)
+        start = -1 if query.after is None else query.after
+        if query.attachment_ids is not None:
+            positions: Sequence[int] = sorted(
+                p
+                for p in (part.attachment_index.get(i) for i in query.attachment_ids)
+                if p is not None and p > start
+            )
+        else:
+            positions = range(start + 1, len(part.attachments))
+        found: list[RegistrationAttachment] = []
+        last = -1
+        for position in positions:
+            attachment = part.attachments[position]
+            if query.statuses is not None and attachment.status not in query.statuses:
+                continue
+            if len(found) == query.limit:
+                return Page(tuple(found), last)
+            found.append(attachment)
+            last = position
+        return Page(tuple(found), None)
+
+    def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
+        """The attachment's bytes, if its upload completed."""
+        outside_commit("InMemoryBackend")
+        part = self._partitions.get((account_id, region))
+        return None if part is None else part.bodies.get(attachment_id)
+
+    def attachments(self) -> Iterator[RegistrationAttachment]:
+        """Every attachment of every account and region."""
+        outside_commit("InMemoryBackend")
+        for part in list(self._partitions.values()):
+            yield from list(part.attachments)
 
     def field_values(
         self,
@@ -358,6 +511,17 @@ class InMemoryBackend:
 
 
 _NO_CURSOR: _Cursor = (None, None, 0.0)
+
+
+def _attachment_conflict(
+    attachment: RegistrationAttachment, what: str, reason: str
+) -> ConflictException:
+    return ConflictException(
+        f"Registration attachment {attachment.attachment_id} {what}.",
+        reason=reason,
+        resource_type=attachments.RESOURCE_TYPE,
+        resource_id=attachment.attachment_id,
+    )
 
 
 def _conflict(registration: Registration, what: str, reason: str) -> ConflictException:

@@ -40,6 +40,7 @@ from lifecycle.backends.sql import (
     check_schema_version,
     schema_v1,
     schema_v4,
+    schema_v5,
 )
 from lifecycle.errors import (
     ConflictException,
@@ -77,6 +78,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     SCHEMA_V2,
     SCHEMA_V3,
     schema_v4(),
+    schema_v5(serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", blob="BYTEA"),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 
@@ -111,6 +113,7 @@ class PostgresBackend(SqlBackend):
     """
 
     paramstyle = "%s"
+    _share_lock = " FOR SHARE"
     clock = "extract(epoch FROM clock_timestamp())::float8"
 
     def __init__(

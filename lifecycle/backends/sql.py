@@ -5,7 +5,7 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 4), in both dialects:
+Schema (version 5), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
@@ -17,7 +17,15 @@ Schema (version 4), in both dialects:
   event's JSON detail.
 - ``field_values``: each version's field values (version 4), one row per field path,
   the value as the JSON of ``FieldValue.to_dict()``; ``ordinal`` keeps the order the
-  paths were first set in.
+  paths were first set in; ``denied_reason`` and ``feedback`` (version 5) are the
+  reviewer's flag, NULL when unflagged. Version 5 also adds ``attachment_id``: the
+  attachment a value names, indexed, so that deleting an attachment finds the values
+  that still name it.
+- ``attachments`` (version 5): one row per registration attachment, ``seq`` its keyset
+  position, ``revision`` what optimistic concurrency compares; ``body`` holds its bytes
+  (at most :data:`lifecycle.media.MAX_BODY`), read only by ``attachment_body``. The
+  events' ``resource_type`` (version 5) tells an attachment's events from a
+  registration's.
 - ``quota_usage``: each account's usage of each quota (per day for daily ones);
 - ``idempotency``: ``ClientToken`` records; ``meta``: the pagination key;
   ``schema_version``: the applied migrations.
@@ -35,6 +43,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lifecycle import attachments
+from lifecycle.attachments import RegistrationAttachment
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
@@ -47,6 +57,7 @@ from lifecycle.models import (
     VersionStatusHistory,
 )
 from lifecycle.ports import (
+    AttachmentQuery,
     BeforeCommit,
     CursorLease,
     FormChange,
@@ -60,7 +71,7 @@ from lifecycle.ports import (
     VersionQuery,
     cursor_lost,
 )
-from lifecycle.statuses import Actor, RegistrationStatus, VersionStatus
+from lifecycle.statuses import Actor, AttachmentStatus, RegistrationStatus, VersionStatus
 
 Cursor = Any
 """A DB-API cursor (``sqlite3.Cursor`` or ``psycopg.Cursor``)."""
@@ -80,6 +91,11 @@ REGISTRATION_COLUMNS = (
 EVENT_COLUMNS = (
     "account_id", "region", "registration_id", "event", "actor", "version_number",
     "version_from", "version_to", "registration_from", "registration_to", "at", "detail",
+    "resource_type",
+)  # fmt: skip
+ATTACHMENT_COLUMNS = (
+    "seq", "attachment_id", "account_id", "region", "status", "revision", "tags", "url",
+    "media_type", "size", "upload_error_reason", "created_at",
 )  # fmt: skip
 
 DERIVED_COLUMNS = ("latest_denied_version", "latest_revoked_version", "created_at")
@@ -144,24 +160,49 @@ _RELEASE_CURSOR = (
 # The field value statements, on one version of a registration found by its id (as the
 # version rows are). A path first set takes the next ordinal of its version; a replaced
 # one keeps its own, and a copy keeps its source's: that is the order values read in.
+# A copy leaves the reviewer's flags behind, and a put replaces the value's flag too.
 _SEQ = "(SELECT seq FROM registrations WHERE registration_id = ?)"
 _CLEAR_VALUES = f"DELETE FROM field_values WHERE registration_seq = {_SEQ} AND version_number = ?"
 _COPY_VALUES = (
-    "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value) "
-    "SELECT registration_seq, ?, path, ordinal, value FROM field_values "
-    f"WHERE registration_seq = {_SEQ} AND version_number = ?"
+    "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value, "
+    "attachment_id) SELECT registration_seq, ?, path, ordinal, value, attachment_id "
+    f"FROM field_values WHERE registration_seq = {_SEQ} AND version_number = ?"
 )
 _DELETE_VALUE = f"{_CLEAR_VALUES} AND path = ?"
 _PUT_VALUE = (
-    "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value) "
-    f"VALUES ({_SEQ}, ?, ?, (SELECT COALESCE(MAX(f.ordinal), 0) + 1 FROM field_values f "
-    f"WHERE f.registration_seq = {_SEQ} AND f.version_number = ?), ?) "
-    "ON CONFLICT (registration_seq, version_number, path) DO UPDATE SET value = excluded.value"
+    "INSERT INTO field_values (registration_seq, version_number, path, ordinal, value, "
+    f"attachment_id) VALUES ({_SEQ}, ?, ?, (SELECT COALESCE(MAX(f.ordinal), 0) + 1 "
+    f"FROM field_values f WHERE f.registration_seq = {_SEQ} AND f.version_number = ?), ?, ?) "
+    "ON CONFLICT (registration_seq, version_number, path) "
+    "DO UPDATE SET value = excluded.value, attachment_id = excluded.attachment_id, "
+    "denied_reason = NULL, feedback = NULL"
+)
+_FLAG_VALUE = (
+    "UPDATE field_values SET denied_reason = ?, feedback = ? "
+    f"WHERE registration_seq = {_SEQ} AND version_number = ? AND path = ?"
+)
+# The attachment statements. An attachment's row is its lock: a put that names it
+# reads it (FOR SHARE where the dialect has row locks) and a delete updates it, so
+# the two are serialised and the delete's search for values naming it sees the put.
+_SELECT_ATTACHMENT = f"SELECT {', '.join(ATTACHMENT_COLUMNS)} FROM attachments"
+_INSERT_ATTACHMENT = (
+    f"INSERT INTO attachments ({', '.join(ATTACHMENT_COLUMNS[1:])}, body) "
+    f"VALUES ({', '.join('?' * len(ATTACHMENT_COLUMNS))}) RETURNING seq"
+)
+_UPDATE_ATTACHMENT = (
+    "UPDATE attachments SET status = ?, revision = ?, tags = ?, media_type = ?, size = ?, "
+    "upload_error_reason = ?, body = COALESCE(?, body) "
+    "WHERE attachment_id = ? AND account_id = ? AND region = ? AND revision = ? RETURNING seq"
+)
+_NAMING = (
+    "SELECT r.registration_id FROM field_values f JOIN registrations r "
+    "ON r.seq = f.registration_seq AND f.version_number = r.current_version "
+    "WHERE f.attachment_id = ? AND r.account_id = ? AND r.region = ? AND r.status <> 'DELETED'"
 )
 _READ_VALUES = (
-    "SELECT f.path, f.value FROM field_values f JOIN registrations r "
-    "ON r.seq = f.registration_seq WHERE r.registration_id = ? AND r.account_id = ? "
-    "AND r.region = ? AND f.version_number = ?"
+    "SELECT f.path, f.value, f.denied_reason, f.feedback FROM field_values f "
+    "JOIN registrations r ON r.seq = f.registration_seq WHERE r.registration_id = ? "
+    "AND r.account_id = ? AND r.region = ? AND f.version_number = ?"
 )
 
 
@@ -258,6 +299,36 @@ def schema_v4(*, without_rowid: str = "") -> tuple[str, ...]:
     )
 
 
+def schema_v5(*, serial: str, blob: str) -> tuple[str, ...]:
+    """Schema version 5 in a dialect (``serial`` and ``blob`` as for :func:`schema_v1`):
+    the reviewer's flag of a field value (both columns NULL on the values stored before
+    it), attachments, the attachment each field value names, and the events' resource
+    type."""
+    return (
+        "ALTER TABLE field_values ADD COLUMN denied_reason TEXT",
+        "ALTER TABLE field_values ADD COLUMN feedback TEXT",
+        f"""CREATE TABLE attachments (
+            seq {serial},
+            attachment_id TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            status TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            tags TEXT,
+            url TEXT,
+            media_type TEXT,
+            size BIGINT,
+            upload_error_reason TEXT,
+            created_at BIGINT NOT NULL,
+            body {blob})""",
+        "CREATE INDEX attachments_by_account ON attachments (account_id, region, seq)",
+        "ALTER TABLE field_values ADD COLUMN attachment_id TEXT",
+        "CREATE INDEX field_values_by_attachment ON field_values (attachment_id) "
+        "WHERE attachment_id IS NOT NULL",
+        "ALTER TABLE events ADD COLUMN resource_type TEXT NOT NULL DEFAULT 'registration'",
+    )
+
+
 def check_schema_version(
     current: int, known: int, field: str, where: str, *, read_only: bool
 ) -> None:
@@ -331,20 +402,50 @@ def _event_row(e: TransitionEvent) -> tuple[Any, ...]:
         e.account_id, e.region, e.registration_id, e.event, e.actor.value, e.version_number,
         e.version_from, e.version_to, e.registration_from, e.registration_to,
         to_micros(e.timestamp), None if e.detail is None else json.dumps(dict(e.detail)),
+        e.resource_type,
     )  # fmt: skip
 
 
 def _event(row: Sequence[Any]) -> TransitionEvent:
-    (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at, detail) = row
+    (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at, detail,
+     resource_type) = row  # fmt: skip
+    statuses = RegistrationStatus if resource_type == "registration" else AttachmentStatus
     return TransitionEvent(
         account, region, rid, name, Actor(actor), number,
         None if v_from is None else VersionStatus(v_from),
         None if v_to is None else VersionStatus(v_to),
-        None if r_from is None else RegistrationStatus(r_from),
-        None if r_to is None else RegistrationStatus(r_to),
+        None if r_from is None else statuses(r_from),
+        None if r_to is None else statuses(r_to),
         from_micros(at),  # type: ignore[arg-type]
         None if detail is None else json.loads(detail),
+        resource_type,
     )  # fmt: skip
+
+
+def _attachment(row: Sequence[Any]) -> RegistrationAttachment:
+    """An attachment from a row of ``ATTACHMENT_COLUMNS``."""
+    _, aid, account, region, status, revision, tags, url, media_type, size, error, at = row
+    return RegistrationAttachment(
+        attachment_id=aid,
+        account_id=account,
+        region=region,
+        status=AttachmentStatus(status),
+        created_timestamp=_EPOCH + at * _MICRO,
+        tags=_tags(tags),
+        url=url,
+        media_type=media_type,
+        size=size,
+        upload_error_reason=error,
+        revision=revision,
+    )
+
+
+def _tags_json(tags: tuple[Tag, ...]) -> str | None:
+    return json.dumps([t.to_dict() for t in tags]) if tags else None
+
+
+def _tags(column: str | None) -> tuple[Tag, ...]:
+    return tuple(Tag.from_dict(t) for t in json.loads(column)) if column else ()
 
 
 def _filter_in(
@@ -378,7 +479,7 @@ def _registration(row: Sequence[Any]) -> Registration:
         latest_denied_version_number=denied,
         latest_revoked_version_number=revoked,
         created_timestamp=_EPOCH + created * _MICRO,
-        tags=tuple(Tag.from_dict(t) for t in json.loads(tags)) if tags else (),
+        tags=_tags(tags),
         revision=revision,
     )
 
@@ -387,6 +488,9 @@ class SqlBackend(ABC):
     """The backend port on a SQL database (see the module docstring for the schema)."""
 
     paramstyle = "?"
+    _share_lock = ""
+    """What a SELECT appends to lock the rows it reads against writers until the
+    commit (``" FOR SHARE"``), where the dialect needs it."""
     clock: str
     """SQL expression of the database's clock in seconds: what leases are timed by."""
     _pagination_key: bytes
@@ -487,6 +591,7 @@ class SqlBackend(ABC):
                 if events:
                     cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
                 if form is not None:
+                    self._check_named(cur, r.account_id, r.region, form)
                     self._write_form(cur, r.registration_id, form)
                 if written.fetchone() is None:  # the stored revision was not the expected one
                     raise ConflictException(
@@ -515,6 +620,24 @@ class SqlBackend(ABC):
                 before_commit(events)
         return registration
 
+    def _check_named(self, cur: Cursor, account_id: str, region: str, form: FormChange) -> None:
+        """Refuse ``form`` if an attachment it puts is not UPLOAD_COMPLETE here; the
+        row stays locked against a delete until the commit."""
+        for path, value in form.put.items():
+            named = value.attachment_id
+            if named is None:
+                continue
+            row = cur.execute(
+                self._sql(
+                    f"{_SELECT_ATTACHMENT} WHERE attachment_id = ? AND account_id = ? "
+                    f"AND region = ?{self._share_lock}"
+                ),
+                (named, account_id, region),
+            ).fetchone()
+            attachment = None if row is None else _attachment(row)
+            if attachment is None or attachment.status is not AttachmentStatus.UPLOAD_COMPLETE:
+                raise attachments.not_usable(attachment, named, path)
+
     def _write_form(self, cur: Cursor, registration_id: str, form: FormChange) -> None:
         """Apply ``form`` to its version's values, as ``memory._apply`` does."""
         rid, number = registration_id, form.version_number
@@ -528,9 +651,146 @@ class SqlBackend(ABC):
         if form.put:
             cur.executemany(
                 self._sql(_PUT_VALUE),
-                [(rid, number, path, rid, number, json.dumps(value.to_dict()))
-                 for path, value in form.put.items()],
+                [(rid, number, path, rid, number, json.dumps(value.to_dict()),
+                  value.attachment_id) for path, value in form.put.items()],
             )  # fmt: skip
+        if form.flags:
+            cur.executemany(
+                self._sql(_FLAG_VALUE),
+                [(reason, feedback, rid, number, path)
+                 for path, (reason, feedback) in form.flags.items()],
+            )  # fmt: skip
+
+    def get_attachment(
+        self, account_id: str, region: str, attachment_id: str
+    ) -> RegistrationAttachment | None:
+        """The attachment, or ``None``."""
+        with self._statement() as cur:
+            row = cur.execute(
+                self._sql(
+                    f"{_SELECT_ATTACHMENT} WHERE attachment_id = ? AND account_id = ? "
+                    "AND region = ?"
+                ),
+                (attachment_id, account_id, region),
+            ).fetchone()
+        return None if row is None else _attachment(row)
+
+    def commit_attachment(
+        self,
+        attachment: RegistrationAttachment,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        body: bytes | None = None,
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> RegistrationAttachment:
+        """Store ``attachment`` with its body, events and quota usage in one
+        transaction; see :meth:`lifecycle.ports.Backend.commit_attachment`."""
+        a = attachment
+        with self._transaction(write=True) as cur:
+            try:
+                if expected_revision is None:
+                    if idempotency is not None:
+                        cur.execute(self._sql(_CLAIM), _claim_row(idempotency))
+                    written = cur.execute(
+                        self._sql(_INSERT_ATTACHMENT),
+                        (a.attachment_id, a.account_id, a.region, a.status.value, a.revision,
+                         _tags_json(a.tags), a.url, a.media_type, a.size,
+                         a.upload_error_reason, to_micros(a.created_timestamp), body),
+                    ).fetchone()  # fmt: skip
+                else:
+                    written = cur.execute(
+                        self._sql(_UPDATE_ATTACHMENT),
+                        (a.status.value, a.revision, _tags_json(a.tags), a.media_type, a.size,
+                         a.upload_error_reason, body, a.attachment_id, a.account_id, a.region,
+                         expected_revision),
+                    ).fetchone()  # fmt: skip
+            except Exception as exc:
+                if not self._is_unique_violation(exc):
+                    raise
+                raise ConflictException(
+                    "ClientToken already used.",
+                    reason="RESOURCE_ALREADY_EXISTS",
+                    resource_type=attachments.RESOURCE_TYPE,
+                    resource_id=a.attachment_id,
+                ) from None
+            if written is None:
+                raise ConflictException(
+                    f"Registration attachment {a.attachment_id} was changed by another call "
+                    "since it was read; read it again and retry.",
+                    reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+                    resource_type=attachments.RESOURCE_TYPE,
+                    resource_id=a.attachment_id,
+                )
+            if a.status is AttachmentStatus.DELETED:
+                naming = cur.execute(
+                    self._sql(_NAMING), (a.attachment_id, a.account_id, a.region)
+                ).fetchall()
+                if naming:
+                    raise attachments.still_named(a, [row[0] for row in naming])
+            if events:
+                cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
+            for charge in quotas:
+                used = cur.execute(
+                    self._sql(_CHARGE),
+                    (a.account_id, a.region, charge.quota, charge.period, charge.amount),
+                ).fetchone()[0]
+                charge.check(a.account_id, a.region, used - charge.amount)
+            if before_commit is not None:
+                before_commit(events)
+        return attachment
+
+    def query_attachments(self, query: AttachmentQuery) -> Page[RegistrationAttachment]:
+        """One page of matching attachments, in creation order, through the index."""
+        where = ["account_id = ?", "region = ?"]
+        params: list[Any] = [query.account_id, query.region]
+        if query.after is not None:
+            where.append("seq > ?")
+            params.append(query.after)
+        if not _filter_in(
+            where, params, [("attachment_id", query.attachment_ids), ("status", query.statuses)]
+        ):
+            return Page((), None)
+        params.append(query.limit + 1)
+        with self._statement() as cur:
+            rows = cur.execute(
+                self._sql(f"{_SELECT_ATTACHMENT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?"),
+                params,
+            ).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        return Page(tuple(map(_attachment, rows)), rows[-1][0] if more else None)
+
+    def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
+        """The attachment's bytes, if its upload completed."""
+        with self._statement() as cur:
+            row = cur.execute(
+                self._sql(
+                    "SELECT body FROM attachments WHERE attachment_id = ? AND account_id = ? "
+                    "AND region = ?"
+                ),
+                (attachment_id, account_id, region),
+            ).fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def attachments(self) -> Iterator[RegistrationAttachment]:
+        """Every attachment, in creation order, read in batches."""
+        return self._attachments(self._statement)
+
+    def _attachments(self, reads: Reads, batch: int = 500) -> Iterator[RegistrationAttachment]:
+        after = -1
+        while True:
+            with reads() as cur:
+                rows = cur.execute(
+                    self._sql(f"{_SELECT_ATTACHMENT} WHERE seq > ? ORDER BY seq LIMIT ?"),
+                    (after, batch),
+                ).fetchall()
+            yield from map(_attachment, rows)
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
 
     def field_values(
         self,
@@ -563,7 +823,12 @@ class SqlBackend(ABC):
             rows = cur.execute(
                 self._sql(f"{' AND '.join(where)} ORDER BY f.ordinal"), params
             ).fetchall()
-        return {path: FieldValue.from_dict(json.loads(value)) for path, value in rows}
+        return {
+            path: FieldValue.from_dict(
+                {**json.loads(value), "DeniedReason": reason, "Feedback": feedback}
+            )
+            for path, value, reason, feedback in rows
+        }
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""
@@ -754,6 +1019,10 @@ class _SqlSnapshot:
     def registrations(self) -> Iterator[Registration]:
         """Every registration of the snapshot."""
         return self._backend._registrations(self._reads)
+
+    def attachments(self) -> Iterator[RegistrationAttachment]:
+        """Every attachment of the snapshot."""
+        return self._backend._attachments(self._reads)
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of versions of the snapshot."""

@@ -33,6 +33,7 @@ from lifecycle.backends.sql import (
     check_schema_version,
     schema_v1,
     schema_v4,
+    schema_v5,
 )
 from lifecycle.errors import InternalServerException, ValidationException, outside_commit
 from lifecycle.validation import seconds
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     SCHEMA_V2,
     SCHEMA_V3,
     schema_v4(without_rowid=" WITHOUT ROWID"),
+    schema_v5(serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 

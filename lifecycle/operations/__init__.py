@@ -46,6 +46,9 @@ OPERATIONS: Mapping[str, str] = {
     "TagResource": "tag_resource",
     "UntagResource": "untag_resource",
     "ListTagsForResource": "list_tags_for_resource",
+    "CreateRegistrationAttachment": "create_registration_attachment",
+    "DescribeRegistrationAttachments": "describe_registration_attachments",
+    "DeleteRegistrationAttachment": "delete_registration_attachment",
 }
 """The operations the library answers, by API name, with the service method of each.
 

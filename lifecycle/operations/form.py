@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lifecycle import errors
-from lifecycle.catalogue.definitions import ATTACHMENT
-from lifecycle.errors import ResourceNotFoundException
+from lifecycle import attachments, errors
 from lifecycle.form import FieldValue, validate_value
 from lifecycle.models import Registration
 from lifecycle.operations._queries import check_version, page_of
 from lifecycle.pagination import query_fingerprint
+from lifecycle.statuses import AttachmentStatus
 from lifecycle.validation import MISSING, validate
 
 if TYPE_CHECKING:
@@ -60,13 +59,12 @@ def put_registration_field_value(
     ]
     others = _values(service, registration, registration.current_version_number, depends)
     value = validate_value(field, params, others)
-    if field.field_type == ATTACHMENT:
-        # No attachment exists until CreateRegistrationAttachment is served.
-        raise ResourceNotFoundException(
-            f"Registration attachment {value.attachment_id} not found.",
-            resource_type="registration-attachment",
-            resource_id=value.attachment_id,
-        )
+    if value.attachment_id is not None:
+        # The commit checks again, atomically; this check names the field in the error.
+        attachment = service._attachment(value.attachment_id, "RegistrationAttachmentId")
+        if attachment.status is not AttachmentStatus.UPLOAD_COMPLETE:
+            raise attachments.not_usable(attachment, value.attachment_id, field.field_path)
+        value = FieldValue(attachment_id=attachment.attachment_id)  # an ARN is stored as its id
     step = service._step(
         registration.registration_id,
         "put_field_value",
@@ -119,7 +117,9 @@ def describe_registration_field_values(
     **unknown: Any,
 ) -> dict[str, Any]:
     """One page of the values of a version (default: the current one), in form order:
-    all of them, those of ``SectionPath``, or those of ``FieldPaths``."""
+    all of them, those of ``SectionPath``, or those of ``FieldPaths``. A value the
+    reviewer flagged when denying that version carries its ``DeniedReason`` and
+    ``Feedback``."""
     params = validate(
         "DescribeRegistrationFieldValues",
         {"RegistrationId": RegistrationId, "VersionNumber": VersionNumber,
@@ -137,7 +137,7 @@ def describe_registration_field_values(
         catalogue.field(name, path)  # so is an unknown field
     values = _values(service, registration, number, paths or None)
     items = [
-        {"FieldPath": field.field_path, **values[field.field_path].to_dict()}
+        {"FieldPath": field.field_path, **values[field.field_path].to_dict(flag=True)}
         for field in fields
         if field.field_path in values
     ]

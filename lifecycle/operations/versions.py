@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import errors
+from lifecycle.form import check_complete
 from lifecycle.operations._queries import (
     DEFAULT_MAX_RESULTS,
     check_version,
@@ -19,6 +20,7 @@ from lifecycle.operations._queries import (
 )
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import VersionQuery
+from lifecycle.statuses import VersionStatus
 from lifecycle.validation import MISSING, validate
 
 if TYPE_CHECKING:
@@ -44,13 +46,29 @@ def submit_registration_version(
     **unknown: Any,
 ) -> dict[str, Any]:
     """Submit the current (DRAFT) version for review; ``AwsReview=True`` asks AWS
-    to review it before it goes to the carriers (status AWS_REVIEWING)."""
+    to review it before it goes to the carriers (status AWS_REVIEWING).
+
+    A DRAFT whose form misses a value it requires (REQUIRED, or CONDITIONAL resolving
+    to REQUIRED) or holds one it disallows is refused with one ValidationException
+    (``FIELD_VALIDATION_FAILED``) naming every such field path; nothing moves.
+    """
     params = validate(
         "SubmitRegistrationVersion",
         {"RegistrationId": RegistrationId, "AwsReview": AwsReview, **unknown},
     )
     aws_review = params.get("AwsReview", False)
-    step = service._step(params["RegistrationId"], "submit", aws_review=aws_review)
+    registration = service._live(params["RegistrationId"])
+    current = registration.current_version
+    if current.status is VersionStatus.DRAFT:
+        # The step commits against this revision: a later edit makes it a conflict.
+        values = service.backend.field_values(
+            registration.account_id, registration.region, registration.registration_id,
+            current.version_number,
+        )  # fmt: skip
+        check_complete(service.registration_types.fields(registration.registration_type), values)
+    step = service._step(
+        registration.registration_id, "submit", aws_review=aws_review, registration=registration
+    )
     response = step.version_dict()
     response["AwsReview"] = aws_review
     return response

@@ -20,6 +20,7 @@ from lifecycle.testing.reference import FORM_EDITS, REVIEWER_EVENTS, USER_EVENTS
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 RID = "registration-" + "a" * 32
 ARN = registration_arn("us-east-1", "123456789012", RID)
+ATTACHMENT_ID = "attachment-" + "a" * 32
 
 
 def _tags(n: int) -> list[dict[str, str]]:
@@ -205,10 +206,17 @@ def client_tokens() -> st.SearchStrategy[str]:
     return st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=64)
 
 
+def attachment_bodies() -> st.SearchStrategy[bytes]:
+    """Files a registration takes: a PNG, JPEG, GIF or PDF header and up to 2 KB more."""
+    headers = [b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"%PDF-1.7\n"]
+    return st.builds(bytes.__add__, st.sampled_from(headers), st.binary(max_size=2048))
+
+
 def valid_requests(
     operation: str,
     registration_ids: Sequence[str] = (),
     registration_type: str = "US_TEN_DLC_BRAND_REGISTRATION",
+    attachment_ids: Sequence[str] = (),
     *,
     account_id: str = "123456789012",
     region: str = "us-east-1",
@@ -216,9 +224,11 @@ def valid_requests(
     """Valid parameters of ``operation`` (an API name such as ``CreateRegistration``);
     ``registration_ids`` are the ids to draw ``RegistrationId`` from, registrations of
     ``registration_type`` (whose form the field operations fill), in ``account_id`` and
-    ``region`` (what their ``ResourceArn`` names)."""
+    ``region`` (what their ``ResourceArn`` names), and ``attachment_ids`` those to draw
+    ``RegistrationAttachmentId`` from."""
     ids = st.sampled_from(list(registration_ids)) if registration_ids else st.just(RID)
     arns = ids.map(lambda rid: registration_arn(region, account_id, rid))
+    files = st.sampled_from(list(attachment_ids)) if attachment_ids else st.just(ATTACHMENT_ID)
     statuses = st.sampled_from(["CREATED", "SUBMITTED", "REVIEWING", "COMPLETE", "DELETED"])
     if operation == "CreateRegistration":
         return st.fixed_dictionaries(
@@ -270,6 +280,27 @@ def valid_requests(
         )
     if operation == "ListTagsForResource":
         return st.fixed_dictionaries({"ResourceArn": arns})
+    if operation == "CreateRegistrationAttachment":
+        source = st.one_of(
+            attachment_bodies().map(lambda body: {"AttachmentBody": body}),
+            st.from_regex(r"s3://[a-z0-9]{3,20}/[A-Za-z0-9_./-]{1,40}", fullmatch=True).map(
+                lambda url: {"AttachmentUrl": url}
+            ),
+        )
+        extra = st.fixed_dictionaries({}, optional={"Tags": tags(), "ClientToken": client_tokens()})
+        return st.builds(lambda a, b: {**a, **b}, source, extra)
+    if operation == "DescribeRegistrationAttachments":
+        return st.fixed_dictionaries({}, optional={
+            "RegistrationAttachmentIds": st.lists(files, max_size=5),
+            "Filters": st.lists(st.fixed_dictionaries({
+                "Name": st.just("attachment-status"),
+                "Values": st.lists(st.sampled_from(["UPLOAD_COMPLETE", "UPLOAD_FAILED"]),
+                                   min_size=1, max_size=2),
+            }), max_size=1),
+            "MaxResults": st.integers(1, 100),
+        })  # fmt: skip
+    if operation == "DeleteRegistrationAttachment":
+        return st.fixed_dictionaries({"RegistrationAttachmentId": files})
     raise ValueError(f"unknown operation {operation!r}")
 
 
