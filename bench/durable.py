@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from run import history_cost  # bench/run.py, beside this script
+from run import filled, history_cost  # bench/run.py, beside this script
 
 from lifecycle import RegistrationService
 from lifecycle.backends.sql import to_micros
@@ -60,7 +60,7 @@ def _open(spec: str) -> Backend:
 
 def _worker(spec: str, seconds: float, start: Any, results: Any) -> None:
     service = RegistrationService(_open(spec), account_id=f"{secrets.randbelow(10**12):012d}")
-    ids = [service.create_registration(RegistrationType=TYPE)["RegistrationId"] for _ in range(20)]
+    ids = [filled(service, TYPE) for _ in range(20)]
     for rid in ids:
         service.submit_registration_version(RegistrationId=rid)
         service.reviewer.begin_review(rid)

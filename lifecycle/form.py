@@ -11,7 +11,7 @@ offending field path at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import attrs
@@ -205,8 +205,12 @@ def resolve(
     behavior = field.conditional_behavior
     if behavior is None:
         return OPTIONAL, None
+    # Plain loops rather than all()/any() over generators: submit checks every field.
     for rule in behavior.rules:
-        if all(holds(c, values) for c in rule.conditions):
+        for condition in rule.conditions:
+            if not holds(condition, values):
+                break
+        else:
             return rule.rule_behavior, rule.conditional_validation
     return behavior.default_behavior, None
 
@@ -225,40 +229,77 @@ def holds(condition: FieldCondition, values: Mapping[str, FieldValue]) -> bool:
         return (value is not None) == (operator == "HAS_VALUE")
     if operator not in ("EQUALS", "IN", "NOT_EQUALS", "NOT_IN"):
         return False
-    found = value is not None and any(i in (condition.values or ()) for i in value.items())
+    found = False
+    if value is not None:
+        wanted = condition.values or ()
+        for item in value.items():
+            if item in wanted:
+                found = True
+                break
     return found == (operator in ("EQUALS", "IN"))
 
 
 def check_complete(
-    fields: Iterable[RegistrationFieldDefinition], values: Mapping[str, FieldValue]
+    fields: Sequence[RegistrationFieldDefinition], values: Mapping[str, FieldValue]
 ) -> None:
     """Refuse a form that misses a value it requires or holds one it disallows.
 
     Args:
-        fields: the type's field definitions.
+        fields: the type's field definitions, in form order.
         values: the version's values by field path.
 
     Raises:
         ValidationException: Reason ``FIELD_VALIDATION_FAILED``, with one entry in
             ``fields`` per offending field path, in form order.
     """
-    problems = []
-    for field in fields:
-        behavior = resolve(field, values)[0]
-        present = field.field_path in values
-        if behavior == REQUIRED and not present:
-            why = "" if field.field_requirement == REQUIRED else " by its ConditionalBehavior"
-            problems.append({"Name": field.field_path, "Message": f"is required{why}"})
-        elif behavior == DISALLOWED and present:
-            message = "is disallowed by its ConditionalBehavior"
-            problems.append({"Name": field.field_path, "Message": message})
-    if problems:
-        names = ", ".join(p["Name"] for p in problems)
-        raise ValidationException(
-            f"The registration form is incomplete: {names}",
-            reason="FIELD_VALIDATION_FAILED",
-            fields=problems,
+    _Completeness.of(fields).check(values)
+
+
+@attrs.frozen
+class _Completeness:
+    """A form's completeness rule, sorted once: the paths that are always REQUIRED, and
+    the fields whose requirement depends on the other values (submit's hot path)."""
+
+    required: frozenset[str]
+    ruled: tuple[RegistrationFieldDefinition, ...]
+    order: Mapping[str, int]
+
+    @classmethod
+    def of(cls, fields: Sequence[RegistrationFieldDefinition]) -> _Completeness:
+        # Keyed by the tuple's identity (a catalogue hands out the same one each time).
+        cached = _COMPLETENESS.get(id(fields))
+        if cached is not None and cached[0] is fields:
+            return cached[1]
+        rules = cls(
+            frozenset(f.field_path for f in fields if f.field_requirement == REQUIRED),
+            tuple(f for f in fields if f.field_requirement not in (REQUIRED, OPTIONAL)),
+            {f.field_path: i for i, f in enumerate(fields)},
         )
+        if len(_COMPLETENESS) >= 256:
+            _COMPLETENESS.clear()
+        _COMPLETENESS[id(fields)] = (fields, rules)
+        return rules
+
+    def check(self, values: Mapping[str, FieldValue]) -> None:
+        problems = [(p, "is required") for p in self.required if p not in values]
+        for field in self.ruled:
+            behavior = resolve(field, values)[0]
+            present = field.field_path in values
+            if behavior == REQUIRED and not present:
+                problems.append((field.field_path, "is required by its ConditionalBehavior"))
+            elif behavior == DISALLOWED and present:
+                problems.append((field.field_path, "is disallowed by its ConditionalBehavior"))
+        if problems:
+            problems.sort(key=lambda problem: self.order[problem[0]])
+            names = ", ".join(path for path, _ in problems)
+            raise ValidationException(
+                f"The registration form is incomplete: {names}",
+                reason="FIELD_VALIDATION_FAILED",
+                fields=[{"Name": path, "Message": message} for path, message in problems],
+            )
+
+
+_COMPLETENESS: dict[int, tuple[Sequence[RegistrationFieldDefinition], _Completeness]] = {}
 
 
 def _error(path: str, rule: str, reason: str = "FIELD_VALIDATION_FAILED") -> ValidationException:
