@@ -19,8 +19,10 @@ from lifecycle import (
     ResourceNotFoundException,
 )
 from lifecycle.clock import ManualClock
+from lifecycle.form import FieldValue
 from lifecycle.models import registration_arn
-from lifecycle.ports import all_versions
+from lifecycle.ports import FormChange, all_versions
+from lifecycle.testing.forms import fill_form
 from lifecycle.testing.machine import DRIVEN
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
 from lifecycle.testing.strategies import BRAND
@@ -54,20 +56,25 @@ def _observable(model: ReferenceRegistration) -> tuple[Any, ...]:
             tuple(tuple(sorted(h)) for h in model.history), str(model.tags))  # fmt: skip
 
 
-Snapshot = tuple[Registration, list[RegistrationVersion]]
+Snapshot = tuple[Registration, list[RegistrationVersion], dict[str, FieldValue]]
+"""A registration, its versions and its current version's form."""
 
 
 def _snapshot(service: RegistrationService, rid: str) -> Snapshot:
     registration = service.backend.get(service.account_id, service.region, rid)
     assert registration is not None
-    return registration, all_versions(service.backend, registration)
+    form = service.backend.field_values(
+        service.account_id, service.region, rid, registration.current_version_number
+    )
+    return registration, all_versions(service.backend, registration), form
 
 
 def _branch(snapshot: Snapshot, clock_time: Any) -> tuple[RegistrationService, ManualClock]:
     """A service on a new store holding exactly ``snapshot``."""
     backend = InMemoryBackend()
-    registration, versions = snapshot
-    backend.commit(registration, expected_revision=None, events=(), versions=versions)
+    registration, versions, form = snapshot
+    backend.commit(registration, expected_revision=None, events=(), versions=versions,
+                   form=FormChange(registration.current_version_number, put=form))  # fmt: skip
     clock = ManualClock(clock_time)
     return RegistrationService(backend, clock=clock), clock
 
@@ -77,6 +84,7 @@ def test_every_sequence_up_to_depth_six() -> None:
     service = RegistrationService(clock=clock)
     model = ReferenceRegistration(clock.now(), BRAND)
     rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(service, rid)
     frontier = [(_snapshot(service, rid), model, clock.now())]
     checked = {_observable(model)}
     steps = 0

@@ -20,6 +20,7 @@ from hypothesis.stateful import invariant, precondition, rule
 from lifecycle import ConflictException
 from lifecycle.outbox import Outbox
 from lifecycle.testing import LifecycleStateMachine, harness_settings
+from lifecycle.testing.forms import fill_form
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 
@@ -34,6 +35,7 @@ class Brands(LifecycleStateMachine):  # registers brands; on_review_result comes
     @rule(target=LifecycleStateMachine.registrations)
     def start(self):
         rid = self.service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        fill_form(self.service, rid)
         self.service.submit_registration_version(RegistrationId=rid)
         return rid
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from lifecycle.testing.forms import fill_form
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,6 +44,7 @@ def test_plugin_fixtures(lifecycle_service, lifecycle_clock) -> None:  # type: i
         "RegistrationId"
     ]
     created = lifecycle_clock.now()
+    fill_form(lifecycle_service, rid)
     lifecycle_clock.advance(days=2)
     submitted = lifecycle_service.submit_registration_version(RegistrationId=rid)
     history = submitted["RegistrationVersionStatusHistory"]

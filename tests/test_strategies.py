@@ -13,6 +13,7 @@ from lifecycle import (
 )
 from lifecycle.clock import ManualClock
 from lifecycle.operations import OPERATIONS as METHODS
+from lifecycle.testing.forms import fill_form
 from lifecycle.testing.reference import ReferenceRegistration
 from lifecycle.testing.strategies import (
     BRAND,
@@ -31,6 +32,7 @@ from tests.workers import operate
 def test_valid_requests_pass_validation(data: st.DataObject) -> None:
     service = RegistrationService()
     rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(service, rid)  # so that a submit is valid
     png = b"\x89PNG\r\n\x1a\n"
     file = service.create_registration_attachment(AttachmentBody=png)["RegistrationAttachmentId"]
     operation = data.draw(st.sampled_from(sorted(OPERATIONS)))
@@ -60,6 +62,7 @@ def test_event_sequences_follow_the_reference(
     service = RegistrationService(clock=clock)
     model = ReferenceRegistration(clock.now(), BRAND)
     rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(service, rid)
     event, reasons = outcome
     for name, aws_review in [*sequence, (event, False)]:
         legal = model.allows(name, aws_review)

@@ -36,6 +36,7 @@ from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
 from lifecycle.testing import invariants, planner
 from lifecycle.testing.coverage import TransitionCoverage
+from lifecycle.testing.forms import fill_form
 from lifecycle.testing.planner import Key, Offer
 from lifecycle.testing.reference import (
     CREATE,
@@ -169,8 +170,10 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     def _follow(self, event: TransitionEvent) -> None:
         """Apply each committed event to the reference; fail if the machines forbid it."""
-        if event.event in FOLLOW_UPS.values():
-            return  # the reference fires follow-ups with the event that causes them
+        if event.event in FOLLOW_UPS.values() or event.resource_type != "registration":
+            # The reference fires follow-ups with the event that causes them; an
+            # attachment (the opt-in image a form names) is no registration.
+            return
         now = self.clock.now()
         if event.event == CREATE:
             kind = self._pending_type or "UNKNOWN"
@@ -205,11 +208,14 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         return self._create(kind)
 
     def _create(self, kind: str) -> str:
+        """CreateRegistration, then the form filled in (so that it can be submitted)."""
         self._pending_type = kind
         try:
-            return str(self.service.create_registration(RegistrationType=kind)["RegistrationId"])
+            rid = str(self.service.create_registration(RegistrationType=kind)["RegistrationId"])
         finally:
             self._pending_type = None  # creates by other code: read the type back
+        fill_form(self.service, rid)
+        return rid
 
     @rule(minutes=st.integers(-600, 6000))
     def tick(self, minutes: int) -> None:
