@@ -19,6 +19,7 @@ from lifecycle.events import TransitionEvent
 from lifecycle.machines import ATTACHMENT, ATTACHMENT_EVENTS, NEW, TransitionSpec
 from lifecycle.models import Tag, resource_arn
 from lifecycle.statuses import AttachmentStatus
+from lifecycle.tags import TagChange
 
 RESOURCE_TYPE = "registration-attachment"
 """The model's ``ResourceType`` of an attachment (its ARN's resource part)."""
@@ -127,9 +128,11 @@ def step(
     *,
     body: bytes | None = None,
     media_type: str | None = None,
+    tags: TagChange | None = None,
 ) -> AttachmentStep:
     """Apply ``event`` to ``attachment``; ``complete_upload`` may bring the ``body``
-    fetched from its URL and its ``media_type``.
+    fetched from its URL and its ``media_type``, ``tag_resource`` and
+    ``untag_resource`` their ``tags`` change (recorded as the event's detail).
 
     Raises:
         ConflictException: the machine refuses ``event`` from the attachment's status.
@@ -152,7 +155,8 @@ def step(
         )
     after = attrs.evolve(
         attachment,
-        status=AttachmentStatus(spec.dest),
+        status=attachment.status if spec.dest is None else AttachmentStatus(spec.dest),
+        tags=attachment.tags if tags is None else tags.applied_to(attachment.tags),
         upload_error_reason=UPLOAD_ERROR
         if event == "fail_upload"
         else attachment.upload_error_reason,
@@ -160,7 +164,8 @@ def step(
         size=attachment.size if body is None else len(body),
         revision=attachment.revision + 1,
     )
-    return AttachmentStep(after, (_event(after, spec, attachment.status, now),))
+    detail = None if tags is None else tags.detail()
+    return AttachmentStep(after, (_event(after, spec, attachment.status, now, detail),))
 
 
 def not_found(value: str) -> ResourceNotFoundException:
@@ -222,9 +227,10 @@ def _event(
     spec: TransitionSpec,
     before: AttachmentStatus | None,
     now: datetime,
+    detail: Mapping[str, Any] | None = None,
 ) -> TransitionEvent:
     return TransitionEvent(
         attachment.account_id, attachment.region, attachment.attachment_id, spec.event,
-        spec.actor, None, None, None, before, attachment.status, now,
+        spec.actor, None, None, None, before, attachment.status, now, detail,
         resource_type=RESOURCE_TYPE,
     )  # fmt: skip

@@ -201,6 +201,13 @@ _ATTACHMENT_TRANSITIONS: list[dict[str, Any]] = [
     dict(trigger="delete_attachment",
          source=_states(_A.UPLOAD_IN_PROGRESS, _A.UPLOAD_COMPLETE, _A.UPLOAD_FAILED),
          dest=_A.DELETED, actor=_U, operations=["DeleteRegistrationAttachment"]),
+    # Tags change on any attachment not DELETED; the status stays.
+    dict(trigger="tag_resource",
+         source=_states(_A.UPLOAD_IN_PROGRESS, _A.UPLOAD_COMPLETE, _A.UPLOAD_FAILED),
+         dest=None, actor=_U, operations=["TagResource"]),
+    dict(trigger="untag_resource",
+         source=_states(_A.UPLOAD_IN_PROGRESS, _A.UPLOAD_COMPLETE, _A.UPLOAD_FAILED),
+         dest=None, actor=_U, operations=["UntagResource"]),
 ]  # fmt: skip
 
 
@@ -387,10 +394,8 @@ EVENTS: Mapping[str, EventSpec] = _events(MACHINES)
 machines."""
 
 ATTACHMENT_EVENTS: Mapping[str, EventSpec] = _events((ATTACHMENT,))
-"""Every event of an attachment's lifecycle by name; no name is also a registration's."""
-
-if ATTACHMENT_EVENTS.keys() & EVENTS.keys():  # pragma: no cover - a definition error
-    raise RuntimeError("an attachment event shares its name with a registration event")
+"""Every event of an attachment's lifecycle by name (the tag edits share their names
+with the registration's: a logged event's ``resource_type`` says whose it is)."""
 
 TERMINAL_VERSION_STATUSES: frozenset[VersionStatus] = frozenset(
     VersionStatus(s) for s in VERSION.final_states()

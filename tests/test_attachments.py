@@ -267,3 +267,32 @@ def test_quotas_count_attachments(service: RegistrationService) -> None:
     assert _reason(info) in ("REGISTRATION_ATTACHMENTS_PER_ACCOUNT",
                              "REGISTRATION_ATTACHMENTS_CREATED_PER_DAY")  # fmt: skip
     assert len(_attachments(limited)) == 3
+
+
+def test_tags_of_an_attachment(service: RegistrationService) -> None:
+    made = service.create_registration_attachment(
+        AttachmentBody=PNG, Tags=[{"Key": "Name", "Value": "opt-in"}]
+    )
+    arn = made["RegistrationAttachmentArn"]
+    service.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "growth"}])
+    service.untag_resource(ResourceArn=arn, TagKeys=["Name"])
+    assert service.list_tags_for_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "growth"}
+    ]
+    logged = [
+        e.event for e in service.backend.read_log(registration_id=made["RegistrationAttachmentId"])
+    ]
+    assert [(e.event, e.registration_to, e.detail) for e in logged[2:]] == [
+        ("tag_resource", "UPLOAD_COMPLETE", {"Tags": [{"Key": "team", "Value": "growth"}]}),
+        ("untag_resource", "UPLOAD_COMPLETE", {"TagKeys": ["Name"]}),
+    ]
+    service.delete_registration_attachment(RegistrationAttachmentId=arn)
+    with pytest.raises(ResourceNotFoundException):
+        service.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v"}])
+    assert verify_ok(service)
+
+
+def verify_ok(service: RegistrationService) -> bool:
+    from lifecycle.audit import verify
+
+    return verify(service.backend)[2] == []

@@ -7,10 +7,11 @@ resource types is ValidationException ``INVALID_ARN``). Its resource type picks,
 the table lacks holds nothing here (ResourceNotFoundException). To make a new resource
 type taggable, add its entry.
 
-A registration's tag changes are events of the registration machine
-(``tag_resource``, ``untag_resource``), legal in every status but DELETED, and logged
-with the change. :class:`~lifecycle.service.RegistrationService` binds each operation
-as its method of the same name; ``service`` is that service.
+A registration's tag changes are events of the registration machine, an attachment's
+of the attachment machine (``tag_resource``, ``untag_resource`` in both), legal in
+every status but DELETED, and logged with the change.
+:class:`~lifecycle.service.RegistrationService` binds each operation as its method of
+the same name; ``service`` is that service.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lifecycle import errors
+from lifecycle import attachments, errors
 from lifecycle.errors import ResourceNotFoundException
 from lifecycle.models import RESOURCE_TYPES, Tag, resource_of_arn
+from lifecycle.statuses import AttachmentStatus
 from lifecycle.tags import TagChange
 from lifecycle.validation import MISSING, validate
 
@@ -61,8 +63,26 @@ def _change_registration_tags(
     service._step(registration_id, event, tags=change, registration=registration)
 
 
+def _attachment_tags(service: RegistrationService, attachment_id: str) -> tuple[Tag, ...]:
+    return service._attachment(attachment_id, "ResourceArn").tags
+
+
+def _change_attachment_tags(
+    service: RegistrationService, attachment_id: str, event: str, change: TagChange
+) -> None:
+    attachment = service._attachment(attachment_id, "ResourceArn")
+    if attachment.status is AttachmentStatus.DELETED:
+        raise attachments.not_found(attachment_id)
+    service.quotas.check_tags(
+        change.applied_to(attachment.tags), f"registration attachment {attachment_id}"
+    )
+    step = attachments.step(attachment, event, service._now(), tags=change)
+    service._commit_attachment(step, attachment.revision)
+
+
 TAGGABLE: Mapping[str, Taggable] = {
     "registration": Taggable(_registration_tags, _change_registration_tags),
+    attachments.RESOURCE_TYPE: Taggable(_attachment_tags, _change_attachment_tags),
 }
 """The taggable resources by ARN resource type."""
 
