@@ -11,11 +11,15 @@ import pytest
 
 from lifecycle import InMemoryBackend, RegistrationService
 from lifecycle.backends.sqlite import SqliteBackend
+from lifecycle.catalogue import Catalogue
 from lifecycle.clock import ManualClock
 from lifecycle.ports import Backend
-from lifecycle.testing.forms import fill_form
+from lifecycle.testing.forms import example_values, fill_form
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+FILLED = len(example_values(Catalogue(), BRAND, required_only=True))
+"""How many values a filled-in brand form holds: the ``put_field_value`` events
+:func:`new_id` logs after ``create``."""
 BACKENDS = ["memory", "sqlite", "postgres"]
 POSTGRES_DSN = os.environ.get("LIFECYCLE_POSTGRES_DSN")
 
@@ -89,6 +93,13 @@ def back_to_schema_4(conn: Any) -> None:
     conn.execute("ALTER TABLE field_values DROP COLUMN denied_reason")
     conn.execute("ALTER TABLE field_values DROP COLUMN feedback")
     conn.execute("DELETE FROM schema_version WHERE version > 4")
+
+
+def formless() -> Catalogue:
+    """The brand type without a form, as the library before schema 4 knew it: a
+    service with it submits a brand registration without field values, as the
+    registrations of a schema-3 store were."""
+    return Catalogue([BRAND], builtins=False)
 
 
 def back_to_schema_3(conn: Any) -> None:

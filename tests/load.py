@@ -23,7 +23,7 @@ from lifecycle import (
     ResourceNotFoundException,
 )
 from lifecycle.ports import Backend
-from tests.conftest import BRAND
+from tests.conftest import new_id
 from tests.workers import REVIEWER_OPS, USER_OPS, operate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,14 +97,14 @@ class Writers:
         self._lock = threading.Lock()
 
     @staticmethod
-    def seed(backend: Backend, count: int) -> list[str]:
-        """Create ``count`` registrations; their ids."""
+    def seed(backend: Backend, count: int, *, filled: bool = False) -> list[str]:
+        """Create ``count`` brand registrations (``filled``: their forms filled in, so
+        that they can be submitted); their ids."""
         service = RegistrationService(backend)
-        return [service.create_registration(RegistrationType=BRAND)["RegistrationId"]
-                for _ in range(count)]  # fmt: skip
+        return [new_id(service, filled=filled) for _ in range(count)]
 
     def __enter__(self) -> Writers:
-        ids = self.seed(self.backend, 10)
+        ids = self.seed(self.backend, 10, filled=True)
         spec = spec_of(self.backend)
         for seed in range(self._processes):
             assert spec is not None
@@ -122,10 +122,8 @@ class Writers:
         rng = random.Random(seed)
         while not self._stop.is_set():
             try:
-                if rng.random() < 0.1:
-                    ids.append(
-                        service.create_registration(RegistrationType=BRAND)["RegistrationId"]
-                    )
+                if rng.random() < 0.1:  # filled in, so that it can be submitted
+                    ids.append(new_id(service))
                 else:
                     operate(service, rng.choice(USER_OPS + REVIEWER_OPS), rng.choice(ids))
                 with self._lock:

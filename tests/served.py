@@ -28,7 +28,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from lifecycle.catalogue import Catalogue
 from lifecycle.errors import CONTENT_TYPE
+from lifecycle.testing.forms import example_values
 
 TARGET = "PinpointSMSVoiceV2."
 TEST_KEY = "lifecycle"
@@ -41,6 +43,8 @@ ENV = {**os.environ, "AWS_ACCESS_KEY_ID": TEST_KEY, "AWS_SECRET_ACCESS_KEY": TES
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 CREATE = json.dumps({"RegistrationType": BRAND}).encode()
 """The body of a valid CreateRegistration."""
+BRAND_VALUES = example_values(Catalogue(), BRAND, required_only=True)
+"""The values a brand form requires, as PutRegistrationFieldValue parameters."""
 DENY_BODY = json.dumps({"reasons": [{"Reason": "R", "ShortDescription": "s"}]}).encode()
 """The body of a valid reviewer's deny."""
 AWS_ERRORS = ("SerializationException", "ValidationException", "UnknownOperationException")
@@ -88,6 +92,14 @@ class SignerLeavingOut(SigV4Auth):  # type: ignore[misc]
         for name in self.unsigned:
             del names[name]
         return names
+
+
+def fill(client: Any, registration_id: str) -> None:
+    """Fill in the form of the brand registration ``registration_id`` through ``client``
+    (:data:`BRAND_VALUES`, as :func:`~lifecycle.testing.forms.fill_form` does), so that
+    it can be submitted."""
+    for value in BRAND_VALUES:
+        client.put_registration_field_value(RegistrationId=registration_id, **value)
 
 
 def api_headers(operation: str, content_type: str | None = CONTENT_TYPE) -> dict[str, str]:

@@ -26,8 +26,10 @@ from lifecycle import (  # noqa: E402
 )
 from lifecycle.audit import verify  # noqa: E402
 from lifecycle.backends.aws import AwsBackend  # noqa: E402
+from lifecycle.catalogue import Catalogue  # noqa: E402
 from lifecycle.clock import ManualClock  # noqa: E402
 from lifecycle.testing import invariants  # noqa: E402
+from lifecycle.testing.forms import example_values, fill_form  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 
@@ -58,6 +60,9 @@ def test_forwarding_sync_and_anomalies(aws: RegistrationService, wire: Any) -> N
     rid = created["RegistrationId"]
     at_aws = aws.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
     assert at_aws["CreatedTimestamp"] == created["CreatedTimestamp"]  # AWS's id and time
+    values = fill_form(local, rid)  # the puts are forwarded too
+    at_aws_values = aws.describe_registration_field_values(RegistrationId=rid)
+    assert at_aws_values["RegistrationFieldValues"] == values
     local.submit_registration_version(RegistrationId=rid)
     assert invariants.describe(aws, rid)[1][0]["RegistrationVersionStatus"] == "SUBMITTED"
 
@@ -104,6 +109,7 @@ def test_denials_and_new_versions_sync(aws: RegistrationService, wire: Any) -> N
     backend = AwsBackend(client)
     local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
     rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(local, rid)
     local.submit_registration_version(RegistrationId=rid, AwsReview=True)
     aws.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "no"}])
     assert backend.sync(rid).applied == ("deny",)
@@ -121,6 +127,7 @@ def test_a_local_deny_that_flags_fields_is_refused_like_any_reviewer_event(
     backend = AwsBackend(client)
     local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
     rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(local, rid)
     path = "companyInfo.taxId"
     local.put_registration_field_value(RegistrationId=rid, FieldPath=path, TextValue="12")
     local.submit_registration_version(RegistrationId=rid)
@@ -131,12 +138,9 @@ def test_a_local_deny_that_flags_fields_is_refused_like_any_reviewer_event(
     with pytest.raises(ValidationException, match="call sync"):
         local.reviewer.deny(rid, [{"Reason": "R", "ShortDescription": "s"}], fields={path: flag})
     assert calls == before and invariants.describe(local, rid) == mirrored
-    assert (
-        "DeniedReason"
-        not in local.describe_registration_field_values(RegistrationId=rid)[
-            "RegistrationFieldValues"
-        ][0]
-    )
+    values = local.describe_registration_field_values(RegistrationId=rid)
+    (tax_id,) = [v for v in values["RegistrationFieldValues"] if v["FieldPath"] == path]
+    assert tax_id == {"FieldPath": path, "TextValue": "12"}
 
 
 def _stubbed(**kwargs: Any) -> tuple[Any, Stubber, AwsBackend, list[float]]:
@@ -186,6 +190,9 @@ def test_throttling_gives_up_and_writes_nothing() -> None:
 def test_aws_errors_become_the_library_s_and_write_nothing() -> None:
     _, stubber, backend, _ = _stubbed()
     stubber.add_response("create_registration", CREATED)
+    ids = {k: CREATED[k] for k in ("RegistrationArn", "RegistrationId")}
+    for value in example_values(Catalogue(), BRAND, required_only=True):
+        stubber.add_response("put_registration_field_value", {**ids, "VersionNumber": 1, **value})
     stubber.add_client_error(
         "submit_registration_version", "ConflictException", "already submitted elsewhere",
         modeled_fields={"Reason": "REGISTRATION_ALREADY_SUBMITTED"},
@@ -193,6 +200,7 @@ def test_aws_errors_become_the_library_s_and_write_nothing() -> None:
     service = RegistrationService(backend)
     with stubber:
         rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        fill_form(service, rid)
         log = backend.read_log()
         with pytest.raises(ConflictException) as info:
             service.submit_registration_version(RegistrationId=rid)
@@ -209,6 +217,7 @@ def test_sync_reproduces_every_version_s_history(aws: RegistrationService, wire:
     backend = AwsBackend(client)
     local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
     rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(local, rid)
     for call in ("submit", "discard", "create"):
         aws.clock.advance(hours=1)  # type: ignore[attr-defined]
         getattr(aws, f"{call}_registration_version")(RegistrationId=rid)

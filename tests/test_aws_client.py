@@ -14,6 +14,7 @@ import lifecycle.aws  # noqa: E402
 from lifecycle import RegistrationService  # noqa: E402
 from lifecycle.operations import OPERATIONS  # noqa: E402
 from lifecycle.pagination import PAGINATORS  # noqa: E402
+from lifecycle.testing.forms import fill_form  # noqa: E402
 from tests.shapes import conforms  # noqa: E402
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
@@ -39,6 +40,7 @@ def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
         RegistrationType=BRAND, Tags=[{"Key": "k", "Value": "v"}]
     )
     rid = out["CreateRegistration"]["RegistrationId"]
+    fill_form(service, rid)
     out["SubmitRegistrationVersion"] = client.submit_registration_version(
         RegistrationId=rid, AwsReview=True
     )
@@ -236,6 +238,7 @@ def test_the_versions_paginator_resumes_too(
     client: Any, service: RegistrationService, page_size: int, max_items: int
 ) -> None:
     rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(service, rid)  # each new version copies the values
     for _ in range(4):  # four denied versions and a fifth draft
         client.submit_registration_version(RegistrationId=rid)
         service.reviewer.begin_review(rid)

@@ -12,7 +12,7 @@ import pytest
 from lifecycle import RegistrationService
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.cli import main
-from tests.conftest import new_id
+from tests.conftest import FILLED, new_id
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def test_events_by_id_or_arn(
     db, rid, arn = stored
     assert main(["events", "--db", str(db), "--registration", rid]) == 0
     by_id = capsys.readouterr().out
-    assert [line.split()[2] for line in by_id.splitlines()] == ["create", "submit"]
+    assert [line.split()[2] for line in by_id.splitlines()] == [
+        "create", *["put_field_value"] * FILLED, "submit"
+    ]  # fmt: skip
     assert main(["events", "--db", str(db), "--registration", arn]) == 0
     assert capsys.readouterr().out == by_id
 

@@ -19,28 +19,28 @@ from tests.conftest import BRAND, BackendFactory, new_id, snapshot
 
 def test_registrations_per_account(backend: Backend, clock: ManualClock) -> None:
     service = RegistrationService(backend, clock=clock, quotas={"REGISTRATIONS_PER_ACCOUNT": 2})
-    first, _ = new_id(service), new_id(service)
+    first, _ = new_id(service, filled=False), new_id(service, filled=False)
     before = snapshot(service)
     with pytest.raises(ServiceQuotaExceededException) as refused:
-        new_id(service, ClientToken="third")
+        new_id(service, filled=False, ClientToken="third")
     assert refused.value.reason == "REGISTRATIONS_PER_ACCOUNT"
     assert "2" in refused.value.message
     assert snapshot(service) == before
     assert backend.find_idempotency(service.account_id, service.region, "third") is None
     # A deleted registration gives its place back; other accounts have their own quota.
     service.delete_registration(RegistrationId=first)
-    new_id(service)
+    new_id(service, filled=False)
     other = RegistrationService(
         backend, account_id="210987654321", quotas={"REGISTRATIONS_PER_ACCOUNT": 1}
     )
-    new_id(other)
+    new_id(other, filled=False)
 
 
 def test_registration_versions_created_per_day(backend: Backend, clock: ManualClock) -> None:
     service = RegistrationService(
         backend, clock=clock, quotas={"REGISTRATION_VERSIONS_CREATED_PER_DAY": 1}
     )
-    rid = new_id(service)  # version 1 comes with CreateRegistration: not counted
+    rid = new_id(service, filled=False)  # version 1 comes with CreateRegistration: not counted
     service.discard_registration_version(RegistrationId=rid)
     service.create_registration_version(RegistrationId=rid)
     service.discard_registration_version(RegistrationId=rid)
@@ -66,7 +66,7 @@ def test_racing_creates_never_pass_the_quota(make_backend: BackendFactory) -> No
         start.wait()
         for _ in range(3):
             try:
-                new_id(service)
+                new_id(service, filled=False)
                 outcomes.append("created")
             except ServiceQuotaExceededException:
                 outcomes.append("refused")

@@ -39,6 +39,7 @@ from tests.served import (
     Server,
     api_headers,
     aws_error,
+    fill,
     signed,
     wait_until,
 )
@@ -403,6 +404,7 @@ def review_cli(
 def test_the_admin_routes_need_the_admin_token(shared: Server) -> None:
     alice, bob = shared.client(*ALICE), shared.client(*BOB)
     rid = alice.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill(alice, rid)
     alice.submit_registration_version(RegistrationId=rid)
     route = f"/_lifecycle/review/begin_review/{rid}"
     alice_signed = signed(shared.url + route, b"{}", {"Content-Type": CONTENT_TYPE},
@@ -418,6 +420,7 @@ def test_the_admin_routes_need_the_admin_token(shared: Server) -> None:
     assert (status, body["RegistrationStatus"]) == (200, "REVIEWING")
     # The route finds a registration in whichever account holds it, by id or by ARN.
     other = bob.create_registration(RegistrationType=BRAND, ClientToken="t")
+    fill(bob, other["RegistrationId"])
     bob.submit_registration_version(RegistrationId=other["RegistrationId"])
     status, body = shared.post(f"/_lifecycle/review/begin_review/{other['RegistrationArn']}",
                                b"{}", ADMIN)  # fmt: skip

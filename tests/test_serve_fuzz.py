@@ -36,7 +36,8 @@ from lifecycle.aws.server import REVIEW_ACTIONS, App
 from lifecycle.aws.sigv4 import Verifier
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.errors import CONTENT_TYPE
-from tests.served import ADMIN_TOKEN, BRAND, TARGET, Server, api_headers, signed
+from tests.conftest import new_id
+from tests.served import ADMIN_TOKEN, BRAND, TARGET, Server, api_headers, fill, signed
 
 APP_CASES = 8_000
 HTTP_CASES = 2_000
@@ -221,8 +222,8 @@ def environ(request: Request, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def seeded(served: RegistrationService) -> str:
-    """A registration to aim the requests at."""
-    return str(served.create_registration(RegistrationType=BRAND)["RegistrationId"])
+    """A registration to aim the requests at, its form filled in (it can be submitted)."""
+    return new_id(served)
 
 
 def test_fuzzed_requests_through_the_application() -> None:
@@ -291,6 +292,9 @@ def test_fuzzed_requests_over_http(served: Server) -> None:
         assert call(create)[0] == 200
     described = served.call("DescribeRegistrations", b"{}")[2]["Registrations"]
     rids = [registration["RegistrationId"] for registration in described]
+    client = served.client()
+    for rid in rids:
+        fill(client, rid)
     rng = random.Random(29)
     for _ in range(HTTP_CASES):
         status, data = call(case(rng, rng.choice(rids)))

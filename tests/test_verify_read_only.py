@@ -24,7 +24,13 @@ from lifecycle.audit import verify
 from lifecycle.backends import open_backend
 from lifecycle.backends.sqlite import MIGRATIONS, SqliteBackend
 from lifecycle.cli import main
-from tests.conftest import POSTGRES_DSN, new_id, postgres_factory
+from tests.conftest import FILLED, POSTGRES_DSN, new_id, postgres_factory
+
+EVENTS = 3 * (1 + FILLED + 2)
+"""The events of :func:`copy_of_a_database`'s three registrations: create, the form's
+values, submit and begin_review."""
+OK = f"3 registrations, {EVENTS} events replayed: OK\n"
+"""What ``lifecycle verify`` prints of :func:`copy_of_a_database`."""
 
 
 @contextmanager
@@ -82,7 +88,7 @@ def test_verify_audits_a_read_only_copy(tmp_path: Path, capsys: pytest.CaptureFi
     with read_only(copy.parent):
         code, out, err = verify_command(copy, capsys)
     assert (code, err) == (0, "")
-    assert out == "3 registrations, 9 events replayed: OK\n"
+    assert out == OK
     assert [p.name for p in copy.parent.iterdir()] == ["lifecycle.db"]
     assert copy.read_bytes() == content
 
@@ -126,10 +132,10 @@ def test_a_non_root_user_reads_a_copy_in_a_directory_it_may_not_write_to(
             copy.parent.chmod(0o755)
         assert (run.returncode, run.stderr) == (0, "")
         if command == "verify":
-            assert run.stdout == "3 registrations, 9 events replayed: OK\n"
+            assert run.stdout == OK
         else:
             assert [line.split()[2] for line in run.stdout.splitlines()] == [
-                "create", "submit", "begin_review"
+                "create", *["put_field_value"] * FILLED, "submit", "begin_review"
             ]  # fmt: skip
         assert [p.name for p in copy.parent.iterdir()] == ["lifecycle.db"]
         assert copy.read_bytes() == content
@@ -140,7 +146,7 @@ def test_verify_writes_nothing_to_a_writable_database(
 ) -> None:
     copy = copy_of_a_database(tmp_path)
     content = copy.read_bytes()
-    assert verify_command(copy, capsys)[:2] == (0, "3 registrations, 9 events replayed: OK\n")
+    assert verify_command(copy, capsys)[:2] == (0, OK)
     assert copy.read_bytes() == content
 
 
@@ -179,7 +185,7 @@ def test_a_read_only_backend_refuses_writes(tmp_path: Path) -> None:
     rid = next(backend.registrations()).registration_id
     with pytest.raises(InternalServerException, match=r"read-only|readonly"):
         service.reviewer.approve(rid)
-    assert verify(backend)[:2] == (3, 9)
+    assert verify(backend)[:2] == (3, EVENTS)
 
 
 def test_a_read_only_postgres_backend_migrates_nothing(postgres_schemas: list[str]) -> None:
@@ -192,7 +198,7 @@ def test_a_read_only_postgres_backend_migrates_nothing(postgres_schemas: list[st
     schema = writer.schema  # type: ignore[attr-defined]
     reader = PostgresBackend(POSTGRES_DSN or "", schema=schema, read_only=True)
     try:
-        assert verify(reader) == (1, 1, [])
+        assert verify(reader) == (1, 1 + FILLED, [])
         with pytest.raises(InternalServerException, match="read-only"):
             RegistrationService(reader).submit_registration_version(RegistrationId=rid)
         with pytest.raises(ValidationException, match="no lifecycle schema"):
