@@ -84,7 +84,7 @@ def test_tags_change_in_every_status_but_deleted(service: RegistrationService) -
 
 
 def test_a_refusal_names_no_tag_operation_among_the_allowed(service: RegistrationService) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     service.discard_registration_version(RegistrationId=rid)
     with pytest.raises(ConflictException) as info:
         service.discard_registration_version(RegistrationId=rid)
@@ -104,7 +104,9 @@ def test_tags_persist(make_backend: BackendFactory) -> None:
 
 def test_tags_per_resource(service: RegistrationService) -> None:
     limited = RegistrationService(service.backend, quotas={"TAGS_PER_RESOURCE": 3})
-    rid = new_id(limited, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    rid = new_id(
+        limited, filled=False, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    )
     before = snapshot(limited)
     with pytest.raises(ServiceQuotaExceededException) as info:
         _tag(limited, rid, c="3", d="4")
@@ -119,7 +121,7 @@ def test_tags_per_resource(service: RegistrationService) -> None:
             RegistrationType=BRAND, Tags=[{"Key": k, "Value": ""} for k in "wxyz"]
         )
     # The default is AWS's 50 tags.
-    full = new_id(service, Tags=[{"Key": f"k{i}", "Value": ""} for i in range(50)])
+    full = new_id(service, filled=False, Tags=[{"Key": f"k{i}", "Value": ""} for i in range(50)])
     with pytest.raises(ServiceQuotaExceededException):
         _tag(service, full, one="more")
 
@@ -133,7 +135,8 @@ def test_tags_per_resource(service: RegistrationService) -> None:
          None),
         ("arn:aws:sms-voice:us-east-1:123456789012:registration/registration-" + "0" * 32,
          ResourceNotFoundException, "registration"),
-        # A resource type of the model that this library does not hold.
+        # A resource type of the model that this library does not hold, and an
+        # attachment's ARN naming no attachment.
         ("arn:aws:sms-voice:us-east-1:123456789012:phone-number/{rid}",
          ResourceNotFoundException, "phone-number"),
         ("arn:aws:sms-voice:us-east-1:123456789012:registration-attachment/{rid}",
@@ -143,7 +146,7 @@ def test_tags_per_resource(service: RegistrationService) -> None:
 def test_arns_this_service_does_not_hold(
     service: RegistrationService, arn: str, error: type[Exception], resource_type: str | None
 ) -> None:
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     arn = arn.format(rid=rid)
     before = snapshot(service)
     for call in (
@@ -154,7 +157,10 @@ def test_arns_this_service_does_not_hold(
         with pytest.raises(error) as info:
             call()
         assert getattr(info.value, "resource_type", None) == resource_type
-        assert "ResourceArn" in str(info.value) or resource_type == "registration"
+        assert "ResourceArn" in str(info.value) or resource_type in (
+            "registration",
+            "registration-attachment",
+        )
     assert snapshot(service) == before
 
 
@@ -175,7 +181,7 @@ def test_bad_tag_requests_change_nothing(
 ) -> None:
     """Each rule of the model, on a tagged registration that exists: the model's reason,
     the field named, and its tags as they were."""
-    rid = new_id(service, Tags=[{"Key": "k0", "Value": "v"}])
+    rid = new_id(service, filled=False, Tags=[{"Key": "k0", "Value": "v"}])
     if params.get("ResourceArn") == ARN:
         params = {**params, "ResourceArn": _arn(service, rid)}
     before = snapshot(service)
@@ -189,7 +195,7 @@ def test_bad_tag_requests_change_nothing(
 def test_tag_changes_are_events(service: RegistrationService) -> None:
     seen: list[TransitionEvent] = []
     service.subscribe(seen.append)
-    rid = new_id(service, Tags=[{"Key": "Name", "Value": "Brand"}])
+    rid = new_id(service, filled=False, Tags=[{"Key": "Name", "Value": "Brand"}])
     _tag(service, rid, Name="Acme")
     service.untag_resource(ResourceArn=_arn(service, rid), TagKeys=["Name"])
     logged = [e.event for e in service.backend.read_log(registration_id=rid)]
@@ -208,7 +214,7 @@ def test_tag_changes_are_events(service: RegistrationService) -> None:
 
 
 def test_verify_finds_tampered_tags(service: RegistrationService) -> None:
-    rid = new_id(service, Tags=[{"Key": "Name", "Value": "Brand"}])
+    rid = new_id(service, filled=False, Tags=[{"Key": "Name", "Value": "Brand"}])
     _tag(service, rid, team="a")
     stored = service.backend.get(service.account_id, service.region, rid)
     assert stored is not None
@@ -227,7 +233,7 @@ def test_lifecycle_events_and_verify_show_them(
 ) -> None:
     db = tmp_path / "store.db"
     service = RegistrationService(SqliteBackend(db))
-    rid = new_id(service)
+    rid = new_id(service, filled=False)
     _tag(service, rid, Name="Acme brand")
     service.untag_resource(ResourceArn=_arn(service, rid), TagKeys=["Name"])
     assert main(["events", "--db", str(db), "--registration", rid]) == 0
