@@ -10,8 +10,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from typing import TypeVar
 
 import attrs
 
@@ -320,26 +321,11 @@ class InMemoryBackend:
         part = self._partitions.get((query.account_id, query.region))
         if part is None:
             return Page((), None)
-        start = -1 if query.after is None else query.after
-        if query.attachment_ids is not None:
-            positions: Sequence[int] = sorted(
-                p
-                for p in (part.attachment_index.get(i) for i in query.attachment_ids)
-                if p is not None and p > start
-            )
-        else:
-            positions = range(start + 1, len(part.attachments))
-        found: list[RegistrationAttachment] = []
-        last = -1
-        for position in positions:
-            attachment = part.attachments[position]
-            if query.statuses is not None and attachment.status not in query.statuses:
-                continue
-            if len(found) == query.limit:
-                return Page(tuple(found), last)
-            found.append(attachment)
-            last = position
-        return Page(tuple(found), None)
+        statuses = query.statuses
+        return _keyset_page(
+            part.attachments, part.attachment_index, query.attachment_ids, query.after,
+            query.limit, lambda attachment: statuses is None or attachment.status in statuses,
+        )  # fmt: skip
 
     def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
         """The attachment's bytes, if its upload completed."""
@@ -379,30 +365,12 @@ class InMemoryBackend:
         part = self._partitions.get((query.account_id, query.region))
         if part is None:
             return Page((), None)
-        start = -1 if query.after is None else query.after
-        regs = part.registrations
-        if query.registration_ids is not None:
-            positions: Sequence[int] = sorted(
-                p
-                for p in (part.index.get(i) for i in query.registration_ids)
-                if p is not None and p > start
-            )
-        else:
-            positions = range(start + 1, len(regs))
-        found: list[Registration] = []
-        last = -1
         types, statuses = query.registration_types, query.statuses
-        for position in positions:
-            reg = regs[position]
-            if types is not None and reg.registration_type not in types:
-                continue
-            if statuses is not None and reg.status not in statuses:
-                continue
-            if len(found) == query.limit:
-                return Page(tuple(found), last)
-            found.append(reg)
-            last = position
-        return Page(tuple(found), None)
+        return _keyset_page(
+            part.registrations, part.index, query.registration_ids, query.after, query.limit,
+            lambda reg: (types is None or reg.registration_type in types)
+            and (statuses is None or reg.status in statuses),
+        )  # fmt: skip
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of matching versions, in version-number order."""
@@ -511,6 +479,38 @@ class InMemoryBackend:
 
 
 _NO_CURSOR: _Cursor = (None, None, 0.0)
+
+T = TypeVar("T")
+
+
+def _keyset_page(
+    items: Sequence[T],
+    index: Mapping[str, int],
+    ids: Collection[str] | None,
+    after: int | None,
+    limit: int,
+    matches: Callable[[T], bool],
+) -> Page[T]:
+    """Up to ``limit`` of ``items`` (in keyset order; ``index`` gives an id's position)
+    after position ``after``, only those of ``ids`` if given, that ``matches``."""
+    start = -1 if after is None else after
+    if ids is not None:
+        positions: Sequence[int] = sorted(
+            p for p in (index.get(i) for i in ids) if p is not None and p > start
+        )
+    else:
+        positions = range(start + 1, len(items))
+    found: list[T] = []
+    last = -1
+    for position in positions:
+        item = items[position]
+        if not matches(item):
+            continue
+        if len(found) == limit:
+            return Page(tuple(found), last)
+        found.append(item)
+        last = position
+    return Page(tuple(found), None)
 
 
 def _attachment_conflict(

@@ -41,7 +41,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from lifecycle import attachments
 from lifecycle.attachments import RegistrationAttachment
@@ -72,6 +72,8 @@ from lifecycle.ports import (
     cursor_lost,
 )
 from lifecycle.statuses import Actor, AttachmentStatus, RegistrationStatus, VersionStatus
+
+T = TypeVar("T")
 
 Cursor = Any
 """A DB-API cursor (``sqlite3.Cursor`` or ``psycopg.Cursor``)."""
@@ -601,12 +603,7 @@ class SqlBackend(ABC):
                         resource_type="registration",
                         resource_id=r.registration_id,
                     )
-                for charge in quotas:
-                    used = cur.execute(
-                        self._sql(_CHARGE),
-                        (r.account_id, r.region, charge.quota, charge.period, charge.amount),
-                    ).fetchone()[0]
-                    charge.check(r.account_id, r.region, used - charge.amount)
+                self._charge(cur, r.account_id, r.region, quotas)
             except Exception as exc:
                 if not self._is_unique_violation(exc):
                     raise
@@ -619,6 +616,17 @@ class SqlBackend(ABC):
             if before_commit is not None:
                 before_commit(events)
         return registration
+
+    def _charge(
+        self, cur: Cursor, account_id: str, region: str, quotas: Sequence[QuotaCharge]
+    ) -> None:
+        """Record ``quotas`` in the commit's transaction; raise if one goes over its limit."""
+        for charge in quotas:
+            used = cur.execute(
+                self._sql(_CHARGE),
+                (account_id, region, charge.quota, charge.period, charge.amount),
+            ).fetchone()[0]
+            charge.check(account_id, region, used - charge.amount)
 
     def _check_named(self, cur: Cursor, account_id: str, region: str, form: FormChange) -> None:
         """Refuse ``form`` if an attachment it puts is not UPLOAD_COMPLETE here; the
@@ -732,36 +740,18 @@ class SqlBackend(ABC):
                     raise attachments.still_named(a, [row[0] for row in naming])
             if events:
                 cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
-            for charge in quotas:
-                used = cur.execute(
-                    self._sql(_CHARGE),
-                    (a.account_id, a.region, charge.quota, charge.period, charge.amount),
-                ).fetchone()[0]
-                charge.check(a.account_id, a.region, used - charge.amount)
+            self._charge(cur, a.account_id, a.region, quotas)
             if before_commit is not None:
                 before_commit(events)
         return attachment
 
     def query_attachments(self, query: AttachmentQuery) -> Page[RegistrationAttachment]:
         """One page of matching attachments, in creation order, through the index."""
-        where = ["account_id = ?", "region = ?"]
-        params: list[Any] = [query.account_id, query.region]
-        if query.after is not None:
-            where.append("seq > ?")
-            params.append(query.after)
-        if not _filter_in(
-            where, params, [("attachment_id", query.attachment_ids), ("status", query.statuses)]
-        ):
-            return Page((), None)
-        params.append(query.limit + 1)
-        with self._statement() as cur:
-            rows = cur.execute(
-                self._sql(f"{_SELECT_ATTACHMENT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?"),
-                params,
-            ).fetchall()
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
-        return Page(tuple(map(_attachment, rows)), rows[-1][0] if more else None)
+        return self._keyset_page(
+            _SELECT_ATTACHMENT, "", query.account_id, query.region, query.after,
+            [("attachment_id", query.attachment_ids), ("status", query.statuses)],
+            query.limit, _attachment,
+        )  # fmt: skip
 
     def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
         """The attachment's bytes, if its upload completed."""
@@ -779,18 +769,8 @@ class SqlBackend(ABC):
         """Every attachment, in creation order, read in batches."""
         return self._attachments(self._statement)
 
-    def _attachments(self, reads: Reads, batch: int = 500) -> Iterator[RegistrationAttachment]:
-        after = -1
-        while True:
-            with reads() as cur:
-                rows = cur.execute(
-                    self._sql(f"{_SELECT_ATTACHMENT} WHERE seq > ? ORDER BY seq LIMIT ?"),
-                    (after, batch),
-                ).fetchall()
-            yield from map(_attachment, rows)
-            if len(rows) < batch:
-                return
-            after = rows[-1][0]
+    def _attachments(self, reads: Reads) -> Iterator[RegistrationAttachment]:
+        return self._every(reads, _SELECT_ATTACHMENT, "", _attachment)
 
     def field_values(
         self,
@@ -832,26 +812,42 @@ class SqlBackend(ABC):
 
     def query_registrations(self, query: RegistrationQuery) -> Page[Registration]:
         """One page of matching registrations, in creation order, through the indexes."""
-        where = ["r.account_id = ?", "r.region = ?"]
-        params: list[Any] = [query.account_id, query.region]
-        if query.after is not None:
-            where.append("r.seq > ?")
-            params.append(query.after)
-        if not _filter_in(where, params, [
-            ("r.registration_id", query.registration_ids),
-            ("r.registration_type", query.registration_types),
-            ("r.status", query.statuses),
-        ]):  # fmt: skip
+        return self._keyset_page(
+            _READ, "r.", query.account_id, query.region, query.after,
+            [("r.registration_id", query.registration_ids),
+             ("r.registration_type", query.registration_types), ("r.status", query.statuses)],
+            query.limit, _registration,
+        )  # fmt: skip
+
+    def _keyset_page(
+        self,
+        select: str,
+        alias: str,
+        account_id: str,
+        region: str,
+        after: int | None,
+        filters: list[tuple[str, frozenset[Any] | None]],
+        limit: int,
+        parse: Callable[[Sequence[Any]], T],
+    ) -> Page[T]:
+        """One page of ``select``'s rows (whose first column is ``{alias}seq``, the keyset
+        position) of one account and region, after ``after``, matching ``filters``."""
+        where = [f"{alias}account_id = ?", f"{alias}region = ?"]
+        params: list[Any] = [account_id, region]
+        if after is not None:
+            where.append(f"{alias}seq > ?")
+            params.append(after)
+        if not _filter_in(where, params, filters):
             return Page((), None)
-        params.append(query.limit + 1)
+        params.append(limit + 1)
         with self._statement() as cur:
             rows = cur.execute(
-                self._sql(f"{_READ} WHERE {' AND '.join(where)} ORDER BY r.seq LIMIT ?"),
+                self._sql(f"{select} WHERE {' AND '.join(where)} ORDER BY {alias}seq LIMIT ?"),
                 params,
             ).fetchall()
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
-        return Page(tuple(map(_registration, rows)), rows[-1][0] if more else None)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(tuple(map(parse, rows)), rows[-1][0] if more else None)
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of one registration's matching versions, by version number."""
@@ -931,13 +927,26 @@ class SqlBackend(ABC):
         return self._registrations(self._statement, batch)
 
     def _registrations(self, reads: Reads, batch: int = 500) -> Iterator[Registration]:
+        return self._every(reads, _READ, "r.", _registration, batch)
+
+    def _every(
+        self,
+        reads: Reads,
+        select: str,
+        alias: str,
+        parse: Callable[[Sequence[Any]], T],
+        batch: int = 500,
+    ) -> Iterator[T]:
+        """Every row of ``select`` (first column ``{alias}seq``) in keyset order, read in
+        batches of ``batch``."""
         after = -1
         while True:
             with reads() as cur:
                 rows = cur.execute(
-                    self._sql(f"{_READ} WHERE r.seq > ? ORDER BY r.seq LIMIT ?"), (after, batch)
+                    self._sql(f"{select} WHERE {alias}seq > ? ORDER BY {alias}seq LIMIT ?"),
+                    (after, batch),
                 ).fetchall()
-            yield from map(_registration, rows)
+            yield from map(parse, rows)
             if len(rows) < batch:
                 return
             after = rows[-1][0]

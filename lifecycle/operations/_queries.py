@@ -1,13 +1,14 @@
 """What the describe operations share: the default page size, ``Filters`` as sets, and
-the paging of an answer computed whole."""
+the paging of an answer, computed whole or asked of the backend by keyset."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from lifecycle.errors import ValidationException
 from lifecycle.models import Registration
+from lifecycle.ports import Page
 
 if TYPE_CHECKING:
     from lifecycle.service import RegistrationService
@@ -61,4 +62,24 @@ def page_of(
     response = {**head, result_key: items[start:end]}
     if end < len(items):
         response["NextToken"] = service._codec.encode(scope, end)
+    return response
+
+
+def keyset_page_of(
+    service: RegistrationService,
+    operation: str,
+    fingerprint: str,
+    params: Mapping[str, Any],
+    head: dict[str, Any],
+    result_key: str,
+    fetch: Callable[[int | None, int], Page[Any]],
+) -> dict[str, Any]:
+    """The page ``fetch(after, limit)`` returns for ``params`` (``NextToken``,
+    ``MaxResults``), its items as dictionaries after the members ``head``; a token's
+    position is the backend's keyset position."""
+    scope = [operation, service.account_id, service.region, fingerprint]
+    page = fetch(service._after(params, scope), params.get("MaxResults", DEFAULT_MAX_RESULTS))
+    response = {**head, result_key: [item.to_dict() for item in page.items]}
+    if page.next_position is not None:
+        response["NextToken"] = service._codec.encode(scope, page.next_position)
     return response

@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any
 from lifecycle import attachments, errors, media
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.models import Tag
-from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, filter_sets, sorted_or_none
+from lifecycle.operations._queries import (
+    filter_sets,
+    keyset_page_of,
+    sorted_or_none,
+)
+from lifecycle.operations._tokens import earlier_claim
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import AttachmentQuery, IdempotencyRecord
 from lifecycle.statuses import AttachmentStatus
@@ -113,20 +118,11 @@ def create_registration_attachment(
 
 def _replay(service: RegistrationService, token: str, fingerprint: str) -> dict[str, Any] | None:
     """The answer of the earlier call with ``token``, or ``None`` if there was none."""
-    record = service.backend.find_idempotency(
-        service.account_id, service.region, attachments.TOKEN_PREFIX + token
-    )
-    if record is None:
+    key = attachments.TOKEN_PREFIX + token
+    attachment_id = earlier_claim(service, key, token, fingerprint, attachments.RESOURCE_TYPE)
+    if attachment_id is None:
         return None
-    if record.fingerprint != fingerprint:
-        raise ConflictException(
-            f"ClientToken {token!r} was already used with different parameters.",
-            reason="RESOURCE_ALREADY_EXISTS",
-            resource_type=attachments.RESOURCE_TYPE,
-            resource_id=record.registration_id,
-        )
-    original = service._attachment(record.registration_id, "ClientToken")
-    return original.to_create_dict()
+    return service._attachment(attachment_id, "ClientToken").to_create_dict()
 
 
 @errors.operation
@@ -154,26 +150,14 @@ def describe_registration_attachments(
             for i, value in enumerate(params["RegistrationAttachmentIds"])
         )
     statuses = filter_sets(params.get("Filters", ())).get("attachment-status")
-    scope = [
-        "DescribeRegistrationAttachments",
-        service.account_id,
-        service.region,
-        query_fingerprint(sorted(ids or ()), ids is None, sorted_or_none(statuses)),
-    ]
-    page = service.backend.query_attachments(
-        AttachmentQuery(
-            service.account_id,
-            service.region,
-            ids,
-            statuses,
-            service._after(params, scope),
-            params.get("MaxResults", DEFAULT_MAX_RESULTS),
-        )
-    )
-    response: dict[str, Any] = {"RegistrationAttachments": [a.to_dict() for a in page.items]}
-    if page.next_position is not None:
-        response["NextToken"] = service._codec.encode(scope, page.next_position)
-    return response
+    fingerprint = query_fingerprint(sorted(ids or ()), ids is None, sorted_or_none(statuses))
+    return keyset_page_of(
+        service, "DescribeRegistrationAttachments", fingerprint, params, {},
+        "RegistrationAttachments",
+        lambda after, limit: service.backend.query_attachments(AttachmentQuery(
+            service.account_id, service.region, ids, statuses, after, limit,
+        )),
+    )  # fmt: skip
 
 
 @errors.operation

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 from lifecycle import aggregate, errors
 from lifecycle.errors import ConflictException
 from lifecycle.models import Tag
-from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, filter_sets, sorted_or_none
+from lifecycle.operations._queries import (
+    filter_sets,
+    keyset_page_of,
+    sorted_or_none,
+)
+from lifecycle.operations._tokens import earlier_claim
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import IdempotencyRecord, RegistrationQuery
 from lifecycle.validation import MISSING, validate
@@ -89,17 +94,10 @@ def create_registration(
 
 def _replay(service: RegistrationService, token: str, fingerprint: str) -> dict[str, Any] | None:
     """The answer of the earlier call with ``token``, or ``None`` if there was none."""
-    record = service.backend.find_idempotency(service.account_id, service.region, token)
-    if record is None:
+    registration_id = earlier_claim(service, token, token, fingerprint, "registration")
+    if registration_id is None:
         return None
-    if record.fingerprint != fingerprint:
-        raise ConflictException(
-            f"ClientToken {token!r} was already used with different parameters.",
-            reason="RESOURCE_ALREADY_EXISTS",
-            resource_type="registration",
-            resource_id=record.registration_id,
-        )
-    original = service.backend.get(service.account_id, service.region, record.registration_id)
+    original = service.backend.get(service.account_id, service.region, registration_id)
     assert original is not None, "an idempotency record outlived its registration"
     return original.to_create_dict()
 
@@ -143,26 +141,12 @@ def describe_registrations(
     filters = filter_sets(params.get("Filters", ()))
     types = filters.get("registration-type")
     statuses = filters.get("registration-status")
-    scope = [
-        "DescribeRegistrations",
-        service.account_id,
-        service.region,
-        query_fingerprint(
-            sorted(ids or ()), ids is None, sorted_or_none(types), sorted_or_none(statuses)
-        ),
-    ]
-    page = service.backend.query_registrations(
-        RegistrationQuery(
-            service.account_id,
-            service.region,
-            ids,
-            types,
-            statuses,
-            service._after(params, scope),
-            params.get("MaxResults", DEFAULT_MAX_RESULTS),
-        )
+    fingerprint = query_fingerprint(
+        sorted(ids or ()), ids is None, sorted_or_none(types), sorted_or_none(statuses)
     )
-    response: dict[str, Any] = {"Registrations": [r.to_dict() for r in page.items]}
-    if page.next_position is not None:
-        response["NextToken"] = service._codec.encode(scope, page.next_position)
-    return response
+    return keyset_page_of(
+        service, "DescribeRegistrations", fingerprint, params, {}, "Registrations",
+        lambda after, limit: service.backend.query_registrations(RegistrationQuery(
+            service.account_id, service.region, ids, types, statuses, after, limit,
+        )),
+    )  # fmt: skip

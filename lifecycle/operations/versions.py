@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from lifecycle import errors
 from lifecycle.form import check_complete
 from lifecycle.operations._queries import (
-    DEFAULT_MAX_RESULTS,
     check_version,
     filter_sets,
+    keyset_page_of,
     sorted_or_none,
 )
 from lifecycle.pagination import query_fingerprint
@@ -108,30 +108,15 @@ def describe_registration_versions(
             check_version(registration, number, f"VersionNumbers[{i}]")
         numbers = frozenset(params["VersionNumbers"])
     statuses = filter_sets(params.get("Filters", ())).get("registration-version-status")
-    scope = [
-        "DescribeRegistrationVersions",
-        service.account_id,
-        service.region,
-        query_fingerprint(
-            registration.registration_id, sorted_or_none(numbers), sorted_or_none(statuses)
-        ),
-    ]
-    page = service.backend.query_versions(
-        VersionQuery(
-            service.account_id,
-            service.region,
-            registration.registration_id,
-            numbers,
-            statuses,
-            service._after(params, scope),
-            params.get("MaxResults", DEFAULT_MAX_RESULTS),
-        )
+    fingerprint = query_fingerprint(
+        registration.registration_id, sorted_or_none(numbers), sorted_or_none(statuses)
     )
-    response: dict[str, Any] = {
-        "RegistrationArn": registration.arn,
-        "RegistrationId": registration.registration_id,
-        "RegistrationVersions": [v.to_dict() for v in page.items],
-    }
-    if page.next_position is not None:
-        response["NextToken"] = service._codec.encode(scope, page.next_position)
-    return response
+    head = {"RegistrationArn": registration.arn, "RegistrationId": registration.registration_id}
+    return keyset_page_of(
+        service, "DescribeRegistrationVersions", fingerprint, params, head,
+        "RegistrationVersions",
+        lambda after, limit: service.backend.query_versions(VersionQuery(
+            service.account_id, service.region, registration.registration_id, numbers,
+            statuses, after, limit,
+        )),
+    )  # fmt: skip
