@@ -114,7 +114,7 @@ def create(
         tags=tags,
         url=url,
     )
-    first = _event(attachment, spec, None, now)
+    first = _event(attachment, spec, None, now, TagChange(put=tags).detail() if tags else None)
     if body is None:
         return AttachmentStep(attachment, (first,))
     done = step(attachment, "complete_upload", now, body=body, media_type=media_type)

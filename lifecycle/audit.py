@@ -6,7 +6,7 @@ move the machines allow from the replayed state, with their conditions evaluated
 that state. The replayed statuses, status-history timestamps and field values of
 every version (with the flags a deny set on them), and the registration's tags, must
 then equal the stored registration's. Each attachment's events are replayed through
-the attachment machine likewise, and its status compared. Anything else is reported
+the attachment machine likewise, and its status and tags compared. Anything else is reported
 as a :class:`Discrepancy`.
 """
 
@@ -139,7 +139,8 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
 
 def _retag(state: _Replayed, event: TransitionEvent) -> str | None:
     """Apply the tags a create or a tag edit records to the replayed ``state``."""
-    if event.event not in TAG_EDITS and not (event.event == "create" and event.detail):
+    creates = event.event in ("create", "create_attachment")
+    if event.event not in TAG_EDITS and not (creates and event.detail):
         return None
     if not event.detail:
         return f"{event.event} carries no tag change"
@@ -161,6 +162,9 @@ def replay_attachment(state: _Replayed, event: TransitionEvent) -> str | None:
             f"has {state.status}"
         )
     problem = _move(ATTACHMENT, state.status, event, event.registration_to, None)
+    if problem:
+        return problem
+    problem = _retag(state, event)
     if problem:
         return problem
     state.status = str(event.registration_to)
@@ -328,8 +332,13 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
     for attachment in snapshot.attachments():
         aid = attachment.attachment_id
         state = uploads.pop(aid, _Replayed())
-        if aid not in broken and state.status != attachment.status:
+        if aid in broken:
+            continue
+        if state.status != attachment.status:
             problem = f"stored attachment status {attachment.status}, replayed {state.status}"
+            found.append(Discrepancy(aid, problem))
+        elif state.tags != attachment.tags:
+            problem = f"stored tags {_shown(attachment.tags)}, replayed {_shown(state.tags)}"
             found.append(Discrepancy(aid, problem))
     for aid in uploads:
         if aid not in broken:

@@ -20,6 +20,7 @@ from lifecycle.audit import verify
 from lifecycle.catalogue import Catalogue
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
+from lifecycle.models import Tag
 from lifecycle.outbox import Outbox
 from lifecycle.ports import AttachmentQuery, Backend, CursorLease, FormChange
 from lifecycle.statuses import AttachmentStatus
@@ -520,3 +521,29 @@ def test_verify_replays_attachments_and_finds_a_tampered_one(service: Registrati
     problems = verify(service.backend)[2]
     assert [p.registration_id for p in problems] == [stored.attachment_id]
     assert "UPLOAD_FAILED" in problems[0].problem
+
+
+def test_verify_replays_attachment_tags(service: RegistrationService) -> None:
+    made = service.create_registration_attachment(
+        AttachmentUrl="s3://bucket/key.pdf", Tags=[{"Key": "Name", "Value": "Opt-in"}]
+    )
+    aid = made["RegistrationAttachmentId"]
+    arn = made["RegistrationAttachmentArn"]
+    service.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "a"}])
+    service.untag_resource(ResourceArn=arn, TagKeys=["Name"])
+    logged = [e.event for e in service.backend.read_log(registration_id=aid)]
+    assert [(e.event, e.detail) for e in logged] == [
+        ("create_attachment", {"Tags": [{"Key": "Name", "Value": "Opt-in"}]}),
+        ("tag_resource", {"Tags": [{"Key": "team", "Value": "a"}]}),
+        ("untag_resource", {"TagKeys": ["Name"]}),
+    ]
+    assert verify(service.backend)[2] == []
+    stored = _attachment(service, aid)
+    # Tags the log does not explain: written without their event.
+    tampered = attrs.evolve(stored, tags=(Tag("Name", "Other"),), revision=stored.revision + 1)
+    service.backend.commit_attachment(tampered, expected_revision=stored.revision, events=())
+    (problem,) = verify(service.backend)[2]
+    assert (problem.registration_id, problem.problem) == (
+        aid,
+        "stored tags [{'Key': 'Name', 'Value': 'Other'}], replayed [{'Key': 'team', 'Value': 'a'}]",
+    )
