@@ -89,6 +89,12 @@ class FieldValue:
             data.get("Feedback"),
         )
 
+    def unflagged(self) -> FieldValue:
+        """This value without the reviewer's flag (itself, if it has none)."""
+        if self.denied_reason is None:
+            return self
+        return attrs.evolve(self, denied_reason=None, feedback=None)
+
     def items(self) -> tuple[str, ...]:
         """What conditions compare: the text, the choices, or the attachment id."""
         if self.choices is not None:
@@ -257,12 +263,17 @@ def check_complete(
 
 @attrs.frozen
 class _Completeness:
-    """A form's completeness rule, sorted once: the paths that are always REQUIRED, and
-    the fields whose requirement depends on the other values (submit's hot path)."""
+    """A form's completeness rule, sorted once (submit's hot path): the paths always
+    REQUIRED, the fields whose requirement depends on other values, and the paths
+    those depend on. What the dependent fields require is remembered per combination
+    of the depended-on values, so a submit usually costs two set comparisons."""
 
     required: frozenset[str]
     ruled: tuple[RegistrationFieldDefinition, ...]
     order: Mapping[str, int]
+    depends_on: tuple[str, ...]
+    outcomes: dict[tuple[tuple[str, ...] | None, ...], tuple[frozenset[str], frozenset[str]]]
+    """(paths required, paths disallowed) by the items of the depended-on values."""
 
     @classmethod
     def of(cls, fields: Sequence[RegistrationFieldDefinition]) -> _Completeness:
@@ -270,10 +281,20 @@ class _Completeness:
         cached = _COMPLETENESS.get(id(fields))
         if cached is not None and cached[0] is fields:
             return cached[1]
+        ruled = tuple(f for f in fields if f.field_requirement not in (REQUIRED, OPTIONAL))
+        depends_on = {
+            condition.depends_on_field_path: None
+            for field in ruled
+            if field.conditional_behavior is not None
+            for rule in field.conditional_behavior.rules
+            for condition in rule.conditions
+        }
         rules = cls(
             frozenset(f.field_path for f in fields if f.field_requirement == REQUIRED),
-            tuple(f for f in fields if f.field_requirement not in (REQUIRED, OPTIONAL)),
+            ruled,
             {f.field_path: i for i, f in enumerate(fields)},
+            tuple(depends_on),
+            {},
         )
         if len(_COMPLETENESS) >= 256:
             _COMPLETENESS.clear()
@@ -281,22 +302,40 @@ class _Completeness:
         return rules
 
     def check(self, values: Mapping[str, FieldValue]) -> None:
+        items = []  # a plain loop: a generator costs more than the lookups
+        for path in self.depends_on:
+            value = values.get(path)
+            items.append(None if value is None else value.items())
+        key = tuple(items)
+        outcome = self.outcomes.get(key)
+        if outcome is None:
+            outcome = self._outcome(values)
+            if len(self.outcomes) >= 1024:  # free-text conditions: keep it bounded
+                self.outcomes.clear()
+            self.outcomes[key] = outcome
+        required, disallowed = outcome
+        present = values.keys()
+        if present >= required and present.isdisjoint(disallowed):
+            return
         problems = [(p, "is required") for p in self.required if p not in values]
-        for field in self.ruled:
-            behavior = resolve(field, values)[0]
-            present = field.field_path in values
-            if behavior == REQUIRED and not present:
-                problems.append((field.field_path, "is required by its ConditionalBehavior"))
-            elif behavior == DISALLOWED and present:
-                problems.append((field.field_path, "is disallowed by its ConditionalBehavior"))
-        if problems:
-            problems.sort(key=lambda problem: self.order[problem[0]])
-            names = ", ".join(path for path, _ in problems)
-            raise ValidationException(
-                f"The registration form is incomplete: {names}",
-                reason="FIELD_VALIDATION_FAILED",
-                fields=[{"Name": path, "Message": message} for path, message in problems],
-            )
+        problems += [
+            (p, "is required by its ConditionalBehavior")
+            for p in required - self.required
+            if p not in values
+        ]
+        problems += [(p, "is disallowed by its ConditionalBehavior") for p in disallowed & present]
+        problems.sort(key=lambda problem: self.order[problem[0]])
+        names = ", ".join(path for path, _ in problems)
+        raise ValidationException(
+            f"The registration form is incomplete: {names}",
+            reason="FIELD_VALIDATION_FAILED",
+            fields=[{"Name": path, "Message": message} for path, message in problems],
+        )
+
+    def _outcome(self, values: Mapping[str, FieldValue]) -> tuple[frozenset[str], frozenset[str]]:
+        behaviors = [(field.field_path, resolve(field, values)[0]) for field in self.ruled]
+        required = self.required | {path for path, b in behaviors if b == REQUIRED}
+        return required, frozenset(path for path, b in behaviors if b == DISALLOWED)
 
 
 _COMPLETENESS: dict[int, tuple[Sequence[RegistrationFieldDefinition], _Completeness]] = {}

@@ -10,7 +10,7 @@ follow with a cursor, one consumer at a time (a :class:`CursorLease`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
@@ -202,7 +202,7 @@ class Snapshot(Protocol):
         registration_id: str,
         version_number: int,
         paths: Collection[str] | None = None,
-    ) -> dict[str, FieldValue]:
+    ) -> Mapping[str, FieldValue]:
         """The field values of one version, as :meth:`Backend.field_values`."""
         ...
 
@@ -314,10 +314,11 @@ class Backend(Protocol):
         registration_id: str,
         version_number: int,
         paths: Collection[str] | None = None,
-    ) -> dict[str, FieldValue]:
+    ) -> Mapping[str, FieldValue]:
         """The field values of one version, by field path (only ``paths``, if given),
         in the order they were first set; empty for an unknown registration or version.
-        Reads only what it returns: a lifecycle step never needs to call it."""
+        Reads only what it returns: a lifecycle step never needs to call it. The
+        mapping is the caller's to read, not to change."""
         ...
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:

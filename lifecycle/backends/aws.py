@@ -134,7 +134,7 @@ class AwsBackend:
         registration_id: str,
         version_number: int,
         paths: Collection[str] | None = None,
-    ) -> dict[str, FieldValue]:
+    ) -> Mapping[str, FieldValue]:
         """The mirror's field values of one version."""
         return self.store.field_values(account_id, region, registration_id, version_number, paths)
 

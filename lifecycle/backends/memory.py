@@ -109,8 +109,7 @@ def _apply(versions: dict[int, dict[str, FieldValue]], form: FormChange) -> None
         values = dict(versions.get(form.version_number, {}))
     else:  # the reviewer's flags stay with the version they were set on
         source = versions.get(form.copy_from, {})
-        values = {path: attrs.evolve(v, denied_reason=None, feedback=None)
-                  for path, v in source.items()}  # fmt: skip
+        values = {path: v.unflagged() for path, v in source.items()}
     for path in form.delete:
         values.pop(path, None)
     values.update(form.put)
@@ -346,7 +345,7 @@ class InMemoryBackend:
         registration_id: str,
         version_number: int,
         paths: Collection[str] | None = None,
-    ) -> dict[str, FieldValue]:
+    ) -> Mapping[str, FieldValue]:
         """One version's field values; see :meth:`lifecycle.ports.Backend.field_values`."""
         outside_commit("InMemoryBackend")
         part = self._partitions.get((account_id, region))
@@ -355,7 +354,8 @@ class InMemoryBackend:
             return {}
         values = part.values[position].get(version_number, {})
         if paths is None:
-            return dict(values)
+            # No copy: a commit replaces a version's dictionary, it never changes one.
+            return values
         wanted = set(paths)  # the order is the values', whatever the order of ``paths``
         return {path: value for path, value in values.items() if path in wanted}
 

@@ -11,7 +11,7 @@ name; ``service`` is that service.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import attachments, errors
@@ -153,7 +153,7 @@ def _values(
     registration: Registration,
     version_number: int,
     paths: Sequence[str] | None,
-) -> dict[str, FieldValue]:
+) -> Mapping[str, FieldValue]:
     if paths is not None and not paths:
         return {}
     return service.backend.field_values(
