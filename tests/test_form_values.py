@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from lifecycle import ConflictException, RegistrationService, ValidationException
 from lifecycle.audit import verify
+from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException
 from lifecycle.form import FieldValue, FormChange, check_complete
 from lifecycle.testing.forms import example_values
-from lifecycle.testing.strategies import field_values
+from lifecycle.testing.strategies import field_values, invalid_field_values
 from tests.conftest import BRAND, new_id, reviewing, snapshot
 
 NAME = "companyInfo.companyName"
@@ -214,6 +215,42 @@ def test_drawn_values_are_accepted(data: st.DataObject) -> None:
     value = data.draw(field_values(name))
     answer = service.put_registration_field_value(RegistrationId=rid, **value)
     assert {k: answer[k] for k in value} == value
+
+
+# A user's form: a short text with a pattern, a select of 2 to 3 of 4 options.
+MINE = Catalogue(sources=[
+    {"RegistrationTypeDefinitions": [{"RegistrationType": "MY_TYPE",
+                                      "DisplayHints": {"Title": "Mine"}}]},
+    {"RegistrationType": "MY_TYPE", "RegistrationSectionDefinitions": [
+        {"SectionPath": "s", "DisplayHints": {"Title": "S", "ShortDescription": "s"}}]},
+    {"RegistrationType": "MY_TYPE", "RegistrationFieldDefinitions": [
+        {"SectionPath": "s", "FieldPath": "s.code", "FieldType": "TEXT",
+         "FieldRequirement": "REQUIRED", "DisplayHints": {"Title": "C", "ShortDescription": "c"},
+         "TextValidation": {"MinLength": 3, "MaxLength": 11, "Pattern": "[A-Z0-9]+"}},
+        {"SectionPath": "s", "FieldPath": "s.pick", "FieldType": "SELECT",
+         "FieldRequirement": "OPTIONAL", "DisplayHints": {"Title": "P", "ShortDescription": "p"},
+         "SelectValidation": {"MinChoices": 2, "MaxChoices": 3,
+                              "Options": ["A", "B", "C", "D"]}}]}], builtins=False)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_drawn_invalid_values_are_refused_and_change_nothing(data: st.DataObject) -> None:
+    """``lifecycle.testing.strategies.invalid_field_values`` draws values the field
+    refuses, with the Reason it refuses them for, from any catalogue."""
+    catalogue, name = data.draw(st.sampled_from([
+        (Catalogue(), "US_TEN_DLC_BRAND_REGISTRATION"),
+        (Catalogue(), "US_TEN_DLC_CAMPAIGN_REGISTRATION"),
+        (Catalogue(), "US_TOLL_FREE_REGISTRATION"), (MINE, "MY_TYPE")]))  # fmt: skip
+    service = RegistrationService(registration_types=catalogue)
+    rid = service.create_registration(RegistrationType=name)["RegistrationId"]
+    params, reason = data.draw(invalid_field_values(name, catalogue))
+    with pytest.raises(ValidationException) as info:
+        service.put_registration_field_value(RegistrationId=rid, **params)
+    assert info.value.reason == reason
+    assert params["FieldPath"] in info.value.message
+    assert service.describe_registration_field_values(RegistrationId=rid)[
+        "RegistrationFieldValues"] == []  # fmt: skip
 
 
 @pytest.mark.parametrize(

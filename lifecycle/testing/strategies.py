@@ -6,6 +6,7 @@ All of them produce plain values (dicts, strings, tuples) to pass to a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
 from lifecycle.catalogue.definitions import RegistrationFieldDefinition
+from lifecycle.form import resolve
 from lifecycle.machines import TAG_EDITS
 from lifecycle.models import registration_arn
 from lifecycle.testing.reference import FORM_EDITS, REVIEWER_EVENTS, USER_EVENTS
@@ -403,3 +405,76 @@ def event_sequences(max_size: int = 12) -> st.SearchStrategy[list[tuple[str, boo
         st.tuples(st.sampled_from(events), st.booleans()),
         max_size=max_size,
     )
+
+
+Refusal = tuple[dict[str, Any], str]
+"""A request's parameters and the Reason of the ValidationException that refuses it."""
+
+
+def invalid_field_values(
+    registration_type: str, catalogue: Catalogue | None = None
+) -> st.SearchStrategy[Refusal]:
+    """A ``PutRegistrationFieldValue`` value that a field of ``registration_type`` in
+    ``catalogue`` (default: the built-in one) refuses, with its ``FieldPath``, and
+    the refusal's Reason: no value (``MISSING_PARAMETER``), two
+    (``PARAMETERS_CANNOT_BE_USED_TOGETHER``), the wrong kind (``INVALID_PARAMETER``),
+    or a value of the right kind that breaks the field's own limits: length, pattern,
+    options, choice count, a repeated choice (``FIELD_VALIDATION_FAILED``).
+
+    Each is well formed for the request's shape, so the field's rule is what refuses
+    it. Fields whose limits a conditional rule replaces on an empty form are left out
+    (their limits depend on the other values)."""
+    catalogue = Catalogue() if catalogue is None else catalogue
+    fields = [f for f in catalogue.fields(registration_type) if resolve(f, {})[1] is None]
+    kinds = {"TEXT": "TextValue", "SELECT": "SelectChoices",
+             "ATTACHMENT": "RegistrationAttachmentId"}  # fmt: skip
+    example = {"TextValue": "x", "SelectChoices": ["x"],
+               "RegistrationAttachmentId": ATTACHMENT_ID}  # fmt: skip
+
+    def refused(field: RegistrationFieldDefinition) -> st.SearchStrategy[Refusal]:
+        path, own = field.field_path, kinds[field.field_type]
+        others = [k for k in kinds.values() if k != own]
+        cases: list[st.SearchStrategy[Refusal]] = [
+            st.just(({"FieldPath": path}, "MISSING_PARAMETER")),
+            st.sampled_from([({"FieldPath": path, own: example[own], k: example[k]},
+                              "PARAMETERS_CANNOT_BE_USED_TOGETHER") for k in others]),
+            st.sampled_from([({"FieldPath": path, k: example[k]}, "INVALID_PARAMETER")
+                             for k in others]),
+        ]  # fmt: skip
+        broken = _broken_limits(field)
+        if broken is not None:
+            cases.append(
+                broken.map(lambda v: ({"FieldPath": path, own: v}, "FIELD_VALIDATION_FAILED"))
+            )
+        return st.one_of(cases)
+
+    return st.sampled_from(fields).flatmap(refused)
+
+
+def _broken_limits(field: RegistrationFieldDefinition) -> st.SearchStrategy[Any] | None:
+    """Values of ``field``'s kind, within the request's shape (text of 1 to 2,048
+    characters, choices of 1 to 256), that break its own limits; ``None`` if none can."""
+    cases: list[st.SearchStrategy[Any]] = []
+    text = field.text_validation
+    if text is not None:
+        if text.max_length < 2048:
+            cases.append(st.integers(text.max_length + 1, 2048).map(lambda n: "a" * n))
+        if text.min_length > 1:
+            cases.append(st.integers(1, text.min_length - 1).map(lambda n: "a" * n))
+        if text.pattern:
+            pattern = text.pattern
+            cases.append(
+                st.text(min_size=max(1, text.min_length), max_size=text.max_length)
+                .filter(lambda t: t.strip() and re.fullmatch(pattern, t) is None)
+            )  # fmt: skip
+    select = field.select_validation
+    if select is not None:
+        options = list(select.options)
+        outside = st.text(min_size=1, max_size=256).filter(lambda c: c not in options)
+        cases.append(outside.map(lambda c: [c]))
+        cases.append(st.sampled_from(options).map(lambda c: [c, c]))
+        if select.max_choices < len(options):
+            cases.append(st.permutations(options).map(lambda o: o[: select.max_choices + 1]))
+        if select.min_choices > 1:
+            cases.append(st.permutations(options).map(lambda o: o[: select.min_choices - 1]))
+    return st.one_of(cases) if cases else None
