@@ -95,25 +95,25 @@ class Quotas:
             return (QuotaCharge(REGISTRATIONS_PER_ACCOUNT, "", 1, limit),)
         if event == "delete":
             return (QuotaCharge(REGISTRATIONS_PER_ACCOUNT, "", -1, None),)
+        if event == "delete_attachment":
+            return (QuotaCharge(REGISTRATION_ATTACHMENTS_PER_ACCOUNT, "", -1, None),)
+        if event not in ("create_version", "create_attachment"):
+            return ()  # every other step: submit, review, edits (the hot path)
         day = now.date().isoformat()
         if event == "create_version":
             limit = self.limits[REGISTRATION_VERSIONS_CREATED_PER_DAY]
             return (QuotaCharge(REGISTRATION_VERSIONS_CREATED_PER_DAY, day, 1, limit),)
-        if event == "create_attachment":
-            return (
-                QuotaCharge(
-                    REGISTRATION_ATTACHMENTS_PER_ACCOUNT,
-                    "",
-                    1,
-                    self.limits[REGISTRATION_ATTACHMENTS_PER_ACCOUNT],
-                ),
-                QuotaCharge(
-                    REGISTRATION_ATTACHMENTS_CREATED_PER_DAY,
-                    day,
-                    1,
-                    self.limits[REGISTRATION_ATTACHMENTS_CREATED_PER_DAY],
-                ),
-            )
-        if event == "delete_attachment":
-            return (QuotaCharge(REGISTRATION_ATTACHMENTS_PER_ACCOUNT, "", -1, None),)
-        return ()
+        return (  # create_attachment
+            QuotaCharge(
+                REGISTRATION_ATTACHMENTS_PER_ACCOUNT,
+                "",
+                1,
+                self.limits[REGISTRATION_ATTACHMENTS_PER_ACCOUNT],
+            ),
+            QuotaCharge(
+                REGISTRATION_ATTACHMENTS_CREATED_PER_DAY,
+                day,
+                1,
+                self.limits[REGISTRATION_ATTACHMENTS_CREATED_PER_DAY],
+            ),
+        )
