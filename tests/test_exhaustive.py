@@ -23,13 +23,15 @@ from lifecycle.form import FieldValue
 from lifecycle.models import registration_arn
 from lifecycle.ports import FormChange, all_versions
 from lifecycle.testing.forms import fill_form
-from lifecycle.testing.machine import DRIVEN
+from lifecycle.testing.machine import MOVE_EVENTS
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
 from lifecycle.testing.strategies import BRAND
 
 DEPTH = 6
 # The events the harness fires: the form edits join when their operations land.
-MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e in DRIVEN] + [("submit", True)]
+MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e in MOVE_EVENTS] + [
+    ("submit", True)
+]
 DENIAL = [{"Reason": "R", "ShortDescription": "denied"}]
 CALLS = {"create_version": "create_registration_version",
          "discard": "discard_registration_version", "delete": "delete_registration"}  # fmt: skip
