@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import attrs
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import rule
 
-from lifecycle import ConflictException
+from lifecycle import ConflictException, InMemoryBackend
+from lifecycle.form import FormChange
 from lifecycle.testing import (
     LifecycleStateMachine,
     TransitionCoverage,
@@ -88,6 +92,23 @@ def test_harness_catches_a_workflow_that_breaks_the_lifecycle() -> None:
             settings=settings(max_examples=50, stateful_step_count=10, deadline=None,
                               derandomize=True, database=None),
         )  # fmt: skip
+
+
+class ForgetfulStore(InMemoryBackend):
+    """A store whose new versions start without their predecessor's values."""
+
+    def commit(self, *args: Any, form: FormChange | None = None, **kwargs: Any) -> Any:
+        if form is not None and form.copy_from is not None:
+            form = attrs.evolve(form, copy_from=None)
+        return super().commit(*args, form=form, **kwargs)
+
+
+def test_harness_catches_a_store_that_does_not_copy_values() -> None:
+    store = ForgetfulStore()
+    with pytest.raises(AssertionError, match=r"version 2 of registration-\w+ holds \{\}"):
+        run_harness(lambda: store, settings=settings(
+            max_examples=50, deadline=None, derandomize=True, database=None,
+            phases=[Phase.generate]))  # fmt: skip
 
 
 class ResubmitsBlindly(LifecycleStateMachine):
