@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -11,13 +12,17 @@ from hypothesis.stateful import rule
 
 from lifecycle import ConflictException, InMemoryBackend
 from lifecycle.form import FormChange
+from lifecycle.operations import versions
 from lifecycle.testing import (
     LifecycleStateMachine,
     TransitionCoverage,
     harness_settings,
     run_harness,
 )
-from tests.conftest import OWN_FORMS, BackendFactory
+from lifecycle.testing.forms import fill_form
+from tests.conftest import BRAND, OWN_FORMS, BackendFactory
+
+NAME = "companyInfo.companyName"
 
 EXAMPLES = {"memory": 200, "sqlite": 60, "postgres": 30}
 
@@ -55,7 +60,7 @@ class OwnForms(LifecycleStateMachine):
 def test_harness_on_a_catalogue_of_its_own() -> None:
     """The reference's form follows the service's catalogue: DISALLOWED rules, every
     condition operator, and a rule's own limits, which may refuse a drawn value."""
-    run_harness(machine=OwnForms, settings=settings(max_examples=100, deadline=None,
+    run_harness(machine=OwnForms, settings=settings(max_examples=60, deadline=None,
                                                     derandomize=True))  # fmt: skip
 
 
@@ -108,6 +113,31 @@ def test_harness_catches_a_store_that_does_not_copy_values() -> None:
     with pytest.raises(AssertionError, match=r"version 2 of registration-\w+ holds \{\}"):
         run_harness(lambda: store, settings=settings(
             max_examples=50, deadline=None, derandomize=True, database=None,
+            phases=[Phase.generate]))  # fmt: skip
+
+
+class SubmitsAnEmptiedForm(LifecycleStateMachine):
+    """Workflow code that empties a required field of a filled-in brand and submits it."""
+
+    @rule()
+    def submit_an_emptied_form(self) -> None:
+        rid = self.service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        fill_form(self.service, rid)
+        self.service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+        self.service.submit_registration_version(RegistrationId=rid)
+
+
+def test_harness_catches_a_submit_of_an_incomplete_form_by_other_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reference does not know values your code put; read back, they must have been
+    complete at the submit."""
+    monkeypatch.setattr(versions, "check_complete", lambda fields, values: None)
+    with pytest.raises(
+        AssertionError, match=re.escape(f"submitted version 1 incomplete: {[NAME]}")
+    ):
+        run_harness(machine=SubmitsAnEmptiedForm, settings=settings(
+            max_examples=20, deadline=None, derandomize=True, database=None,
             phases=[Phase.generate]))  # fmt: skip
 
 

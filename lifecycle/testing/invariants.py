@@ -1,8 +1,9 @@
 """The reference's invariants, checked on what the describe calls show.
 
-:func:`check` asserts invariants 1, 2, 3, 4 and 7 for one registration, and
-:func:`check_forms` invariant 11. Invariants 5, 6, 8, 9 and 10 need history or the
-reference: :class:`~lifecycle.testing.LifecycleStateMachine` checks them across steps.
+:func:`check` asserts invariants 1, 2, 3, 4 and 7 for one registration. Invariants 5,
+6, 8, 9, 10 and 11 need history or the reference:
+:class:`~lifecycle.testing.LifecycleStateMachine` checks them across steps, with
+:func:`field_values` for the last three.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from lifecycle.service import RegistrationService
-from lifecycle.testing.reference import HISTORY_KEY, OPEN, Values, form_problems
+from lifecycle.testing.reference import HISTORY_KEY, OPEN, Values
 
 
 def describe(service: RegistrationService, rid: str) -> tuple[dict[str, Any], list[Any]]:
@@ -65,21 +66,3 @@ def field_values(service: RegistrationService, rid: str, version_number: int) ->
     DescribeRegistrationFieldValues: the harness reads every version after every step."""
     held = service.backend.field_values(service.account_id, service.region, rid, version_number)
     return {path: value.to_dict() for path, value in held.items()}
-
-
-def check_forms(
-    service: RegistrationService, registration: dict[str, Any], versions: list[Any]
-) -> list[Values]:
-    """Assert invariant 11 for the registration and versions :func:`check` described;
-    returns the values of each version."""
-    fields = service.registration_types.fields(registration["RegistrationType"])
-    forms = []
-    for version in versions:
-        values = field_values(service, registration["RegistrationId"], version["VersionNumber"])
-        # 11. a version was submitted with a complete form (it never changes again: 9)
-        if HISTORY_KEY["SUBMITTED"] in version["RegistrationVersionStatusHistory"]:
-            problems = form_problems(fields, values)
-            number = version["VersionNumber"]
-            assert not problems, f"version {number} was submitted incomplete: {problems}"
-        forms.append(values)
-    return forms

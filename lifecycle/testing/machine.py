@@ -44,12 +44,14 @@ from lifecycle.testing.planner import Key, Offer
 from lifecycle.testing.reference import (
     CREATE,
     EDITABLE,
+    HISTORY_KEY,
     REVIEWER_EVENTS,
     TERMINAL,
     USER_EVENTS,
     Move,
     ReferenceRegistration,
     Values,
+    form_problems,
     plan,
 )
 from lifecycle.testing.strategies import denied_reasons, field_values, registration_types, tags
@@ -478,8 +480,8 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         for rid, model in self.reference.items():
             # 1, 2, 3, 4 and 7
             registration, versions = invariants.check(self.service, rid)
-            # 11
-            forms = invariants.check_forms(self.service, registration, versions)
+            forms = [invariants.field_values(self.service, rid, v["VersionNumber"])
+                     for v in versions]  # fmt: skip
             arn = registration["RegistrationArn"]
             tags = self.service.list_tags_for_resource(ResourceArn=arn)["Tags"]
             # Payload the harness did not choose (your code's creates, denials, tag and
@@ -514,6 +516,13 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                     assert values == self.sealed[ident], f"version {ident[1]} of {rid} changed"
                 elif version["RegistrationVersionStatus"] != EDITABLE:
                     self.sealed[ident] = values
+                    # 11. a version was submitted with a complete form (and keeps it: 9)
+                    if HISTORY_KEY["SUBMITTED"] in version["RegistrationVersionStatusHistory"]:
+                        problems = form_problems(model.fields, values)
+                        number = ident[1]
+                        assert not problems, (
+                            f"{rid} submitted version {number} incomplete: {problems}"
+                        )
             # 8. DELETED is terminal
             if rid in self.deleted:
                 assert registration["RegistrationStatus"] == "DELETED"
