@@ -20,6 +20,63 @@ BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 FILLED = len(example_values(Catalogue(), BRAND, required_only=True))
 """How many values a filled-in brand form holds: the ``put_field_value`` events
 :func:`new_id` logs after ``create``."""
+VETTING = "US_TEN_DLC_BRAND_VETTING"
+
+
+def _field(path: str, kind: str, requirement: str, example: str = "", **more: Any) -> Any:
+    hints = {"Title": path, "ShortDescription": path}
+    if example:
+        hints["ExampleTextValue"] = example
+    return {"SectionPath": "s", "FieldPath": f"s.{path}", "FieldType": kind,
+            "FieldRequirement": requirement, "DisplayHints": hints, **more}  # fmt: skip
+
+
+def _rules(default: str, *rules: tuple[Any, ...]) -> Any:
+    """A ConditionalBehavior; each rule is (behavior, [(path, operator, values)]), and
+    its ConditionalValidation third if it has one."""
+    return {"DefaultBehavior": default, "Rules": [
+        {"RuleBehavior": behavior, "Conditions": [
+            {"DependsOnFieldPath": f"s.{path}", "Operator": operator,
+             **({"Values": values} if values else {})}
+            for path, operator, values in conditions],
+         **({"ConditionalValidation": limits[0]} if limits else {})}
+        for behavior, conditions, *limits in rules]}  # fmt: skip
+
+
+def _text(low: int, high: int, pattern: str = "") -> Any:
+    return {"TextValidation": {"MinLength": low, "MaxLength": high, "Pattern": pattern}}
+
+
+OWN_FORMS = Catalogue(sources=[
+    {"RegistrationType": VETTING, "RegistrationSectionDefinitions": [
+        {"SectionPath": "s", "DisplayHints": {"Title": "S", "ShortDescription": "s"}}]},
+    {"RegistrationType": VETTING, "RegistrationFieldDefinitions": [
+        _field("kind", "SELECT", "REQUIRED",
+               SelectValidation={"MinChoices": 1, "MaxChoices": 2, "Options": ["A", "B", "C"]}),
+        _field("name", "TEXT", "OPTIONAL", "acme", **_text(1, 20)),
+        _field("code", "TEXT", "CONDITIONAL", "AB123", **_text(1, 10, "[A-Z0-9]+"),
+               ConditionalBehavior=_rules("OPTIONAL", ("REQUIRED", [("kind", "EQUALS", ["A"])],
+                                                      {"MinLength": 5}))),
+        _field("note", "TEXT", "CONDITIONAL", "n", **_text(1, 20),
+               ConditionalBehavior=_rules("REQUIRED",
+                                          ("DISALLOWED", [("kind", "IN", ["B", "C"])]))),
+        _field("proof", "ATTACHMENT", "CONDITIONAL",
+               ConditionalBehavior=_rules("DISALLOWED",
+                                          ("REQUIRED", [("note", "HAS_VALUE", [])]),
+                                          ("OPTIONAL", [("kind", "NOT_IN", ["A"])]))),
+        _field("other", "TEXT", "CONDITIONAL", "o", **_text(1, 20),
+               ConditionalBehavior=_rules("OPTIONAL",
+                                          ("DISALLOWED", [("name", "NO_VALUE", [])]),
+                                          ("OPTIONAL", [("kind", "MATCHES", ["A"])]),
+                                          ("REQUIRED", [("kind", "NOT_EQUALS", ["C"]),
+                                                        ("name", "HAS_VALUE", [])]))),
+        _field("legacy", "TEXT", "CONDITIONAL", "l", **_text(1, 20)),
+    ]},
+])  # fmt: skip
+"""The built-in catalogue, but the vetting type has a form of a user's: every condition
+operator (and one the model does not know), DISALLOWED rules, a rule with limits of
+its own (``s.code``: at least 5 characters while ``s.kind`` is A), and a CONDITIONAL
+field without a ConditionalBehavior."""
 BACKENDS = ["memory", "sqlite", "postgres"]
 POSTGRES_DSN = os.environ.get("LIFECYCLE_POSTGRES_DSN")
 

@@ -1,8 +1,11 @@
 """Every sequence of events up to depth 6 from a new registration, legal and illegal,
-compared with the reference model at each step, full describe output included.
+compared with the reference model at each step, full describe output and the current
+version's field values included. The form edits delete and put back one required
+value, so that submits meet an incomplete form too.
 
 A branch is pruned where it reaches an observable state (statuses, which history
-fields are set, denied reasons) that was already checked.
+fields are set, denied reasons, tags, which fields have a value) that was already
+checked.
 """
 
 from __future__ import annotations
@@ -17,31 +20,37 @@ from lifecycle import (
     RegistrationService,
     RegistrationVersion,
     ResourceNotFoundException,
+    ValidationException,
 )
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
 from lifecycle.models import registration_arn
 from lifecycle.ports import FormChange, all_versions
+from lifecycle.testing import invariants
 from lifecycle.testing.forms import fill_form
-from lifecycle.testing.machine import DRIVEN
 from lifecycle.testing.reference import REVIEWER_EVENTS, USER_EVENTS, ReferenceRegistration
 from lifecycle.testing.strategies import BRAND
 
 DEPTH = 6
-# The events the harness fires: the form edits join when their operations land.
-MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS) if e in DRIVEN] + [("submit", True)]
+MOVES = [(e, False) for e in (*USER_EVENTS, *REVIEWER_EVENTS)] + [("submit", True)]
 DENIAL = [{"Reason": "R", "ShortDescription": "denied"}]
 CALLS = {"create_version": "create_registration_version",
-         "discard": "discard_registration_version", "delete": "delete_registration"}  # fmt: skip
+         "discard": "discard_registration_version", "delete": "delete_registration",
+         "put_field_value": "put_registration_field_value",
+         "delete_field_value": "delete_registration_field_value"}  # fmt: skip
 TAG_CALLS = {"tag_resource": {"Tags": [{"Key": "Name", "Value": "n"}]},
              "untag_resource": {"TagKeys": ["Name"]}}  # fmt: skip
+FORM_CALLS = {"put_field_value": {"FieldPath": "companyInfo.companyName", "TextValue": "Acme"},
+              "delete_field_value": {"FieldPath": "companyInfo.companyName"}}  # fmt: skip
+REQUESTS = {**TAG_CALLS, **FORM_CALLS}
+"""What the tag and form edits ask for, as the reference takes it."""
 
 
 def _fire(service: RegistrationService, rid: str, event: str, aws_review: bool) -> None:
     if event == "submit":
         service.submit_registration_version(RegistrationId=rid, AwsReview=aws_review)
     elif event in CALLS:
-        getattr(service, CALLS[event])(RegistrationId=rid)
+        getattr(service, CALLS[event])(RegistrationId=rid, **FORM_CALLS.get(event, {}))
     elif event in TAG_CALLS:
         arn = registration_arn(service.region, service.account_id, rid)
         getattr(service, event)(ResourceArn=arn, **TAG_CALLS[event])
@@ -53,7 +62,8 @@ def _fire(service: RegistrationService, rid: str, event: str, aws_review: bool) 
 
 def _observable(model: ReferenceRegistration) -> tuple[Any, ...]:
     return (model.status, tuple(model.versions),
-            tuple(tuple(sorted(h)) for h in model.history), str(model.tags))  # fmt: skip
+            tuple(tuple(sorted(h)) for h in model.history), str(model.tags),
+            tuple(sorted(model.values[-1] or ())))  # fmt: skip
 
 
 Snapshot = tuple[Registration, list[RegistrationVersion], dict[str, FieldValue]]
@@ -82,9 +92,10 @@ def _branch(snapshot: Snapshot, clock_time: Any) -> tuple[RegistrationService, M
 def test_every_sequence_up_to_depth_six() -> None:
     clock = ManualClock()
     service = RegistrationService(clock=clock)
-    model = ReferenceRegistration(clock.now(), BRAND)
+    model = ReferenceRegistration(clock.now(), BRAND, service.registration_types.fields(BRAND))
     rid = service.create_registration(RegistrationType=BRAND)["RegistrationId"]
-    fill_form(service, rid)
+    for value in fill_form(service, rid):
+        assert model.apply("put_field_value", clock.now(), request=value)
     frontier = [(_snapshot(service, rid), model, clock.now())]
     checked = {_observable(model)}
     steps = 0
@@ -96,19 +107,22 @@ def test_every_sequence_up_to_depth_six() -> None:
                 branch, branch_clock = _branch(snapshot, now + timedelta(hours=5))
                 expected = state.copy()
                 legal = expected.allows(event, aws_review)
+                problems = expected.problems() if event == "submit" else []
                 try:
                     _fire(branch, rid, event, aws_review)
                 except ResourceNotFoundException:
                     assert expected.status == "DELETED", (event, expected.status)
                     continue
                 except ConflictException as refused:
-                    assert not legal, (event, expected.status, expected.versions)
+                    assert not legal and not problems, (event, expected.status, expected.versions)
                     if event in USER_EVENTS:
                         assert refused.reason == expected.refusal_reason(event)
+                except ValidationException as refused:
+                    assert [field["Name"] for field in refused.fields] == problems != [], event
                 else:
                     assert legal, (event, expected.status, expected.versions)
                     expected.apply(event, branch_clock.now(), aws_review=aws_review,
-                                   reasons=DENIAL, request=TAG_CALLS.get(event))  # fmt: skip
+                                   reasons=DENIAL, request=REQUESTS.get(event))  # fmt: skip
                 reg = branch.describe_registrations(RegistrationIds=[rid])["Registrations"][0]
                 versions = branch.describe_registration_versions(RegistrationId=rid)
                 assert (reg, versions["RegistrationVersions"]) == expected.describe(
@@ -116,6 +130,8 @@ def test_every_sequence_up_to_depth_six() -> None:
                 ), (event, aws_review)
                 tags = branch.list_tags_for_resource(ResourceArn=reg["RegistrationArn"])
                 assert tags["Tags"] == expected.tag_list(), event
+                current = invariants.field_values(branch, rid, reg["CurrentVersionNumber"])
+                assert current == expected.values[-1], event
                 key = _observable(expected)
                 if key not in checked:
                     checked.add(key)

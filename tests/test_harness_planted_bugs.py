@@ -30,6 +30,11 @@ def status(service, rid):
         "RegistrationStatus"]
 
 
+def resubmit(service, rid):  # the harness may have emptied a field: fill the form again
+    fill_form(service, rid)
+    service.submit_registration_version(RegistrationId=rid)
+
+
 class Brands(LifecycleStateMachine):  # registers brands; on_review_result comes below
     @precondition(lambda self: len(self.reference) < 3)
     @rule(target=LifecycleStateMachine.registrations)
@@ -68,7 +73,7 @@ WRONG_CALL = """
 def on_review_result(service, rid):
     if status(service, rid) == "REQUIRES_UPDATES":
         service.create_registration_version(RegistrationId=rid)  # a draft may be open
-        service.submit_registration_version(RegistrationId=rid)
+        resubmit(service, rid)
 
 
 class Workflow(Brands):
@@ -87,7 +92,7 @@ def on_review_result(service, rid):
             service.create_registration_version(RegistrationId=rid)
         except ConflictException:
             pass
-        service.submit_registration_version(RegistrationId=rid)
+        resubmit(service, rid)
     else:
         assert current in WAITING | DONE, f"unexpected status {current}"
 
@@ -110,6 +115,17 @@ class Workflow(Texts):
     pass
 """
 
+SKIPPED_FORM_CHECK = """
+import lifecycle.operations.versions
+
+# A service whose submit no longer checks that the form is complete.
+lifecycle.operations.versions.check_complete = lambda fields, values: None
+
+
+class Workflow(LifecycleStateMachine):  # the harness alone, no workflow rules
+    pass
+"""
+
 CORRECT = """
 def on_review_result(service, rid):
     if status(service, rid) == "REQUIRES_UPDATES":
@@ -117,7 +133,7 @@ def on_review_result(service, rid):
             service.create_registration_version(RegistrationId=rid)
         except ConflictException:
             pass  # a draft is already open
-        service.submit_registration_version(RegistrationId=rid)
+        resubmit(service, rid)
 
 
 class WelcomeTexts:
@@ -203,6 +219,8 @@ def _assert_plain_failure(code: int, output: str, error: str, step: str) -> list
                      "state.review_result_arrives(", id="missed-reviewer-outcome"),
         pytest.param(DOUBLE_SEND, 0, "AssertionError: [('registration-",
                      "state.crash_after_sending()", id="double-send-on-redelivery"),
+        pytest.param(SKIPPED_FORM_CHECK, 0, "which an incomplete form forbids",
+                     "state.edit_form(", id="submit-without-the-form-check"),
     ],
 )  # fmt: skip
 def test_planted_bug_is_a_plain_shrunk_failure(

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import attrs
 import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import rule
 
-from lifecycle import ConflictException
+from lifecycle import ConflictException, InMemoryBackend
+from lifecycle.form import FormChange
+from lifecycle.operations import versions
 from lifecycle.testing import (
     LifecycleStateMachine,
     TransitionCoverage,
     harness_settings,
     run_harness,
 )
-from lifecycle.testing.machine import DRIVEN
-from tests.conftest import BackendFactory
+from lifecycle.testing.forms import fill_form
+from tests.conftest import BRAND, OWN_FORMS, BackendFactory
+
+NAME = "companyInfo.companyName"
 
 EXAMPLES = {"memory": 200, "sqlite": 60, "postgres": 30}
 
@@ -37,11 +45,23 @@ def test_standard_run_covers_every_transition() -> None:
     coverage = run_harness(
         settings=settings(max_examples=300, stateful_step_count=50, deadline=None, derandomize=True)
     )
-    # Every transition of the events the harness fires; the others are missing, and
-    # only they: of the form edits, the fill-in after each create puts values, and
-    # nothing deletes one yet.
-    assert [s for s in coverage.missing() if s.event in DRIVEN] == [], coverage.report()
-    assert {s.event for s in coverage.missing()} == {"delete_field_value"}
+    # Every transition, the form edits' included.
+    assert coverage.missing() == [], coverage.report()
+
+
+class OwnForms(LifecycleStateMachine):
+    """The harness on a service given a catalogue of the user's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service.registration_types = OWN_FORMS
+
+
+def test_harness_on_a_catalogue_of_its_own() -> None:
+    """The reference's form follows the service's catalogue: DISALLOWED rules, every
+    condition operator, and a rule's own limits, which may refuse a drawn value."""
+    run_harness(machine=OwnForms, settings=settings(max_examples=60, deadline=None,
+                                                    derandomize=True))  # fmt: skip
 
 
 def test_coverage_reports_what_is_missing() -> None:
@@ -77,6 +97,48 @@ def test_harness_catches_a_workflow_that_breaks_the_lifecycle() -> None:
             settings=settings(max_examples=50, stateful_step_count=10, deadline=None,
                               derandomize=True, database=None),
         )  # fmt: skip
+
+
+class ForgetfulStore(InMemoryBackend):
+    """A store whose new versions start without their predecessor's values."""
+
+    def commit(self, *args: Any, form: FormChange | None = None, **kwargs: Any) -> Any:
+        if form is not None and form.copy_from is not None:
+            form = attrs.evolve(form, copy_from=None)
+        return super().commit(*args, form=form, **kwargs)
+
+
+def test_harness_catches_a_store_that_does_not_copy_values() -> None:
+    store = ForgetfulStore()
+    with pytest.raises(AssertionError, match=r"version 2 of registration-\w+ holds \{\}"):
+        run_harness(lambda: store, settings=settings(
+            max_examples=50, deadline=None, derandomize=True, database=None,
+            phases=[Phase.generate]))  # fmt: skip
+
+
+class SubmitsAnEmptiedForm(LifecycleStateMachine):
+    """Workflow code that empties a required field of a filled-in brand and submits it."""
+
+    @rule()
+    def submit_an_emptied_form(self) -> None:
+        rid = self.service.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        fill_form(self.service, rid)
+        self.service.delete_registration_field_value(RegistrationId=rid, FieldPath=NAME)
+        self.service.submit_registration_version(RegistrationId=rid)
+
+
+def test_harness_catches_a_submit_of_an_incomplete_form_by_other_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reference does not know values your code put; read back, they must have been
+    complete at the submit."""
+    monkeypatch.setattr(versions, "check_complete", lambda fields, values: None)
+    with pytest.raises(
+        AssertionError, match=re.escape(f"submitted version 1 incomplete: {[NAME]}")
+    ):
+        run_harness(machine=SubmitsAnEmptiedForm, settings=settings(
+            max_examples=20, deadline=None, derandomize=True, database=None,
+            phases=[Phase.generate]))  # fmt: skip
 
 
 class ResubmitsBlindly(LifecycleStateMachine):

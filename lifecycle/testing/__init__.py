@@ -3,7 +3,7 @@
 Needs the ``test`` extra (``pip install 'lifecycle[test]'``: hypothesis and pytest).
 Teams test their registration workflow code with it: hypothesis chooses the
 reviewer's answers, and the harness checks every step against a reference model
-(its moves read from the machines, everything else written again) and the eight
+(its moves read from the machines, everything else written again) and the eleven
 invariants. The pytest plugin (registered by the
 package, in :mod:`lifecycle.pytest_plugin`) adds the fixtures ``lifecycle_service``,
 ``lifecycle_clock`` and ``lifecycle_harness``.

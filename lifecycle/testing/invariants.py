@@ -1,8 +1,9 @@
 """The reference's invariants, checked on what the describe calls show.
 
 :func:`check` asserts invariants 1, 2, 3, 4 and 7 for one registration. Invariants 5,
-6 and 8 need history: :class:`~lifecycle.testing.LifecycleStateMachine` checks them
-across steps.
+6, 8, 9, 10 and 11 need history or the reference:
+:class:`~lifecycle.testing.LifecycleStateMachine` checks them across steps, with
+:func:`field_values` for the last three.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from lifecycle.service import RegistrationService
-from lifecycle.testing.reference import HISTORY_KEY, OPEN
+from lifecycle.testing.reference import HISTORY_KEY, OPEN, Values
 
 
 def describe(service: RegistrationService, rid: str) -> tuple[dict[str, Any], list[Any]]:
@@ -57,3 +58,11 @@ def check(service: RegistrationService, rid: str) -> tuple[dict[str, Any], list[
         reg["CreatedTimestamp"] == versions[0]["RegistrationVersionStatusHistory"]["DraftTimestamp"]
     )
     return reg, versions
+
+
+def field_values(service: RegistrationService, rid: str, version_number: int) -> Values:
+    """The values of version ``version_number`` of ``rid`` by field path, as the
+    service's store holds them (without the reviewer's flags). Read from the store, not
+    DescribeRegistrationFieldValues: the harness reads every version after every step."""
+    held = service.backend.field_values(service.account_id, service.region, rid, version_number)
+    return {path: value.to_dict() for path, value in held.items()}

@@ -21,14 +21,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from lifecycle.catalogue.definitions import ATTACHMENT
 from lifecycle.clock import ManualClock
 from lifecycle.errors import (
     ConflictException,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
+    ValidationException,
 )
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, FOLLOW_UPS, MACHINES
+from lifecycle.media import EXAMPLE_PNG
 from lifecycle.models import registration_arn
 from lifecycle.ports import Backend
 from lifecycle.quotas import TAGS_PER_RESOURCE
@@ -36,17 +39,22 @@ from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
 from lifecycle.testing import invariants, planner
 from lifecycle.testing.coverage import TransitionCoverage
-from lifecycle.testing.forms import fill_form
+from lifecycle.testing.forms import example_values
 from lifecycle.testing.planner import Key, Offer
 from lifecycle.testing.reference import (
     CREATE,
+    EDITABLE,
+    HISTORY_KEY,
     REVIEWER_EVENTS,
     TERMINAL,
     USER_EVENTS,
     Move,
     ReferenceRegistration,
+    Values,
+    form_problems,
+    plan,
 )
-from lifecycle.testing.strategies import denied_reasons, registration_types, tags
+from lifecycle.testing.strategies import denied_reasons, field_values, registration_types, tags
 from lifecycle.validation import OPERATIONS as MEMBERS
 
 MAX_EXAMPLES = 200
@@ -61,40 +69,42 @@ the offer's ``aws_review``."""
 
 USER_PARAMETERS: dict[str, Parameters | None] = {
     "submit": lambda model, aws_review: {"AwsReview": aws_review},
-    # Not driven until the form operations land: then each becomes one line that draws
-    # a FieldPath (and a value) of the form of model.registration_type.
+    # No legal move edits the form (the moves steer by statuses, which an edit keeps):
+    # the edit_form rule draws a FieldPath (and a value) of the registration's form.
     "put_field_value": None,
     "delete_field_value": None,
     # What a legal move tags with; the tag and untag rules draw their own.
     "tag_resource": lambda model, aws_review: {"Tags": [{"Key": "Name", "Value": "harness"}]},
     "untag_resource": lambda model, aws_review: {"TagKeys": ["Name"]},
 }
-"""The user events whose call takes more than the registration's name, with what it
-takes; ``None`` for an event the harness does not fire (yet)."""
+"""The user events whose call takes more than the registration's name, with what a
+legal move passes; ``None`` for an event that is no legal move (only the rules that
+pass a request of their own fire it)."""
 
 
 def _only_the_registration(model: ReferenceRegistration, aws_review: bool) -> dict[str, Any]:
     return {}
 
 
-def _call(event: str, parameters: Parameters) -> tuple[str, str, Parameters]:
+def _call(event: str) -> tuple[str, str]:
     operation = EVENTS[event].operations[0]
     names = "ResourceArn" if "ResourceArn" in MEMBERS[operation] else "RegistrationId"
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower(), names, parameters
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower(), names
 
 
-USER_CALLS: dict[str, tuple[str, str, Parameters]] = {
-    event: _call(event, parameters)
-    for event in USER_EVENTS
-    if (parameters := USER_PARAMETERS.get(event, _only_the_registration)) is not None
-}
-"""The user events the harness fires, with the service method of each, the parameter
-that names the registration, and its other parameters."""
+USER_CALLS: dict[str, tuple[str, str]] = {event: _call(event) for event in USER_EVENTS}
+"""The service method of each user event, and the parameter that names the
+registration."""
 
-DRIVEN: frozenset[str] = frozenset((*USER_CALLS, *REVIEWER_EVENTS))
-"""The events the harness fires: its moves and goals are theirs only."""
+MOVE_EVENTS: frozenset[str] = frozenset(
+    event
+    for event in (*USER_EVENTS, *REVIEWER_EVENTS)
+    if USER_PARAMETERS.get(event, _only_the_registration) is not None
+)
+"""The events of legal moves (all the user's and reviewer's but the form edits): the
+moves and goals of the harness's steering are theirs only."""
 
-_OFFERS = tuple(offer for offer in planner.OFFERS if offer[0] in DRIVEN)
+_OFFERS = tuple(offer for offer in planner.OFFERS if offer[0] in MOVE_EVENTS)
 
 _ENDINGS = frozenset(
     spec.event
@@ -111,17 +121,17 @@ _TAG_KEYS = st.sampled_from(["Name", "team", "env", "owner"])
 _PICKS = st.lists(st.integers(0, 9), min_size=1, max_size=4)
 """How one ``legal_moves`` step chooses its moves (see ``legal_offer``)."""
 _GOALS = st.deferred(
-    lambda: st.sampled_from(sorted(k for k in planner.routes().distance if k[1] in DRIVEN))
+    lambda: st.sampled_from(sorted(k for k in planner.routes().distance if k[1] in MOVE_EVENTS))
 )
-"""Where a ``tour`` step goes: any transition a registration can take by the events
-the harness fires (computed on first use)."""
+"""Where a ``tour`` step goes: any transition a registration can take by legal moves
+(computed on first use)."""
 
 
 class LifecycleStateMachine(RuleBasedStateMachine):
     """Drives a :class:`~lifecycle.RegistrationService` through user and reviewer
     operations, legal and illegal, and after every step checks it against the
     :class:`~lifecycle.testing.reference.ReferenceRegistration` model and the
-    reference's eight invariants.
+    reference's eleven invariants.
 
     Subclass it to add rules that call your own workflow code on ``self.service``
     with registrations drawn from the ``registrations`` bundle. Every transition your
@@ -137,6 +147,12 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     and shrinks exactly, and a seed always finds the same one. ``coverage`` (shared by
     every example of the class) adds up what all examples exercised, for reporting
     only: it never steers.
+
+    The user edits the forms too (``edit_form``), required values included, and a
+    legal move fills in what a form lacks before it submits: a workflow that submits
+    a form the harness may have edited must fill it in again, or handle the refusal
+    of an incomplete one. The forms are those of the service's catalogue
+    (``self.service.registration_types``), whichever it is.
     """
 
     registrations = Bundle("registrations")
@@ -155,6 +171,8 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         )
         self.reference: dict[str, ReferenceRegistration] = {}
         self.terminal: dict[tuple[str, int], dict[str, Any]] = {}
+        self.sealed: dict[tuple[str, int], Values] = {}
+        """The values of each version seen in a status other than DRAFT."""
         self.deleted: set[str] = set()
         self.exercised = TransitionCoverage()
         """The transitions this example exercised."""
@@ -162,6 +180,8 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         self._pending_reasons: list[dict[str, str]] | None = None
         self._pending_request: dict[str, Any] | None = None
         self._pending_type: str | None = None
+        self._examples: dict[str, dict[str, dict[str, Any]]] = {}
+        self._attachment_id: str | None = None
         self.service.subscribe(self._follow, transactional=True)
         self.service.subscribe(self.exercised.record)
         self.service.subscribe(type(self).coverage.record)
@@ -176,21 +196,28 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             return
         now = self.clock.now()
         if event.event == CREATE:
-            kind = self._pending_type or "UNKNOWN"
-            created = self.reference[event.registration_id] = ReferenceRegistration(now, kind)
-            if self._pending_type is None:
-                created.tags = None  # created by other code: read the tags back
+            kind = self._pending_type
+            if kind is None:  # created by other code: read the type and tags back
+                created = ReferenceRegistration(now, "UNKNOWN")
+                created.tags = None
+            else:
+                created = ReferenceRegistration(
+                    now, kind, self.service.registration_types.fields(kind)
+                )
+            self.reference[event.registration_id] = created
             return
         model = self.reference.get(event.registration_id)
         assert model is not None, f"{event.event} on a registration the harness never saw"
         reasons = self._pending_reasons if event.event == "deny" else None
         # AwsReview is not in the event: take the value that explains it.
         aws_review = _explains(model.moves(event.event, True), event)
+        problems = model.problems() if event.event == "submit" else []
         applied = model.apply(event.event, now, aws_review=aws_review, reasons=reasons,
                               request=self._pending_request)  # fmt: skip
         assert applied, (
             f"the library committed {event.event} from {event.registration_from}/"
-            f"{event.version_from}, which the machines forbid"
+            f"{event.version_from}, which "
+            + (f"an incomplete form forbids: {problems}" if problems else "the machines forbid")
         )
 
     # -- rules -----------------------------------------------------------------------
@@ -208,13 +235,13 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         return self._create(kind)
 
     def _create(self, kind: str) -> str:
-        """CreateRegistration, then the form filled in (so that it can be submitted)."""
+        """CreateRegistration, then the form completed (so that it can be submitted)."""
         self._pending_type = kind
         try:
             rid = str(self.service.create_registration(RegistrationType=kind)["RegistrationId"])
         finally:
             self._pending_type = None  # creates by other code: read the type back
-        fill_form(self.service, rid)
+        self.complete_form(rid)
         return rid
 
     @rule(minutes=st.integers(-600, 6000))
@@ -241,6 +268,58 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     def untag(self, rid: str, keys: list[str]) -> None:
         """UntagResource of generated keys (those the registration lacks are ignored)."""
         self.attempt(rid, "untag_resource", request={"TagKeys": keys})
+
+    @rule(rid=registrations, data=st.data())
+    def edit_form(self, rid: str, data: st.DataObject) -> None:
+        """A form edit, whatever the current version's status: PutRegistrationFieldValue
+        of a value drawn for a TEXT or SELECT field of the registration's form, or
+        DeleteRegistrationFieldValue of a field that has a value, or of any field (which
+        may have none). Then, if drawn, SubmitRegistrationVersion of the form as it is (a
+        legal move completes it first), so that an incomplete one meets the check."""
+        # One rule, not three: every rule more makes the deep states rarer.
+        model = self.reference[rid]
+        paths = [field.field_path for field in model.fields]
+        if bool(paths) and data.draw(st.booleans(), "delete"):
+            present = [path for path in paths if path in (model.values[-1] or {})]
+            drawn = st.sampled_from(paths)
+            path = data.draw(st.sampled_from(present) | drawn if present else drawn, "path")
+            self.attempt(rid, "delete_field_value", request={"FieldPath": path})
+        elif any(field.field_type != ATTACHMENT for field in model.fields):
+            values = field_values(model.registration_type, self.service.registration_types)
+            self.attempt(rid, "put_field_value", request=data.draw(values, "value"))
+        if data.draw(st.booleans(), "then submit"):
+            self.attempt(rid, "submit")
+
+    def complete_form(self, rid: str) -> None:
+        """Make the form of the current version complete, if it is a DRAFT: put an
+        example value on each field it requires and misses, delete each value it
+        disallows, until the reference finds no problem left (or no example fits)."""
+        model = self.reference[rid]
+        for _ in range(len(model.fields)):
+            problems = model.problems()
+            if not problems:
+                return
+            for path in problems:
+                if path in (model.values[-1] or {}):
+                    self.attempt(rid, "delete_field_value", request={"FieldPath": path})
+                elif (example := self._example(model.registration_type, path)) is not None:
+                    self.attempt(rid, "put_field_value", request=example)
+
+    def _example(self, kind: str, path: str) -> dict[str, Any] | None:
+        """A valid PutRegistrationFieldValue request for the field ``path`` of ``kind``
+        (:func:`~lifecycle.testing.forms.example_values`; an ATTACHMENT field's names
+        an :data:`~lifecycle.media.EXAMPLE_PNG` uploaded once); ``None`` if there is
+        none."""
+        if kind not in self._examples:
+            values = example_values(self.service.registration_types, kind, "")
+            self._examples[kind] = {value["FieldPath"]: value for value in values}
+        example = self._examples[kind].get(path)
+        if example is not None and "RegistrationAttachmentId" in example:
+            if self._attachment_id is None:
+                upload = self.service.create_registration_attachment(AttachmentBody=EXAMPLE_PNG)
+                self._attachment_id = upload["RegistrationAttachmentId"]
+            example = {**example, "RegistrationAttachmentId": self._attachment_id}
+        return example
 
     @rule(rid=registrations, picks=_PICKS)
     def legal_moves(self, rid: str, picks: list[int]) -> None:
@@ -271,7 +350,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             offers = [o for o in routes.toward(here, [goal]) if _can(model, o)]
             if not offers:
                 return
-            taken = model.moves(*offers[0]) or ()
+            taken = _planned(model, offers[0]) or ()
             self._move(rid, offers[0])
             if goal in (move.key for move in taken):
                 return
@@ -288,7 +367,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         if pick < 8:
             routes = planner.routes()
             wanted = [key for key in routes.distance
-                      if key[1] in DRIVEN and not self.exercised.covers(*key)]  # fmt: skip
+                      if key[1] in MOVE_EVENTS and not self.exercised.covers(*key)]  # fmt: skip
             here = planner.shape(model.status, model.versions)
             if pick >= 3:
                 aim = self._aims.get(rid)
@@ -297,17 +376,20 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                 wanted = [] if aim is None else [aim]
             pool = [o for o in routes.toward(here, wanted) if _can(model, o)]
         if not pool:
-            legal = [offer for offer in _OFFERS if model.allows(*offer)]
+            legal = [offer for offer in _OFFERS if _can(model, offer)]
             pool = [offer for offer in legal if offer[0] not in _ENDINGS]
             pool = legal if pick == 9 or not pool else pool
         return pool[pick % len(pool)] if pool else None
 
     def _move(self, rid: str, offer: Offer) -> None:
-        """Make a legal move, named in a comment above the step in the report."""
+        """Make a legal move, named in a comment above the step in the report; a submit
+        completes the form first."""
         model = self.reference[rid]
         event, aws_review = offer
         note(f"# {event}{' (AwsReview)' if aws_review else ''} from "
              f"{model.status}/{model.versions[-1]}")  # fmt: skip
+        if event == "submit":
+            self.complete_form(rid)
         self.attempt(rid, event, aws_review=aws_review)
 
     def attempt(
@@ -322,13 +404,18 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         """Fire ``event`` on ``rid`` and check legality and the refusal against the
         reference (what a refused call left behind is checked by the invariants).
 
-        ``request`` replaces the user call's parameters of :data:`USER_PARAMETERS`."""
+        ``request`` replaces the user call's parameters of :data:`USER_PARAMETERS`
+        (the form edits take none there: they need it)."""
         model = self.reference[rid]
         deleted = model.status == "DELETED"
         legal = model.allows(event, aws_review)
+        problems = model.problems() if event == "submit" else []
         expected_reason = model.refusal_reason(event)
         if request is None:
-            request = USER_CALLS[event][2](model, aws_review) if event in USER_CALLS else {}
+            parameters = USER_PARAMETERS.get(event, _only_the_registration)
+            if parameters is None:
+                raise ValueError(f"{event} needs its request: see USER_PARAMETERS")
+            request = parameters(model, aws_review)
         after = model.tags_after(event, request) if event == "tag_resource" else None
         too_many = after is not None and len(after) > self.service.quotas.limits[TAGS_PER_RESOURCE]
         try:
@@ -336,12 +423,26 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         except ResourceNotFoundException:
             assert deleted, f"{event}: ResourceNotFound on a {model.status} registration"
         except ConflictException as refused:
-            assert not legal, f"{event} refused from {model.status}, the reference allows it"
+            assert not legal and not problems, (
+                f"{event} refused from {model.status}, the reference allows it"
+                + (f" or refuses its form: {problems}" if problems else "")
+            )
             if event in USER_EVENTS:
                 assert refused.reason == expected_reason, (event, refused.reason)
+        except ValidationException as refused:
+            # An incomplete form at submit, or a put that a conditional rule's limits refuse.
+            named = [field["Name"] for field in refused.fields]
+            if problems:
+                assert refused.reason == "FIELD_VALIDATION_FAILED", refused.reason
+                assert named == problems, f"submit refused naming {named}, not {problems}"
+            else:
+                assert event == "put_field_value" and model.limits_vary(request["FieldPath"]), (
+                    f"{event} refused from {model.status}/{model.versions[-1]}: {refused}"
+                )
         except ServiceQuotaExceededException as refused:
             assert too_many and refused.reason == TAGS_PER_RESOURCE, (event, refused.reason)
         else:
+            assert not problems, f"{event} accepted, the form is incomplete: {problems}"
             assert legal, f"{event} accepted from {model.status}, the reference forbids it"
             assert not too_many, f"{event} left {rid} with more tags than {TAGS_PER_RESOURCE}"
 
@@ -350,7 +451,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     ) -> None:
         service = self.service
         if event in USER_CALLS:
-            method, names, _ = USER_CALLS[event]
+            method, names = USER_CALLS[event]
             name = rid
             if names == "ResourceArn":
                 name = registration_arn(service.region, service.account_id, rid)
@@ -374,32 +475,54 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     @invariant()
     def matches_reference_and_invariants(self) -> None:
-        """All eight invariants, and the full describe output and tags equal the
-        reference."""
+        """All eleven invariants, and the full describe output, tags and field values
+        equal the reference."""
         for rid, model in self.reference.items():
             # 1, 2, 3, 4 and 7
             registration, versions = invariants.check(self.service, rid)
+            forms = [invariants.field_values(self.service, rid, v["VersionNumber"])
+                     for v in versions]  # fmt: skip
             arn = registration["RegistrationArn"]
             tags = self.service.list_tags_for_resource(ResourceArn=arn)["Tags"]
-            # Payload the harness did not choose (your code's creates, denials and tag
-            # edits) is read back; every status and timestamp is predicted.
+            # Payload the harness did not choose (your code's creates, denials, tag and
+            # form edits) is read back; every status and timestamp is predicted.
             if model.registration_type == "UNKNOWN":
                 model.registration_type = registration["RegistrationType"]
+                model.fields = self.service.registration_types.fields(model.registration_type)
             for n, version in enumerate(versions[: len(model.denied)]):
                 if model.denied[n] is None:
                     model.denied[n] = version.get("DeniedReasons", [])
+                if model.values[n] is None:
+                    model.values[n] = forms[n]
             if model.tags is None:
                 model.tags = {tag["Key"]: tag["Value"] for tag in tags}
             # 6. the coupling, and everything else shown: exactly the reference
             assert (registration, versions) == model.describe(rid, arn)
             assert tags == model.tag_list()
-            for version in versions:
+            # 10. so are the values, which the reference copies into each new version
+            for n, values in enumerate(forms, 1):
+                assert values == model.values[n - 1], (
+                    f"version {n} of {rid} holds {values}, the reference {model.values[n - 1]}"
+                )
+            for version, values in zip(versions, forms, strict=True):
                 # 5. a terminal version never changes again
                 ident = (rid, version["VersionNumber"])
                 if ident in self.terminal:
                     assert version == self.terminal[ident]
                 elif version["RegistrationVersionStatus"] in TERMINAL:
                     self.terminal[ident] = version
+                # 9. a version's values change only while it is a DRAFT
+                if ident in self.sealed:
+                    assert values == self.sealed[ident], f"version {ident[1]} of {rid} changed"
+                elif version["RegistrationVersionStatus"] != EDITABLE:
+                    self.sealed[ident] = values
+                    # 11. a version was submitted with a complete form (and keeps it: 9)
+                    if HISTORY_KEY["SUBMITTED"] in version["RegistrationVersionStatusHistory"]:
+                        problems = form_problems(model.fields, values)
+                        number = ident[1]
+                        assert not problems, (
+                            f"{rid} submitted version {number} incomplete: {problems}"
+                        )
             # 8. DELETED is terminal
             if rid in self.deleted:
                 assert registration["RegistrationStatus"] == "DELETED"
@@ -407,9 +530,15 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                 self.deleted.add(rid)
 
 
+def _planned(model: ReferenceRegistration, offer: Offer) -> tuple[Move, ...] | None:
+    """The moves ``offer`` makes now by the machines alone, whatever the form (a legal
+    move completes the form before it submits)."""
+    return plan(model.status, tuple(model.versions), *offer)
+
+
 def _can(model: ReferenceRegistration, offer: Offer) -> bool:
-    """Whether the harness fires ``offer``'s event and the reference allows it now."""
-    return offer[0] in DRIVEN and model.allows(*offer)
+    """Whether ``offer`` is a legal move now."""
+    return offer[0] in MOVE_EVENTS and _planned(model, offer) is not None
 
 
 _DENIAL = [{"Reason": "BRAND_INFO_MISMATCH", "ShortDescription": "The brand does not match."}]

@@ -19,6 +19,11 @@ One rule is stated here again instead of read from the machines: the form edits
 no status. Comparing the service with this model checks the machines against it. The
 tag edits (``machines.TAG_EDITS``) take their legality from the machines like every
 other event; what they do to the tags is written here again.
+
+The form is written here again too, from the catalogue's field definitions alone: each
+version's values, copied into the next version, and the completeness rule of
+SubmitRegistrationVersion (:func:`form_problems`), independently of
+:mod:`lifecycle.form`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,15 @@ from typing import Any, NamedTuple
 from transitions import Machine, MachineError
 
 from lifecycle import statuses
+from lifecycle.catalogue.definitions import (
+    CONDITIONAL,
+    DISALLOWED,
+    OPTIONAL,
+    REQUIRED,
+    ConditionalRule,
+    FieldCondition,
+    RegistrationFieldDefinition,
+)
 from lifecycle.machines import (
     CONDITIONS,
     EVENTS,
@@ -299,15 +313,82 @@ def settle(
     return status, tuple(after)
 
 
+# -- the form, from the catalogue's field definitions ----------------------------------
+
+Values = dict[str, dict[str, Any]]
+"""A version's field values by path, each as PutRegistrationFieldValue gives it
+without the path: ``{"TextValue": ...}``, ``{"SelectChoices": [...]}`` or
+``{"RegistrationAttachmentId": ...}``."""
+
+
+def form_problems(
+    fields: Sequence[RegistrationFieldDefinition], values: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """The field paths for which SubmitRegistrationVersion refuses a form of ``fields``
+    holding ``values``, in form order: each one the form requires (REQUIRED, or
+    CONDITIONAL resolving to REQUIRED) that has no value, and each one it disallows
+    that has one."""
+    return [
+        field.field_path
+        for field in fields
+        if _requirement(field, values)[0]
+        == (DISALLOWED if field.field_path in values else REQUIRED)
+    ]
+
+
+def _requirement(
+    field: RegistrationFieldDefinition, values: Mapping[str, Mapping[str, Any]]
+) -> tuple[str, ConditionalRule | None]:
+    """What ``field`` requires given ``values``, and the conditional rule that decided
+    (the first whose conditions all hold; without one, the default behavior). A
+    CONDITIONAL field without a ConditionalBehavior is OPTIONAL."""
+    behavior = field.conditional_behavior
+    if field.field_requirement != CONDITIONAL:
+        return field.field_requirement, None
+    if behavior is None:
+        return OPTIONAL, None
+    for rule in behavior.rules:
+        if all(_holds(condition, values) for condition in rule.conditions):
+            return rule.rule_behavior, rule
+    return behavior.default_behavior, None
+
+
+def _holds(condition: FieldCondition, values: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether ``condition`` holds for ``values``. EQUALS and IN: the field has a value
+    one of whose items (its text, a choice, its attachment id) is a condition value;
+    NOT_EQUALS and NOT_IN: not so; HAS_VALUE and NO_VALUE: presence. No other operator
+    ever holds."""
+    value = values.get(condition.depends_on_field_path)
+    if condition.operator in ("HAS_VALUE", "NO_VALUE"):
+        return (value is None) == (condition.operator == "NO_VALUE")
+    matches = value is not None and not _items(value).isdisjoint(condition.values or ())
+    return {"EQUALS": matches, "IN": matches, "NOT_EQUALS": not matches,
+            "NOT_IN": not matches}.get(condition.operator, False)  # fmt: skip
+
+
+def _items(value: Mapping[str, Any]) -> set[str]:
+    """What a condition compares of a value: its text, its choices or its attachment id."""
+    (given,) = value.values()
+    return set(given) if isinstance(given, list | tuple) else {given}
+
+
 class ReferenceRegistration:
     """What one registration should look like after the calls applied to it.
 
     ``versions`` holds each version's status; ``history`` each version's timestamps
-    by boto3 key; ``denied`` each version's denied reasons; ``tags`` its tags.
+    by boto3 key; ``denied`` each version's denied reasons; ``values`` each version's
+    field values; ``tags`` its tags. ``fields`` is the form of its type (none: a
+    formless type).
     """
 
-    def __init__(self, created: datetime, registration_type: str) -> None:
+    def __init__(
+        self,
+        created: datetime,
+        registration_type: str,
+        fields: Sequence[RegistrationFieldDefinition] = (),
+    ) -> None:
         self.registration_type = registration_type
+        self.fields = tuple(fields)
         self.created = created
         self.status = NEW
         self.versions: list[str] = []
@@ -315,6 +396,9 @@ class ReferenceRegistration:
         self.denied: list[list[dict[str, str]] | None] = []
         """Per version: its denied reasons; ``None`` while unknown (denied by code
         outside the harness)."""
+        self.values: list[Values | None] = []
+        """Per version: its field values (a new version starts with its predecessor's);
+        ``None`` while unknown (edited by code outside the harness)."""
         self.tags: dict[str, str] | None = {}
         """The tags by key, in the order the keys were first set; ``None`` while
         unknown (set by code outside the harness)."""
@@ -324,18 +408,21 @@ class ReferenceRegistration:
     def copy(self) -> ReferenceRegistration:
         """An independent copy."""
         twin = ReferenceRegistration.__new__(ReferenceRegistration)
-        twin.registration_type, twin.created, twin.status = (
-            self.registration_type, self.created, self.status,
+        twin.registration_type, twin.fields, twin.created, twin.status = (
+            self.registration_type, self.fields, self.created, self.status,
         )  # fmt: skip
         twin.versions = list(self.versions)
         twin.history = [dict(h) for h in self.history]
         twin.denied = [None if d is None else list(d) for d in self.denied]
+        twin.values = [None if v is None else dict(v) for v in self.values]
         twin.tags = None if self.tags is None else dict(self.tags)
         return twin
 
     def moves(self, event: str, aws_review: bool = False) -> tuple[Move, ...] | None:
         """The transitions ``event`` would take now (see :func:`plan`); ``None`` if it
-        is refused."""
+        is refused, by the machines or, for a submit, by the form (:meth:`problems`)."""
+        if event == "submit" and self.problems():
+            return None
         return plan(self.status, tuple(self.versions), event, aws_review)
 
     def allows(self, event: str, aws_review: bool = False) -> bool:
@@ -354,22 +441,27 @@ class ReferenceRegistration:
         """Apply ``event`` at ``now`` if the machines allow it; whether they did.
 
         ``reasons`` are what a denial records, ``request`` the call of a tag edit
-        (``Tags`` or ``TagKeys``); ``None``: unknown, read back later.
+        (``Tags`` or ``TagKeys``) or of a form edit (``FieldPath``, and the value of a
+        put); ``None``: unknown, read back later.
         """
         moves = self.moves(event, aws_review)
         if moves is None:
             return False
         if event in TAG_EDITS:
             self.tags = None if request is None else self.tags_after(event, request)
+        if event in FORM_EDITS:
+            self.values[-1] = None if request is None else self._values_after(event, request)
         for move in moves:
             if move.machine == "registration":
                 self.status = move.dest
                 continue
             assert move.position is not None
             if move.position == len(self.versions):
+                previous = self.values[-1] if self.values else {}
                 self.versions.append(move.dest)
                 self.history.append({})
                 self.denied.append([])
+                self.values.append(None if previous is None else dict(previous))
             self.versions[move.position] = move.dest
             self._stamp(move.position, _STAMPS[(move.event, move.source, move.dest)], now)
             if move.dest == "DENIED":
@@ -395,6 +487,36 @@ class ReferenceRegistration:
         else:
             tags.update((tag["Key"], tag["Value"]) for tag in request["Tags"])
         return tags
+
+    def _values_after(self, event: str, request: Mapping[str, Any]) -> Values | None:
+        """The current version's values after the form edit ``event`` with ``request``
+        (``None`` while they are unknown)."""
+        if self.values[-1] is None:
+            return None
+        values = dict(self.values[-1])
+        path = request["FieldPath"]
+        if event == "delete_field_value":
+            values.pop(path, None)
+        else:
+            values[path] = {k: v for k, v in request.items() if k != "FieldPath"}
+        return values
+
+    def problems(self) -> list[str]:
+        """The field paths a submit names when it refuses the current version's form
+        for being incomplete (see :func:`form_problems`); none unless that version is a
+        DRAFT whose values are known."""
+        if not self.versions or self.versions[-1] != VersionStatus.DRAFT:
+            return []
+        values = self.values[-1]
+        return [] if values is None else form_problems(self.fields, values)
+
+    def limits_vary(self, path: str) -> bool:
+        """Whether a conditional rule's ConditionalValidation may now replace the own
+        limits of the field at ``path`` (so that a put within them may be refused)."""
+        field = next(f for f in self.fields if f.field_path == path)
+        values = self.values[-1]
+        rule = None if values is None else _requirement(field, values)[1]
+        return values is None or (rule is not None and rule.conditional_validation is not None)
 
     def tag_list(self) -> list[dict[str, str]] | None:
         """What ``list_tags_for_resource`` shows as ``Tags`` (``None`` while unknown)."""

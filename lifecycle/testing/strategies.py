@@ -306,6 +306,10 @@ def valid_requests(
     raise ValueError(f"unknown operation {operation!r}")
 
 
+_TEXT_VALUE = 2048
+"""The most characters a ``TextValue`` has (PutRegistrationFieldValue's limit)."""
+
+
 def field_values(
     registration_type: str, catalogue: Catalogue | None = None
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -329,12 +333,17 @@ def field_values(
             return choices.map(lambda c: {**path, "SelectChoices": c})  # fmt: skip
         limits = field.text_validation
         assert limits is not None
-        low, high = limits.min_length, limits.max_length
-        text: st.SearchStrategy[str] = (
-            st.from_regex(limits.pattern, fullmatch=True) if limits.pattern else st.text()
-        )
-        sized = text.filter(lambda t: low <= len(t) <= high)
-        return sized.map(lambda t: {**path, "TextValue": t})
+        low, high, pattern = limits.min_length, min(limits.max_length, _TEXT_VALUE), limits.pattern
+        text: st.SearchStrategy[str]
+        if pattern and re.fullmatch(pattern, "x" * max(low, 1)) is None:
+            # Text seldom matches: the pattern's strings, of the lengths allowed.
+            text = st.from_regex(pattern, fullmatch=True).filter(lambda t: low <= len(t) <= high)
+        else:
+            # The pattern's strings seldom have the lengths allowed (such as 40 at least).
+            text = st.text(min_size=low, max_size=high)
+            if pattern:
+                text = text.filter(lambda t: re.fullmatch(pattern, t) is not None)
+        return text.map(lambda t: {**path, "TextValue": t})
 
     return st.sampled_from(fields).flatmap(value)
 
