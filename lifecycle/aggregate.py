@@ -188,8 +188,7 @@ def step(
         raise ValidationException.for_field(
             "event", f"must be one of {', '.join(e for e in EVENTS if e != 'create')}"
         )
-    conditions = Conditions.of(registration, aws_review)
-    plan = _plan(registration, event, conditions)
+    plan = _plan(registration, event, aws_review)
     if plan is None:
         raise _refusal(registration, event)
     r_spec, v_spec, target = plan
@@ -222,6 +221,7 @@ def step(
     follow_up = FOLLOW_UPS.get(event)
     previously_approved = None if follow_up is None else registration.approved_version
     if follow_up is not None and previously_approved is not None:
+        conditions = Conditions.of(registration, aws_review)
         spec = _resolved(VERSION.resolve(previously_approved.status, follow_up, conditions))
         when = _when(previously_approved, now)
         done = _move(previously_approved, None, spec, when, (), None)
@@ -256,7 +256,7 @@ def legal_events(registration: Registration) -> list[str]:
         if spec.actor is Actor.SYSTEM or name == "create":
             continue
         for aws_review in (False, True) if name == "submit" else (False,):
-            if _plan(registration, name, Conditions.of(registration, aws_review)) is not None:
+            if _plan(registration, name, aws_review) is not None:
                 legal.append(name)
                 break
     return legal
@@ -269,11 +269,40 @@ def describe_event(name: str) -> str:
 
 
 def _plan(
-    registration: Registration, event: str, conditions: Conditions
+    registration: Registration, event: str, aws_review: bool
 ) -> tuple[TransitionSpec | None, TransitionSpec | None, RegistrationVersion | None] | None:
     """The transition of each machine for ``event`` and the version it moves, or
     ``None`` if a machine refuses."""
-    r_spec = v_spec = target = None
+    current, approved = registration.current_version, registration.approved_version
+    denied_or_revoked = (
+        registration.latest_denied_version_number is not None
+        or registration.latest_revoked_version_number is not None
+    )
+    # What the machines answer depends only on this key: resolve each key once.
+    key = (event, aws_review, registration.status, current.status,
+           None if approved is None else approved.status, denied_or_revoked)  # fmt: skip
+    specs = _PLANS.get(key, _UNKNOWN)
+    if specs is _UNKNOWN:
+        specs = _PLANS[key] = _resolve_plan(registration, event, aws_review)
+    if specs is None:
+        return None
+    r_spec, v_spec, target_kind = specs
+    if target_kind == "current":
+        return r_spec, v_spec, current
+    return r_spec, v_spec, approved if target_kind == "approved" else None
+
+
+_PlanSpecs = tuple[TransitionSpec | None, TransitionSpec | None, str | None]
+_UNKNOWN: Any = object()
+_PLANS: dict[tuple[object, ...], _PlanSpecs | None] = {}
+"""The machines' answers by (event, AwsReview, statuses and conditions): a cache."""
+
+
+def _resolve_plan(registration: Registration, event: str, aws_review: bool) -> _PlanSpecs | None:
+    """Ask the machines: each one's transition for ``event`` and which version the
+    version machine's moves (``None`` when it takes no part, or makes a new one)."""
+    conditions = Conditions.of(registration, aws_review)
+    r_spec = v_spec = target_kind = None
     if REGISTRATION.defines(event):
         r_spec = REGISTRATION.resolve(registration.status, event, conditions)
         if r_spec is None:
@@ -282,6 +311,7 @@ def _plan(
         target_kind = VERSION.target_of(event)
         if target_kind == "new":
             state = NEW
+            target_kind = None
         else:
             target = (
                 registration.approved_version
@@ -294,7 +324,7 @@ def _plan(
         v_spec = VERSION.resolve(state, event, conditions)
         if v_spec is None:
             return None
-    return r_spec, v_spec, target
+    return r_spec, v_spec, target_kind
 
 
 def _move(
