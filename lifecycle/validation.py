@@ -181,10 +181,10 @@ def _check_members(
         if value is MISSING:
             if required:
                 raise ValidationException.for_field(
-                    f"{prefix}{name}", "is required", reason="MISSING_PARAMETER"
+                    prefix + name, "is required", reason="MISSING_PARAMETER"
                 )
             continue
-        out[name] = rule(f"{prefix}{name}", value)
+        out[name] = rule(prefix + name if prefix else name, value)
     return out
 
 

@@ -358,7 +358,7 @@ class AwsBackend:
             )
             created = answer["CreatedTimestamp"]
             first = registration.current_version
-            first = attrs.evolve(first, history=attrs.evolve(first.history, draft=created))
+            first = attrs.evolve(first, history=first.history.stamped(("draft",), created))
             return attrs.evolve(registration, registration_id=answer["RegistrationId"],
                                 current_version=first, created_timestamp=created)  # fmt: skip
         if event.event == "delete":

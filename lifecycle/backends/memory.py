@@ -218,7 +218,11 @@ class InMemoryBackend:
                     "was changed by another call since it was read; read it again and retry",
                     "RESOURCE_MODIFICATION_NOT_ALLOWED",
                 )
-            usage = part.charge(quotas, registration.account_id, registration.region)
+            usage = (
+                part.charge(quotas, registration.account_id, registration.region)
+                if quotas
+                else None
+            )
             if form is not None:
                 for path, value in form.put.items():
                     named = value.attachment_id
@@ -230,7 +234,8 @@ class InMemoryBackend:
                         raise attachments.not_usable(attachment, named, path)
             if before_commit is not None:
                 before_commit(events)
-            part.quotas.update(usage)
+            if usage:
+                part.quotas.update(usage)
             if position is None:
                 position = len(part.registrations)
                 part.registrations.append(registration)
