@@ -15,7 +15,7 @@ from lifecycle.audit import verify
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException
 from lifecycle.form import FieldValue, FormChange, check_complete
-from lifecycle.testing.forms import example_values
+from lifecycle.testing.forms import example_values, fill_form
 from lifecycle.testing.strategies import field_values, invalid_field_values
 from tests.conftest import BRAND, new_id, reviewing, snapshot
 
@@ -203,21 +203,8 @@ def test_verify_replays_the_values_and_finds_a_value_written_without_its_event(
     assert len(found) == 1 and "version 1 field values" in found[0].problem
 
 
-@settings(max_examples=150, deadline=None)
-@given(data=st.data())
-def test_drawn_values_are_accepted(data: st.DataObject) -> None:
-    """``lifecycle.testing.strategies.field_values`` draws values the service takes."""
-    service = RegistrationService()
-    name = data.draw(st.sampled_from(["US_TEN_DLC_BRAND_REGISTRATION",
-                                      "US_TEN_DLC_CAMPAIGN_REGISTRATION",
-                                      "US_TOLL_FREE_REGISTRATION"]))  # fmt: skip
-    rid = service.create_registration(RegistrationType=name)["RegistrationId"]
-    value = data.draw(field_values(name))
-    answer = service.put_registration_field_value(RegistrationId=rid, **value)
-    assert {k: answer[k] for k in value} == value
-
-
-# A user's form: a short text with a pattern, a select of 2 to 3 of 4 options.
+# A user's form: a short text with a pattern, a select of 2 to 3 of 4 options, and a
+# text and a select without limits.
 MINE = Catalogue(sources=[
     {"RegistrationTypeDefinitions": [{"RegistrationType": "MY_TYPE",
                                       "DisplayHints": {"Title": "Mine"}}]},
@@ -225,12 +212,35 @@ MINE = Catalogue(sources=[
         {"SectionPath": "s", "DisplayHints": {"Title": "S", "ShortDescription": "s"}}]},
     {"RegistrationType": "MY_TYPE", "RegistrationFieldDefinitions": [
         {"SectionPath": "s", "FieldPath": "s.code", "FieldType": "TEXT",
-         "FieldRequirement": "REQUIRED", "DisplayHints": {"Title": "C", "ShortDescription": "c"},
+         "FieldRequirement": "REQUIRED",
+         "DisplayHints": {"Title": "C", "ShortDescription": "c", "ExampleTextValue": "AB12"},
          "TextValidation": {"MinLength": 3, "MaxLength": 11, "Pattern": "[A-Z0-9]+"}},
         {"SectionPath": "s", "FieldPath": "s.pick", "FieldType": "SELECT",
          "FieldRequirement": "OPTIONAL", "DisplayHints": {"Title": "P", "ShortDescription": "p"},
          "SelectValidation": {"MinChoices": 2, "MaxChoices": 3,
-                              "Options": ["A", "B", "C", "D"]}}]}], builtins=False)  # fmt: skip
+                              "Options": ["A", "B", "C", "D"]}},
+        # The model makes both validations optional: fields without them take any value.
+        {"SectionPath": "s", "FieldPath": "s.note", "FieldType": "TEXT",
+         "FieldRequirement": "REQUIRED", "DisplayHints": {"Title": "N", "ShortDescription": "n"}},
+        {"SectionPath": "s", "FieldPath": "s.tags", "FieldType": "SELECT",
+         "FieldRequirement": "REQUIRED", "DisplayHints": {"Title": "T", "ShortDescription": "t"}},
+    ]}], builtins=False)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_drawn_values_are_accepted(data: st.DataObject) -> None:
+    """``lifecycle.testing.strategies.field_values`` draws values the service takes,
+    from any catalogue."""
+    catalogue, name = data.draw(st.sampled_from([
+        (Catalogue(), "US_TEN_DLC_BRAND_REGISTRATION"),
+        (Catalogue(), "US_TEN_DLC_CAMPAIGN_REGISTRATION"),
+        (Catalogue(), "US_TOLL_FREE_REGISTRATION"), (MINE, "MY_TYPE")]))  # fmt: skip
+    service = RegistrationService(registration_types=catalogue)
+    rid = service.create_registration(RegistrationType=name)["RegistrationId"]
+    value = data.draw(field_values(name, catalogue))
+    answer = service.put_registration_field_value(RegistrationId=rid, **value)
+    assert {k: answer[k] for k in value} == value
 
 
 @settings(max_examples=200, deadline=None)
@@ -274,3 +284,11 @@ def test_example_values_fill_a_form_but_its_attachments(
     with pytest.raises(ValidationException) as info:
         check_complete(fields, stored)
     assert [f["Name"] for f in info.value.fields] == missing
+
+
+def test_example_values_fill_a_user_form_whose_fields_have_no_limits() -> None:
+    service = RegistrationService(registration_types=MINE)
+    rid = service.create_registration(RegistrationType="MY_TYPE")["RegistrationId"]
+    fill_form(service, rid)
+    answer = service.submit_registration_version(RegistrationId=rid)
+    assert answer["RegistrationVersionStatus"] == "SUBMITTED"

@@ -92,7 +92,8 @@ def fill_form(
 def _example(field: RegistrationFieldDefinition) -> dict[str, Any]:
     if field.field_type == SELECT:
         rules = field.select_validation
-        assert rules is not None
+        if rules is None:  # any choice will do
+            return {"SelectChoices": [f"Example {field.field_path.rpartition('.')[2]}"]}
         return {"SelectChoices": list(rules.options[: max(1, rules.min_choices)])}
     hints, limits = field.display_hints, field.text_validation
     example = hints.example_text_value if hints is not None else None

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
-from lifecycle.catalogue.definitions import RegistrationFieldDefinition
+from lifecycle.catalogue.definitions import SELECT, RegistrationFieldDefinition
 from lifecycle.form import resolve
 from lifecycle.machines import TAG_EDITS
 from lifecycle.models import registration_arn
@@ -322,18 +322,21 @@ def field_values(
 
     def value(field: RegistrationFieldDefinition) -> st.SearchStrategy[dict[str, Any]]:
         path = {"FieldPath": field.field_path}
-        if field.select_validation is not None:
+        if field.field_type == SELECT:
             rules = field.select_validation
-            choices = st.lists(
-                st.sampled_from(list(rules.options)),
-                unique=True,
-                min_size=rules.min_choices,
-                max_size=rules.max_choices,
-            )
+            choices = (
+                # No SelectValidation: any choices the request takes, a few of them.
+                st.lists(st.text(min_size=1, max_size=256), unique=True, min_size=1, max_size=3)
+                if rules is None
+                else st.lists(st.sampled_from(list(rules.options)), unique=True,
+                              min_size=rules.min_choices, max_size=rules.max_choices)
+            )  # fmt: skip
             return choices.map(lambda c: {**path, "SelectChoices": c})  # fmt: skip
         limits = field.text_validation
-        assert limits is not None
-        low, high, pattern = limits.min_length, min(limits.max_length, _TEXT_VALUE), limits.pattern
+        # A TextValue has 1 to 2,048 characters, whatever the field's own limits.
+        low = 1 if limits is None else max(limits.min_length, 1)
+        high = _TEXT_VALUE if limits is None else min(limits.max_length, _TEXT_VALUE)
+        pattern = None if limits is None else limits.pattern
         text: st.SearchStrategy[str]
         if pattern and re.fullmatch(pattern, "x" * max(low, 1)) is None:
             # Text seldom matches: the pattern's strings, of the lengths allowed.
