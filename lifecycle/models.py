@@ -363,6 +363,8 @@ def resource_of_arn(
         len(parts) != 6
         or parts[0] != "arn"
         or parts[2] != "sms-voice"
+        or not parts[3]  # the region
+        or not parts[4]  # the account
         or parts[1] != partition_of(parts[3])
         or resource_type not in resource_types
         or not resource_id

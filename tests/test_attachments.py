@@ -269,6 +269,24 @@ def test_quotas_count_attachments(service: RegistrationService) -> None:
     assert len(_attachments(limited)) == 3
 
 
+def test_tags_per_resource_counts_the_tags_of_a_new_attachment(
+    service: RegistrationService,
+) -> None:
+    limited = RegistrationService(service.backend, quotas={"TAGS_PER_RESOURCE": 2})
+    three = [{"Key": k, "Value": ""} for k in "abc"]
+    with pytest.raises(ServiceQuotaExceededException) as info:
+        limited.create_registration_attachment(AttachmentBody=PNG, Tags=three)
+    assert _reason(info) == "TAGS_PER_RESOURCE" and "3 tags" in info.value.message
+    with pytest.raises(ServiceQuotaExceededException):  # AWS's 50 by default
+        service.create_registration_attachment(
+            AttachmentUrl="s3://bucket/key",
+            Tags=[{"Key": f"k{i}", "Value": ""} for i in range(51)],
+        )
+    assert _attachments(service) == []  # nothing made, nothing logged
+    assert list(service.backend.read_log()) == []
+    limited.create_registration_attachment(AttachmentBody=PNG, Tags=three[:2])
+
+
 def test_tags_of_an_attachment(service: RegistrationService) -> None:
     made = service.create_registration_attachment(
         AttachmentBody=PNG, Tags=[{"Key": "Name", "Value": "opt-in"}]

@@ -351,6 +351,8 @@ def test_arn_partition_follows_region() -> None:
         "arn:aws:sns:us-east-1:123456789012:registration/x",
         "arn:aws:sms-voice:us-east-1",
         "arn:aws-cn:sms-voice:us-east-1:123456789012:registration/x",
+        "arn:aws:sms-voice::123456789012:registration/x",  # no region
+        "arn:aws:sms-voice:us-east-1::registration/x",  # no account
     ],
 )
 def test_malformed_arn(service: RegistrationService, arn: str) -> None:

@@ -82,6 +82,7 @@ def create_registration_attachment(
         replay = _replay(service, token, fingerprint)
         if replay is not None:
             return replay
+    service.quotas.check_tags(tags, "the new registration attachment")
     now = service._now()
     step = attachments.create(
         attachment_id="attachment-" + secrets.token_hex(16),
