@@ -227,17 +227,23 @@ MINE = Catalogue(sources=[
     ]}], builtins=False)  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
-@given(data=st.data())
-def test_drawn_values_are_accepted(data: st.DataObject) -> None:
-    """``lifecycle.testing.strategies.field_values`` draws values the service takes,
-    from any catalogue."""
+def _draft(data: st.DataObject) -> tuple[Catalogue, str, RegistrationService, str]:
+    """A drawn type of the built-in catalogue or of ``MINE``, and a new draft of it."""
     catalogue, name = data.draw(st.sampled_from([
         (Catalogue(), "US_TEN_DLC_BRAND_REGISTRATION"),
         (Catalogue(), "US_TEN_DLC_CAMPAIGN_REGISTRATION"),
         (Catalogue(), "US_TOLL_FREE_REGISTRATION"), (MINE, "MY_TYPE")]))  # fmt: skip
     service = RegistrationService(registration_types=catalogue)
     rid = service.create_registration(RegistrationType=name)["RegistrationId"]
+    return catalogue, name, service, rid
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_drawn_values_are_accepted(data: st.DataObject) -> None:
+    """``lifecycle.testing.strategies.field_values`` draws values the service takes,
+    from any catalogue."""
+    catalogue, name, service, rid = _draft(data)
     value = data.draw(field_values(name, catalogue))
     answer = service.put_registration_field_value(RegistrationId=rid, **value)
     assert {k: answer[k] for k in value} == value
@@ -248,12 +254,7 @@ def test_drawn_values_are_accepted(data: st.DataObject) -> None:
 def test_drawn_invalid_values_are_refused_and_change_nothing(data: st.DataObject) -> None:
     """``lifecycle.testing.strategies.invalid_field_values`` draws values the field
     refuses, with the Reason it refuses them for, from any catalogue."""
-    catalogue, name = data.draw(st.sampled_from([
-        (Catalogue(), "US_TEN_DLC_BRAND_REGISTRATION"),
-        (Catalogue(), "US_TEN_DLC_CAMPAIGN_REGISTRATION"),
-        (Catalogue(), "US_TOLL_FREE_REGISTRATION"), (MINE, "MY_TYPE")]))  # fmt: skip
-    service = RegistrationService(registration_types=catalogue)
-    rid = service.create_registration(RegistrationType=name)["RegistrationId"]
+    catalogue, name, service, rid = _draft(data)
     params, reason = data.draw(invalid_field_values(name, catalogue))
     with pytest.raises(ValidationException) as info:
         service.put_registration_field_value(RegistrationId=rid, **params)
