@@ -82,10 +82,18 @@ class Conditions:
         return cls(
             aws_review=aws_review,
             has_approved_version=registration.approved_version is not None,
-            has_denied_or_revoked_version=registration.latest_denied_version_number is not None
-            or registration.latest_revoked_version_number is not None,
+            has_denied_or_revoked_version=_denied_or_revoked(registration),
             no_open_version=registration.current_version.status not in OPEN_VERSION_STATUSES,
         )
+
+    @staticmethod
+    def key(registration: Registration, aws_review: bool = False) -> tuple[object, ...]:
+        """What :meth:`of` reads, and the statuses the machines move from: for equal
+        keys the machines answer an event alike, so a step remembers their answer."""
+        approved = registration.approved_version
+        return (aws_review, registration.status, registration.current_version.status,
+                None if approved is None else approved.status,
+                _denied_or_revoked(registration))  # fmt: skip
 
     @classmethod
     def of_statuses(cls, statuses: Sequence[str], aws_review: bool = False) -> Conditions:
@@ -273,14 +281,7 @@ def _plan(
 ) -> tuple[TransitionSpec | None, TransitionSpec | None, RegistrationVersion | None] | None:
     """The transition of each machine for ``event`` and the version it moves, or
     ``None`` if a machine refuses."""
-    current, approved = registration.current_version, registration.approved_version
-    denied_or_revoked = (
-        registration.latest_denied_version_number is not None
-        or registration.latest_revoked_version_number is not None
-    )
-    # What the machines answer depends only on this key: resolve each key once.
-    key = (event, aws_review, registration.status, current.status,
-           None if approved is None else approved.status, denied_or_revoked)  # fmt: skip
+    key = (event, Conditions.key(registration, aws_review))
     specs = _PLANS.get(key, _UNKNOWN)
     if specs is _UNKNOWN:
         specs = _PLANS[key] = _resolve_plan(registration, event, aws_review)
@@ -288,14 +289,14 @@ def _plan(
         return None
     r_spec, v_spec, target_kind = specs
     if target_kind == "current":
-        return r_spec, v_spec, current
-    return r_spec, v_spec, approved if target_kind == "approved" else None
+        return r_spec, v_spec, registration.current_version
+    return r_spec, v_spec, registration.approved_version if target_kind == "approved" else None
 
 
 _PlanSpecs = tuple[TransitionSpec | None, TransitionSpec | None, str | None]
 _UNKNOWN: Any = object()
 _PLANS: dict[tuple[object, ...], _PlanSpecs | None] = {}
-"""The machines' answers by (event, AwsReview, statuses and conditions): a cache."""
+"""The machines' answers by event and :meth:`Conditions.key`: a cache."""
 
 
 def _resolve_plan(registration: Registration, event: str, aws_review: bool) -> _PlanSpecs | None:
@@ -411,6 +412,13 @@ def _tag_change(
     if tags is None or not (tags.remove if event == "untag_resource" else tags.put):
         raise ValidationException.for_field("tags", f"{event} needs its tag change")
     return tags.applied_to(registration.tags), tags.detail()
+
+
+def _denied_or_revoked(registration: Registration) -> bool:
+    return (
+        registration.latest_denied_version_number is not None
+        or registration.latest_revoked_version_number is not None
+    )
 
 
 def _resolved(spec: TransitionSpec | None) -> TransitionSpec:

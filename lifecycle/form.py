@@ -30,7 +30,7 @@ from lifecycle.catalogue.definitions import (
 )
 from lifecycle.errors import ValidationException
 
-_PARAMETER_OF_TYPE = {
+PARAMETER_OF_TYPE: Mapping[str, str] = {
     TEXT: "TextValue",
     SELECT: "SelectChoices",
     ATTACHMENT: "RegistrationAttachmentId",
@@ -140,8 +140,8 @@ def validate_value(
             (more than one), ``INVALID_PARAMETER`` (the kind does not match the
             ``FieldType``) or ``FIELD_VALIDATION_FAILED`` (a limit is broken).
     """
-    path, wanted = field.field_path, _PARAMETER_OF_TYPE[field.field_type]
-    given = [p for p in _PARAMETER_OF_TYPE.values() if params.get(p) is not None]
+    path, wanted = field.field_path, PARAMETER_OF_TYPE[field.field_type]
+    given = [p for p in PARAMETER_OF_TYPE.values() if params.get(p) is not None]
     if not given:
         raise _error(path, f"a {field.field_type} field takes {wanted}", "MISSING_PARAMETER")
     if len(given) > 1:

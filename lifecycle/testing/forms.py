@@ -90,10 +90,11 @@ def fill_form(
 
 
 def _example(field: RegistrationFieldDefinition) -> dict[str, Any]:
+    text = f"Example {field.field_path.rpartition('.')[2]}"
     if field.field_type == SELECT:
         rules = field.select_validation
         if rules is None:  # any choice will do
-            return {"SelectChoices": [f"Example {field.field_path.rpartition('.')[2]}"]}
+            return {"SelectChoices": [text]}
         return {"SelectChoices": list(rules.options[: max(1, rules.min_choices)])}
     hints, limits = field.display_hints, field.text_validation
     example = hints.example_text_value if hints is not None else None
@@ -104,6 +105,5 @@ def _example(field: RegistrationFieldDefinition) -> dict[str, Any]:
         return {"TextValue": _TEXT_FOR_PATTERN[pattern]}
     low = limits.min_length if limits is not None else 1
     high = limits.max_length if limits is not None else 2048
-    text = f"Example {field.field_path.rpartition('.')[2]}"
     size = max(low, min(len(text), high))
     return {"TextValue": (text * (1 + size // len(text)))[:size]}

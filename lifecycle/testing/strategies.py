@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from lifecycle.catalogue import BUILT_IN_REGISTRATION_TYPES, Catalogue
 from lifecycle.catalogue.definitions import SELECT, RegistrationFieldDefinition
-from lifecycle.form import resolve
+from lifecycle.form import PARAMETER_OF_TYPE, resolve
 from lifecycle.machines import TAG_EDITS
 from lifecycle.models import registration_arn
 from lifecycle.testing.reference import FORM_EDITS, REVIEWER_EVENTS, USER_EVENTS
@@ -338,7 +338,7 @@ def field_values(
         high = _TEXT_VALUE if limits is None else min(limits.max_length, _TEXT_VALUE)
         pattern = None if limits is None else limits.pattern
         text: st.SearchStrategy[str]
-        if pattern and re.fullmatch(pattern, "x" * max(low, 1)) is None:
+        if pattern and re.fullmatch(pattern, "x" * low) is None:
             # Text seldom matches: the pattern's strings, of the lengths allowed.
             text = st.from_regex(pattern, fullmatch=True).filter(lambda t: low <= len(t) <= high)
         else:
@@ -438,8 +438,7 @@ def invalid_field_values(
     (their limits depend on the other values)."""
     catalogue = Catalogue() if catalogue is None else catalogue
     fields = [f for f in catalogue.fields(registration_type) if resolve(f, {})[1] is None]
-    kinds = {"TEXT": "TextValue", "SELECT": "SelectChoices",
-             "ATTACHMENT": "RegistrationAttachmentId"}  # fmt: skip
+    kinds = PARAMETER_OF_TYPE
     example = {"TextValue": "x", "SelectChoices": ["x"],
                "RegistrationAttachmentId": ATTACHMENT_ID}  # fmt: skip
 
@@ -469,8 +468,8 @@ def _broken_limits(field: RegistrationFieldDefinition) -> st.SearchStrategy[Any]
     cases: list[st.SearchStrategy[Any]] = []
     text = field.text_validation
     if text is not None:
-        if text.max_length < 2048:
-            cases.append(st.integers(text.max_length + 1, 2048).map(lambda n: "a" * n))
+        if text.max_length < _TEXT_VALUE:
+            cases.append(st.integers(text.max_length + 1, _TEXT_VALUE).map(lambda n: "a" * n))
         if text.min_length > 1:
             cases.append(st.integers(1, text.min_length - 1).map(lambda n: "a" * n))
         if text.pattern:
