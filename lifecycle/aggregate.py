@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import attrs
-
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FLAG_MEMBERS, FieldValue, FormChange
@@ -247,7 +245,7 @@ def step(
 def restate(step: Step, stored: Registration) -> Step:
     """``step`` as a backend stored it: its registration (id and timestamps may be
     another system's), its events and version renamed to match."""
-    events = tuple(attrs.evolve(e, registration_id=stored.registration_id) for e in step.events)
+    events = tuple(e._replace(registration_id=stored.registration_id) for e in step.events)
     current = stored.current_version
 
     def as_stored(version: RegistrationVersion) -> RegistrationVersion:

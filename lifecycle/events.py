@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from lifecycle.statuses import Actor
 
 
-@attrs.frozen(slots=True)
-class TransitionEvent:
-    """One transition that was committed.
+class TransitionEvent(NamedTuple):
+    """One transition that was committed: an immutable record (a named tuple, as
+    every step builds one or more; ``event._replace(...)`` copies it with changes).
 
     Most events are a registration's (``resource_type`` ``"registration"``). An
     attachment's event (``resource_type`` ``"registration-attachment"``) names the
@@ -37,7 +35,7 @@ class TransitionEvent:
     registration_from: str | None
     registration_to: str | None
     timestamp: datetime
-    detail: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    detail: Mapping[str, Any] | None = None
     """What the event changed besides statuses, as JSON-ready data: for
     ``put_field_value`` the ``FieldPath`` and the value (``TextValue``,
     ``SelectChoices`` or ``RegistrationAttachmentId``), for ``delete_field_value`` the
@@ -47,6 +45,18 @@ class TransitionEvent:
     resource_type: str = "registration"
     """The model's ``ResourceType`` of what moved: ``"registration"`` or
     ``"registration-attachment"``."""
+
+    def __eq__(self, other: object) -> bool:
+        # As a record, not a tuple: equal only to an event with equal fields. False,
+        # not NotImplemented, or Python would ask the tuple, which compares items.
+        return type(other) is TransitionEvent and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        # ``detail`` is a mapping: the event hashes by the other fields.
+        return hash((self[:11], self[12]))
 
     @property
     def resource_id(self) -> str:

@@ -370,9 +370,9 @@ def _with_detail(service: RegistrationService, rid: str) -> list[TransitionEvent
     create = service.backend.read_log(registration_id=rid)[0].event
     put = {"FieldPath": "a.name", "TextValue": "Acme \u2603", "Nested": {"n": [1, None, True]}}
     events = (
-        attrs.evolve(create, event="put_field_value", detail=put),
-        attrs.evolve(create, event="delete_field_value", detail={"FieldPath": "a.name"}),
-        attrs.evolve(create, event="other"),
+        create._replace(event="put_field_value", detail=put),
+        create._replace(event="delete_field_value", detail={"FieldPath": "a.name"}),
+        create._replace(event="other"),
     )
     _write(service, rid, FormChange(1, put={"a.name": TEXT}), events=events)
     return [create, *events]

@@ -473,7 +473,7 @@ def test_a_schema_3_store_upgrades_keeping_its_data(
     upgraded.backend.commit(
         attrs.evolve(stored, revision=stored.revision + 1),
         expected_revision=stored.revision,
-        events=[attrs.evolve(log[-1].event, event="put_field_value", detail={"FieldPath": "a"})],
+        events=[log[-1].event._replace(event="put_field_value", detail={"FieldPath": "a"})],
         versions=(),
         form=FormChange(1, put={"a": value}),
     )

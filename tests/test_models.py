@@ -154,3 +154,17 @@ def test_transition_events_are_json_serialisable(service: RegistrationService) -
     create = seen[0].to_dict()
     assert (create["VersionFrom"], create["VersionTo"]) == (None, "DRAFT")
     assert (create["RegistrationTo"], create["Actor"]) == ("CREATED", "user")
+
+
+def test_transition_events_are_records(service: RegistrationService) -> None:
+    """An event is equal only to an event with equal fields (not to the tuple it is
+    built on), and hashes without its detail, which is a mapping."""
+    seen: list[TransitionEvent] = []
+    service.subscribe(seen.append)
+    _busy_registration(service)
+    edit = next(e for e in seen if e.event == "put_field_value")
+    assert edit.detail is not None
+    assert edit == edit._replace() and edit != tuple(edit)
+    assert edit != edit._replace(detail={"FieldPath": "other"})
+    assert hash(edit) == hash(edit._replace(detail={"FieldPath": "other"}))
+    assert len(set(seen)) == len(seen)

@@ -261,8 +261,8 @@ class AwsBackend:
                 "delete_registration_attachment", RegistrationAttachmentId=attachment.attachment_id
             )
         renamed = [
-            attrs.evolve(
-                e, registration_id=attachment.attachment_id, timestamp=attachment.created_timestamp
+            e._replace(
+                registration_id=attachment.attachment_id, timestamp=attachment.created_timestamp
             )
             if e.event == "create_attachment"
             else e
@@ -321,9 +321,7 @@ class AwsBackend:
         self._check_quotas(registration.account_id, registration.region, quotas)
         answered = self._forward(registration, events[0], idempotency)
         renamed = [
-            attrs.evolve(
-                e, registration_id=answered.registration_id, timestamp=_aws_time(answered, e)
-            )
+            e._replace(registration_id=answered.registration_id, timestamp=_aws_time(answered, e))
             for e in events
         ]
         record = idempotency and attrs.evolve(idempotency, registration_id=answered.registration_id)
