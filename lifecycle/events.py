@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from lifecycle import records
 from lifecycle.statuses import Actor
 
 
@@ -47,12 +48,10 @@ class TransitionEvent(NamedTuple):
     ``"registration-attachment"``."""
 
     def __eq__(self, other: object) -> bool:
-        # As a record, not a tuple: equal only to an event with equal fields. False,
-        # not NotImplemented, or Python would ask the tuple, which compares items.
-        return type(other) is TransitionEvent and tuple.__eq__(self, other)
+        return records.equal(self, other)
 
     def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
+        return not records.equal(self, other)
 
     def __hash__(self) -> int:
         # ``detail`` is a mapping: the event hashes by the other fields.

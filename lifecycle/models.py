@@ -1,7 +1,8 @@
 """The data model: registrations, their versions and the values they hold.
 
-All records are ``attrs`` classes with slots; the values (``Tag``, ``DeniedReason``,
-``Filter``, ``VersionStatusHistory``) are frozen. The entities (``Registration``,
+All records are ``attrs`` classes with slots, the values (``Tag``, ``DeniedReason``,
+``Filter``) frozen, but for ``VersionStatusHistory``: a named tuple, as every step
+copies one. The entities (``Registration``,
 ``RegistrationVersion``) are not frozen, but the library never changes one it has
 handed out: a transition builds new records (copy on write), so a backend can give the
 same object to many threads without copying it. Treat records as read-only.
@@ -15,10 +16,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 import attrs
 
+from lifecycle import records
 from lifecycle.errors import AccessDeniedException, ValidationException
 from lifecycle.statuses import RegistrationStatus, VersionStatus
 
@@ -153,115 +155,74 @@ HISTORY_FIELD_OF_STATUS: Mapping[VersionStatus, str] = {
 
 _POSITION = {name: i for i, name in enumerate(HISTORY_KEYS)}
 _BOTO3_KEYS = tuple(HISTORY_KEYS.values())
-_set = object.__setattr__
 
 
-@attrs.frozen(slots=True, init=False, repr=False)
-class VersionStatusHistory:
-    """When a version last entered each status (``RegistrationVersionStatusHistory``).
+class VersionStatusHistory(NamedTuple):
+    """When a version last entered each status (``RegistrationVersionStatusHistory``):
+    ``None`` where it never did.
 
-    Built as ``VersionStatusHistory(draft, submitted=None, ...)``, one argument per
-    field below in :data:`HISTORY_KEYS` order. Every lifecycle step copies the
-    history it stamps, so the ten times are held in one tuple (``times``): a copy is
-    one tuple, not ten attribute writes.
+    Built as ``VersionStatusHistory(draft, submitted=None, ...)``, fields in
+    :data:`HISTORY_KEYS` order. An immutable record held as a named tuple: every
+    lifecycle step copies the history it stamps, and a copy is then one tuple. It is
+    equal only to a history with the same times.
     """
 
-    times: tuple[datetime | None, ...]
-    """The ten times in :data:`HISTORY_KEYS` order; ``None`` where never entered."""
+    draft: datetime
+    """``DraftTimestamp``."""
+    submitted: datetime | None = None
+    """``SubmittedTimestamp``."""
+    aws_reviewing: datetime | None = None
+    """``AwsReviewingTimestamp``."""
+    reviewing: datetime | None = None
+    """``ReviewingTimestamp``."""
+    requires_authentication: datetime | None = None
+    """``RequiresAuthenticationTimestamp``."""
+    approved: datetime | None = None
+    """``ApprovedTimestamp``."""
+    discarded: datetime | None = None
+    """``DiscardedTimestamp``."""
+    denied: datetime | None = None
+    """``DeniedTimestamp``."""
+    revoked: datetime | None = None
+    """``RevokedTimestamp``."""
+    archived: datetime | None = None
+    """``ArchivedTimestamp``."""
 
-    def __init__(
-        self,
-        draft: datetime,
-        submitted: datetime | None = None,
-        aws_reviewing: datetime | None = None,
-        reviewing: datetime | None = None,
-        requires_authentication: datetime | None = None,
-        approved: datetime | None = None,
-        discarded: datetime | None = None,
-        denied: datetime | None = None,
-        revoked: datetime | None = None,
-        archived: datetime | None = None,
-    ) -> None:
-        _set(self, "times", (draft, submitted, aws_reviewing, reviewing, requires_authentication,
-                             approved, discarded, denied, revoked, archived))  # fmt: skip
+    def __eq__(self, other: object) -> bool:
+        return records.equal(self, other)
 
-    @property
-    def draft(self) -> datetime:
-        """``DraftTimestamp``."""
-        return cast(datetime, self.times[0])
+    def __ne__(self, other: object) -> bool:
+        return not records.equal(self, other)
 
-    @property
-    def submitted(self) -> datetime | None:
-        """``SubmittedTimestamp``."""
-        return self.times[1]
-
-    @property
-    def aws_reviewing(self) -> datetime | None:
-        """``AwsReviewingTimestamp``."""
-        return self.times[2]
-
-    @property
-    def reviewing(self) -> datetime | None:
-        """``ReviewingTimestamp``."""
-        return self.times[3]
-
-    @property
-    def requires_authentication(self) -> datetime | None:
-        """``RequiresAuthenticationTimestamp``."""
-        return self.times[4]
-
-    @property
-    def approved(self) -> datetime | None:
-        """``ApprovedTimestamp``."""
-        return self.times[5]
-
-    @property
-    def discarded(self) -> datetime | None:
-        """``DiscardedTimestamp``."""
-        return self.times[6]
-
-    @property
-    def denied(self) -> datetime | None:
-        """``DeniedTimestamp``."""
-        return self.times[7]
-
-    @property
-    def revoked(self) -> datetime | None:
-        """``RevokedTimestamp``."""
-        return self.times[8]
-
-    @property
-    def archived(self) -> datetime | None:
-        """``ArchivedTimestamp``."""
-        return self.times[9]
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
 
     def __repr__(self) -> str:
         set_times = ", ".join(
             f"{name}={time!r}"
-            for name, time in zip(HISTORY_KEYS, self.times, strict=True)
+            for name, time in zip(HISTORY_KEYS, self, strict=True)
             if time is not None
         )
         return f"VersionStatusHistory({set_times})"
 
     def latest(self) -> datetime:
         """The latest time recorded in this history."""
-        return max(filter(None, self.times))  # a datetime is never false: None is left out
+        times: Iterable[datetime] = filter(None, self)  # a datetime is never false
+        return max(times)
 
     def stamped(self, fields: tuple[str, ...], when: datetime) -> VersionStatusHistory:
         """A copy with each of ``fields`` (names of :data:`HISTORY_KEYS`) set to ``when``."""
         if not fields:
             return self
-        times = list(self.times)
+        times = list(self)
         for name in fields:
             times[_POSITION[name]] = when
-        copy = object.__new__(VersionStatusHistory)
-        _set(copy, "times", tuple(times))
-        return copy
+        return tuple.__new__(VersionStatusHistory, times)
 
     def to_dict(self) -> dict[str, datetime]:
         """The boto3 dictionary of the set timestamps."""
         out = {}  # a plain loop: a comprehension costs a fifth more, on every response
-        for key, time in zip(_BOTO3_KEYS, self.times, strict=False):
+        for key, time in zip(_BOTO3_KEYS, self, strict=True):
             if time is not None:
                 out[key] = time
         return out
@@ -398,10 +359,9 @@ def resource_id_of(value: str, field: str, account_id: str, region: str, resourc
     return resource_of_arn(value, field, account_id, region, (resource_type,))[1]
 
 
-def registration_id_of(value: str, field: str, account_id: str, region: str) -> str:
-    """The registration id named by ``value`` (an id, or an ARN of ``account_id`` in
-    ``region``); ``field`` names the parameter in errors. See :func:`resource_id_of`."""
-    return resource_id_of(value, field, account_id, region, "registration")
+# Read by every step: on Python 3.11 naming an enum member (``VersionStatus.APPROVED``)
+# goes through the enum class's __getattr__, four times the cost of a global.
+_APPROVED, _DENIED, _REVOKED = VersionStatus.APPROVED, VersionStatus.DENIED, VersionStatus.REVOKED
 
 
 @attrs.define(slots=True)
@@ -470,13 +430,14 @@ class Registration:
             number = version.version_number
             if number >= current.version_number:
                 current = version
-            if version.status is VersionStatus.APPROVED:
+            entered = version.status
+            if entered is _APPROVED:
                 approved = version
             elif approved is not None and approved.version_number == number:
                 approved = None
-            if version.status is VersionStatus.DENIED and (denied or 0) < number:
+            if entered is _DENIED and (denied or 0) < number:
                 denied = number
-            if version.status is VersionStatus.REVOKED and (revoked or 0) < number:
+            if entered is _REVOKED and (revoked or 0) < number:
                 revoked = number
         # Built directly, by position, on every step's path: attrs.evolve, or keywords,
         # cost a class call three times as much (the keywords travel as a dict).

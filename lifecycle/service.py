@@ -27,7 +27,7 @@ from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
-from lifecycle.models import DeniedReason, Registration, registration_id_of, resource_id_of
+from lifecycle.models import DeniedReason, Registration, resource_id_of
 from lifecycle.operations import attachments as attachment_operations
 from lifecycle.operations import definitions, form, registrations, tags, versions
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
@@ -208,7 +208,7 @@ class RegistrationService:
 
     def _load(self, value: str, field: str) -> Registration:
         """The registration named by ``value``; DELETED ones included."""
-        registration_id = registration_id_of(value, field, self.account_id, self.region)
+        registration_id = resource_id_of(value, field, self.account_id, self.region, "registration")
         registration = self.backend.get(self.account_id, self.region, registration_id)
         if registration is None:
             raise ResourceNotFoundException(

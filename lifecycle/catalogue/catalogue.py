@@ -168,7 +168,9 @@ class Catalogue:
             ValidationException: Reason ``UNKNOWN_REGISTRATION_TYPE`` or
                 ``UNKNOWN_REGISTRATION_SECTION``.
         """
-        fields = self._fields.get(self.canonical(name), ())
+        fields = self._fields.get(name)  # submit's path (only defined types have fields)
+        if fields is None:
+            fields = self._fields.get(self.canonical(name), ())
         if section_path is None:
             return fields
         self.section(name, section_path)
