@@ -512,7 +512,8 @@ class Registration:
             "RegistrationArn": self.arn,
             "RegistrationId": self.registration_id,
             "VersionNumber": version.version_number,
-            "RegistrationVersionStatus": version.status.value,
+            # _value_, the member's own attribute: .value is a Python property.
+            "RegistrationVersionStatus": version.status._value_,
             "RegistrationVersionStatusHistory": version.history.to_dict(),
         }
 
