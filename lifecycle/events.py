@@ -10,6 +10,7 @@ from lifecycle import records
 from lifecycle.statuses import Actor
 
 
+@records.record
 class TransitionEvent(NamedTuple):
     """One transition that was committed: an immutable record (a named tuple, as
     every step builds one or more; ``event._replace(...)`` copies it with changes).
@@ -47,15 +48,9 @@ class TransitionEvent(NamedTuple):
     """The model's ``ResourceType`` of what moved: ``"registration"`` or
     ``"registration-attachment"``."""
 
-    def __eq__(self, other: object) -> bool:
-        return records.equal(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not records.equal(self, other)
-
     def __hash__(self) -> int:
         # ``detail`` is a mapping: the event hashes by the other fields.
-        return hash((self[:11], self[12]))
+        return hash((self[:_DETAIL], self[_DETAIL + 1 :]))
 
     @property
     def resource_id(self) -> str:
@@ -95,6 +90,9 @@ class TransitionEvent(NamedTuple):
             "Timestamp": self.timestamp.isoformat(),
             **({} if self.detail is None else {"Detail": dict(self.detail)}),
         }
+
+
+_DETAIL = TransitionEvent._fields.index("detail")
 
 
 def _plain(status: str | None) -> str | None:

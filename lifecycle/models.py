@@ -1,10 +1,10 @@
 """The data model: registrations, their versions and the values they hold.
 
-All records are ``attrs`` classes with slots, the values (``Tag``, ``DeniedReason``,
-``Filter``) frozen, but for ``VersionStatusHistory``: a named tuple, as every step
-copies one. The entities (``Registration``,
-``RegistrationVersion``) are not frozen, but the library never changes one it has
-handed out: a transition builds new records (copy on write), so a backend can give the
+All records are ``attrs`` classes with slots, and the values among them (``Tag``,
+``DeniedReason``, ``Filter``) are frozen; ``VersionStatusHistory``, which every step
+copies, is an immutable named tuple (see :mod:`lifecycle.records`). The entities
+(``Registration``, ``RegistrationVersion``) are not frozen, but the library never
+changes one it has handed out: a transition builds new records (copy on write), so a backend can give the
 same object to many threads without copying it. Treat records as read-only.
 
 Each converts to and from the exact boto3 response dictionaries (PascalCase keys,
@@ -157,6 +157,7 @@ _POSITION = {name: i for i, name in enumerate(HISTORY_KEYS)}
 _BOTO3_KEYS = tuple(HISTORY_KEYS.values())
 
 
+@records.record
 class VersionStatusHistory(NamedTuple):
     """When a version last entered each status (``RegistrationVersionStatusHistory``):
     ``None`` where it never did.
@@ -187,15 +188,6 @@ class VersionStatusHistory(NamedTuple):
     """``RevokedTimestamp``."""
     archived: datetime | None = None
     """``ArchivedTimestamp``."""
-
-    def __eq__(self, other: object) -> bool:
-        return records.equal(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not records.equal(self, other)
-
-    def __hash__(self) -> int:
-        return tuple.__hash__(self)
 
     def __repr__(self) -> str:
         set_times = ", ".join(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from unittest import mock
 
+import attrs
 import pytest
 
 from lifecycle import (
@@ -15,6 +17,7 @@ from lifecycle import (
     InMemoryBackend,
     Registration,
     RegistrationService,
+    RegistrationStatus,
     RegistrationVersion,
     Tag,
     TransitionEvent,
@@ -156,15 +159,39 @@ def test_transition_events_are_json_serialisable(service: RegistrationService) -
     assert (create["RegistrationTo"], create["Actor"]) == ("CREATED", "user")
 
 
-def test_transition_events_are_records(service: RegistrationService) -> None:
-    """An event is equal only to an event with equal fields (not to the tuple it is
-    built on), and hashes without its detail, which is a mapping."""
+def test_transition_events_and_histories_are_records(service: RegistrationService) -> None:
+    """An event or a history is equal only to a record of its class with equal fields
+    (not to the tuple it is built on, yet to ``mock.ANY``), has no order, and an event
+    hashes without its detail, which is a mapping."""
     seen: list[TransitionEvent] = []
     service.subscribe(seen.append)
     _busy_registration(service)
     edit = next(e for e in seen if e.event == "put_field_value")
     assert edit.detail is not None
-    assert edit == edit._replace() and edit != tuple(edit)
+    assert edit == edit._replace() and edit != tuple(edit) and tuple(edit) != edit
     assert edit != edit._replace(detail={"FieldPath": "other"})
     assert hash(edit) == hash(edit._replace(detail={"FieldPath": "other"}))
     assert len(set(seen)) == len(seen)
+    assert seen == [mock.ANY] * len(seen)
+    history = VersionStatusHistory(edit.timestamp)
+    assert history == VersionStatusHistory(edit.timestamp) != (edit.timestamp,) + (None,) * 9
+    assert history == mock.ANY and len({history, VersionStatusHistory(edit.timestamp)}) == 1
+    for a, b in ((edit, edit), (history, history), (edit, tuple(edit))):
+        with pytest.raises(TypeError, match="no order"):
+            sorted([a, b])
+
+
+def test_a_step_copies_every_field_of_the_registration(service: RegistrationService) -> None:
+    """with_versions builds the copy field by field, by position: each field must land
+    where attrs.evolve would put it."""
+    rid = _busy_registration(service)
+    stored = service.backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    forged = attrs.evolve(
+        stored,
+        latest_denied_version_number=7,
+        latest_revoked_version_number=9,
+        tags=(Tag("Name", "x"),),
+    )
+    copy = forged.with_versions((), status=RegistrationStatus.REVIEWING, revision=42)
+    assert copy == attrs.evolve(forged, status=RegistrationStatus.REVIEWING, revision=42)
