@@ -4,8 +4,9 @@ All records are ``attrs`` classes with slots, and the values among them (``Tag``
 ``DeniedReason``, ``Filter``) are frozen; ``VersionStatusHistory``, which every step
 copies, is an immutable named tuple (see :mod:`lifecycle.records`). The entities
 (``Registration``, ``RegistrationVersion``) are not frozen, but the library never
-changes one it has handed out: a transition builds new records (copy on write), so a backend can give the
-same object to many threads without copying it. Treat records as read-only.
+changes one it has handed out: a transition builds new records (copy on write), so a
+backend can give the same object to many threads without copying it. Treat records as
+read-only.
 
 Each converts to and from the exact boto3 response dictionaries (PascalCase keys,
 ``datetime`` values, optional keys omitted when unset).
