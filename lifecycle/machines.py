@@ -4,8 +4,9 @@ This module is the only place where the legal moves are written. Everything else
 (the service, the diagrams, the docs and the test harness) reads them from the
 ``transitions`` machines defined here: :data:`VERSION_MACHINE` for the status of
 one registration version, :data:`REGISTRATION_MACHINE` for the status of the
-registration, and :data:`ATTACHMENT_MACHINE` for the status of a registration
-attachment, an aggregate of its own.
+registration, :data:`ATTACHMENT_MACHINE` for the status of a registration
+attachment and :data:`PHONE_NUMBER_MACHINE` for the status of a phone number, each an
+aggregate of its own.
 
 The registration's two machines share one event vocabulary. A step of the lifecycle
 is one event: every machine that defines the event must accept it from its current
@@ -30,7 +31,13 @@ from typing import Any, Literal
 import attrs
 from transitions import Machine, Transition
 
-from lifecycle.statuses import Actor, AttachmentStatus, RegistrationStatus, VersionStatus
+from lifecycle.statuses import (
+    Actor,
+    AttachmentStatus,
+    PhoneNumberStatus,
+    RegistrationStatus,
+    VersionStatus,
+)
 
 NEW = "new"
 """Pseudo-state of both machines before ``create``: the record does not exist yet."""
@@ -211,6 +218,25 @@ _ATTACHMENT_TRANSITIONS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+_P = PhoneNumberStatus
+_HELD = _states(_P.PENDING, _P.ACTIVE)
+
+_PHONE_NUMBER_TRANSITIONS: list[dict[str, Any]] = [
+    # A number that may carry messages only once a registration is COMPLETE waits in
+    # PENDING (a toll-free number, until its registration completes); others start ACTIVE.
+    dict(trigger="request_phone_number", source=NEW, dest=_P.PENDING,
+         conditions="awaits_registration", actor=_U, operations=["RequestPhoneNumber"]),
+    dict(trigger="request_phone_number", source=NEW, dest=_P.ACTIVE, actor=_U,
+         operations=["RequestPhoneNumber"]),
+    dict(trigger="release_phone_number", source=_HELD, dest=_P.DELETED,
+         unless="deletion_protection_enabled", actor=_U, operations=["ReleasePhoneNumber"]),
+    # Tags change on any number not DELETED; the status stays.
+    dict(trigger="tag_resource", source=_HELD, dest=None, actor=_U, operations=["TagResource"]),
+    dict(trigger="untag_resource", source=_HELD, dest=None, actor=_U,
+         operations=["UntagResource"]),
+]  # fmt: skip
+
+
 def _build(name: str, states: Iterable[str], table: list[dict[str, Any]]) -> LifecycleMachine:
     return LifecycleMachine(
         model=None,
@@ -374,6 +400,14 @@ ATTACHMENT: CompiledMachine = CompiledMachine(ATTACHMENT_MACHINE, AttachmentStat
 """The compiled attachment machine."""
 
 
+PHONE_NUMBER_MACHINE: LifecycleMachine = _build(
+    "phone_number", PhoneNumberStatus, _PHONE_NUMBER_TRANSITIONS
+)
+"""The phone number status machine."""
+PHONE_NUMBER: CompiledMachine = CompiledMachine(PHONE_NUMBER_MACHINE, PhoneNumberStatus)
+"""The compiled phone number machine."""
+
+
 def _events(machines: tuple[CompiledMachine, ...]) -> dict[str, EventSpec]:
     events: dict[str, EventSpec] = {}
     for machine in machines:
@@ -396,6 +430,9 @@ machines."""
 ATTACHMENT_EVENTS: Mapping[str, EventSpec] = _events((ATTACHMENT,))
 """Every event of an attachment's lifecycle by name (the tag edits share their names
 with the registration's: a logged event's ``resource_type`` says whose it is)."""
+
+PHONE_NUMBER_EVENTS: Mapping[str, EventSpec] = _events((PHONE_NUMBER,))
+"""Every event of a phone number's lifecycle by name."""
 
 TERMINAL_VERSION_STATUSES: frozenset[VersionStatus] = frozenset(
     VersionStatus(s) for s in VERSION.final_states()

@@ -22,6 +22,7 @@ from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
 from lifecycle.form import FormChange as FormChange  # re-exported: the port's type
 from lifecycle.models import Registration, RegistrationVersion
+from lifecycle.phone_numbers import PhoneNumber
 
 T = TypeVar("T")
 
@@ -120,6 +121,22 @@ class AttachmentQuery:
 
 
 @attrs.frozen
+class PhoneNumberQuery:
+    """What ``DescribePhoneNumbers`` asks a backend for (keyset: creation order).
+
+    ``filters`` are the request's, by filter name (each a set of accepted values);
+    :func:`lifecycle.phone_numbers.matches` says whether a number passes them.
+    """
+
+    account_id: str
+    region: str
+    phone_number_ids: frozenset[str] | None = None
+    filters: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    after: int | None = None
+    limit: int = 100
+
+
+@attrs.frozen
 class Page(Generic[T]):
     """Up to ``limit`` items, and where to resume if more may follow."""
 
@@ -189,6 +206,10 @@ class Snapshot(Protocol):
 
     def attachments(self) -> Iterator[RegistrationAttachment]:
         """Every attachment, of every account and region."""
+        ...
+
+    def phone_numbers(self) -> Iterator[PhoneNumber]:
+        """Every phone number, of every account and region."""
         ...
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
@@ -307,6 +328,39 @@ class Backend(Protocol):
         """The bytes of an attachment whose upload completed; ``None`` otherwise."""
         ...
 
+    def get_phone_number(
+        self, account_id: str, region: str, phone_number_id: str
+    ) -> PhoneNumber | None:
+        """The phone number (DELETED ones included), or ``None`` if this account and
+        region has none by that id."""
+        ...
+
+    def commit_phone_number(
+        self,
+        number: PhoneNumber,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> PhoneNumber:
+        """Store ``number``, its ``events`` and its ``quotas`` usage atomically;
+        returns what was stored.
+
+        Raises:
+            ConflictException: as :meth:`commit` (revision, token); or a new number's
+                ``phone_number`` is held by another number of this account and region
+                that is not DELETED (Reason ``RESOURCE_ALREADY_EXISTS``). Nothing is
+                written.
+            ServiceQuotaExceededException: as :meth:`commit`.
+        """
+        ...
+
+    def query_phone_numbers(self, query: PhoneNumberQuery) -> Page[PhoneNumber]:
+        """One page of the phone numbers matching ``query``, in creation order."""
+        ...
+
     def field_values(
         self,
         account_id: str,
@@ -351,6 +405,10 @@ class Backend(Protocol):
 
     def attachments(self) -> Iterator[RegistrationAttachment]:
         """Every stored attachment, of every account and region."""
+        ...
+
+    def phone_numbers(self) -> Iterator[PhoneNumber]:
+        """Every stored phone number, of every account and region."""
         ...
 
     def quota_usage(self, account_id: str, region: str, quota: str, period: str) -> int:

@@ -50,6 +50,16 @@ class AttachmentStatus(StrEnum):
     DELETED = "DELETED"
 
 
+class PhoneNumberStatus(StrEnum):
+    """Status of a phone number (``NumberStatus``)."""
+
+    PENDING = "PENDING"
+    ACTIVE = "ACTIVE"
+    ASSOCIATING = "ASSOCIATING"
+    DISASSOCIATING = "DISASSOCIATING"
+    DELETED = "DELETED"
+
+
 class Actor(StrEnum):
     """Who fires a transition."""
 

@@ -16,8 +16,9 @@ from typing import TypeVar
 
 import attrs
 
-from lifecycle import attachments
+from lifecycle import attachments, phone_numbers
 from lifecycle.attachments import RegistrationAttachment
+from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.errors import (
     ConflictException,
     InternalServerException,
@@ -35,13 +36,14 @@ from lifecycle.ports import (
     LoggedEvent,
     LogPosition,
     Page,
+    PhoneNumberQuery,
     QuotaCharge,
     RegistrationQuery,
     Snapshot,
     VersionQuery,
     cursor_lost,
 )
-from lifecycle.statuses import AttachmentStatus, RegistrationStatus
+from lifecycle.statuses import AttachmentStatus, PhoneNumberStatus, RegistrationStatus
 from lifecycle.validation import seconds
 
 
@@ -50,8 +52,8 @@ class _Partition:
     the versions of each (``versions[position][n - 1]`` is version ``n``); its
     attachments in creation order, with the bodies of those that have one."""
 
-    __slots__ = ("attachment_index", "attachments", "bodies", "index", "quotas",
-                 "registrations", "tokens", "values", "versions")  # fmt: skip
+    __slots__ = ("attachment_index", "attachments", "bodies", "held", "index", "number_index",
+                 "numbers", "quotas", "registrations", "tokens", "values", "versions")  # fmt: skip
 
     def __init__(self) -> None:
         self.quotas: dict[tuple[str, str], int] = {}
@@ -65,6 +67,10 @@ class _Partition:
         self.attachments: list[RegistrationAttachment] = []
         self.attachment_index: dict[str, int] = {}
         self.bodies: dict[str, bytes] = {}
+        self.numbers: list[PhoneNumber] = []
+        self.number_index: dict[str, int] = {}
+        self.held: dict[str, str] = {}
+        """The id of the number (not DELETED) that holds each E.164 number."""
 
     def copy(self) -> _Partition:
         """A copy that later commits to this partition leave as it is."""
@@ -78,6 +84,9 @@ class _Partition:
         other.attachments = list(self.attachments)
         other.attachment_index = dict(self.attachment_index)
         other.bodies = dict(self.bodies)
+        other.numbers = list(self.numbers)
+        other.number_index = dict(self.number_index)
+        other.held = dict(self.held)
         return other
 
     def attachment(self, attachment_id: str) -> RegistrationAttachment | None:
@@ -292,20 +301,11 @@ class InMemoryBackend:
                 part = self._partitions[key] = _Partition()
             position = part.attachment_index.get(attachment.attachment_id)
             stored = None if position is None else part.attachments[position]
-            if expected_revision is None and (
-                stored is not None or (idempotency is not None and idempotency.token in part.tokens)
-            ):
-                raise _attachment_conflict(
-                    attachment, "ClientToken already used", "RESOURCE_ALREADY_EXISTS"
-                )
-            if expected_revision is not None and (
-                stored is None or stored.revision != expected_revision
-            ):
-                raise _attachment_conflict(
-                    attachment,
-                    "was changed by another call since it was read; read it again and retry",
-                    "RESOURCE_MODIFICATION_NOT_ALLOWED",
-                )
+            _check_revision(
+                part, stored, expected_revision, idempotency,
+                f"Registration attachment {attachment.attachment_id}",
+                attachments.RESOURCE_TYPE, attachment.attachment_id,
+            )  # fmt: skip
             if attachment.status is AttachmentStatus.DELETED:
                 naming = part.naming(attachment.attachment_id)
                 if naming:
@@ -337,6 +337,81 @@ class InMemoryBackend:
             part.attachments, part.attachment_index, query.attachment_ids, query.after,
             query.limit, lambda attachment: statuses is None or attachment.status in statuses,
         )  # fmt: skip
+
+    def get_phone_number(
+        self, account_id: str, region: str, phone_number_id: str
+    ) -> PhoneNumber | None:
+        """The phone number, or ``None``."""
+        outside_commit("InMemoryBackend")
+        part = self._partitions.get((account_id, region))
+        position = None if part is None else part.number_index.get(phone_number_id)
+        return None if part is None or position is None else part.numbers[position]
+
+    def commit_phone_number(
+        self,
+        number: PhoneNumber,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> PhoneNumber:
+        """Store ``number`` atomically; see
+        :meth:`lifecycle.ports.Backend.commit_phone_number`."""
+        key = (number.account_id, number.region)
+        with self._lock:
+            part = self._partitions.get(key)
+            if part is None:
+                part = self._partitions[key] = _Partition()
+            position = part.number_index.get(number.phone_number_id)
+            stored = None if position is None else part.numbers[position]
+            what = f"Phone number {number.phone_number_id}"
+            _check_revision(part, stored, expected_revision, idempotency, what,
+                            phone_numbers.RESOURCE_TYPE, number.phone_number_id)  # fmt: skip
+            holder = part.held.get(number.phone_number)
+            if holder not in (None, number.phone_number_id):
+                raise ConflictException(
+                    f"{what}: {number.phone_number} is held by phone number {holder}.",
+                    reason="RESOURCE_ALREADY_EXISTS",
+                    resource_type=phone_numbers.RESOURCE_TYPE,
+                    resource_id=number.phone_number_id,
+                )
+            usage = part.charge(quotas, number.account_id, number.region)
+            if before_commit is not None:
+                before_commit(events)
+            part.quotas.update(usage)
+            if position is None:
+                part.numbers.append(number)
+                part.number_index[number.phone_number_id] = len(part.numbers) - 1
+                if idempotency is not None:
+                    part.tokens[idempotency.token] = idempotency
+            else:
+                part.numbers[position] = number
+            if number.status is PhoneNumberStatus.DELETED:
+                part.held.pop(number.phone_number, None)
+            else:
+                part.held[number.phone_number] = number.phone_number_id
+            self._log.extend(events)
+        return number
+
+    def query_phone_numbers(self, query: PhoneNumberQuery) -> Page[PhoneNumber]:
+        """One page of matching phone numbers, in creation order."""
+        outside_commit("InMemoryBackend")
+        part = self._partitions.get((query.account_id, query.region))
+        if part is None:
+            return Page((), None)
+        filters = query.filters
+        return _keyset_page(
+            part.numbers, part.number_index, query.phone_number_ids, query.after, query.limit,
+            lambda number: phone_numbers.matches(number, filters),
+        )  # fmt: skip
+
+    def phone_numbers(self) -> Iterator[PhoneNumber]:
+        """Every phone number of every account and region."""
+        outside_commit("InMemoryBackend")
+        for part in list(self._partitions.values()):
+            yield from list(part.numbers)
 
     def attachment_body(self, account_id: str, region: str, attachment_id: str) -> bytes | None:
         """The attachment's bytes, if its upload completed."""
@@ -526,15 +601,33 @@ def _keyset_page(
     return Page(tuple(found), None)
 
 
-def _attachment_conflict(
-    attachment: RegistrationAttachment, what: str, reason: str
-) -> ConflictException:
-    return ConflictException(
-        f"Registration attachment {attachment.attachment_id} {what}.",
-        reason=reason,
-        resource_type=attachments.RESOURCE_TYPE,
-        resource_id=attachment.attachment_id,
-    )
+def _check_revision(
+    part: _Partition,
+    stored: PhoneNumber | RegistrationAttachment | None,
+    expected_revision: int | None,
+    idempotency: IdempotencyRecord | None,
+    what: str,
+    resource_type: str,
+    resource_id: str,
+) -> None:
+    """Refuse a commit of a resource of its own (an attachment, a phone number) that
+    creates one already there, or reuses a token, or changes one another commit
+    changed since it was read."""
+    if expected_revision is None:
+        if stored is not None or (idempotency is not None and idempotency.token in part.tokens):
+            raise ConflictException(
+                f"{what} ClientToken already used.",
+                reason="RESOURCE_ALREADY_EXISTS",
+                resource_type=resource_type,
+                resource_id=resource_id,
+            )
+    elif stored is None or stored.revision != expected_revision:
+        raise ConflictException(
+            f"{what} was changed by another call since it was read; read it again and retry.",
+            reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+            resource_type=resource_type,
+            resource_id=resource_id,
+        )
 
 
 def _conflict(registration: Registration, what: str, reason: str) -> ConflictException:
