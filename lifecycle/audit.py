@@ -5,9 +5,9 @@ the log and the registrations from one snapshot of the store. Each event must be
 move the machines allow from the replayed state, with their conditions evaluated on
 that state. The replayed statuses, status-history timestamps and field values of
 every version (with the flags a deny set on them), and the registration's tags, must
-then equal the stored registration's. Each attachment's events are replayed through
-the attachment machine likewise, and its status and tags compared. Anything else is reported
-as a :class:`Discrepancy`.
+then equal the stored registration's. Each attachment's and phone number's events are
+replayed through its own machine likewise, and its status and tags compared. Anything
+else is reported as a :class:`Discrepancy`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -30,12 +31,16 @@ from lifecycle.machines import (
     EVENTS,
     FIELD_EDITS,
     NEW,
+    PHONE_NUMBER,
+    PHONE_NUMBER_EVENTS,
     REGISTRATION,
     TAG_EDITS,
     VERSION,
     CompiledMachine,
 )
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion, Tag
+from lifecycle.phone_numbers import AWAITS_REGISTRATION
+from lifecycle.phone_numbers import RESOURCE_TYPE as PHONE_NUMBER_TYPE
 from lifecycle.ports import Backend, Snapshot, all_versions
 from lifecycle.tags import TagChange
 
@@ -58,6 +63,8 @@ class _Replayed:
     """Per version, its field values as DescribeRegistrationFieldValues shows them
     (flags included), by field path."""
     tags: tuple[Tag, ...] = ()
+    conditions: dict[str, bool] = attrs.Factory(dict)
+    """What a phone number's machine conditions read (see :func:`replay_resource`)."""
     events: int = 0
 
 
@@ -66,7 +73,7 @@ def _move(
     state: str,
     event: TransitionEvent,
     to: str | None,
-    ctx: Conditions | None,
+    ctx: object,
 ) -> str | None:
     """The problem with ``event`` moving ``machine`` from ``state`` to ``to``, if any."""
     spec = machine.resolve(state, event.event, ctx)
@@ -139,8 +146,12 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
 
 def _retag(state: _Replayed, event: TransitionEvent) -> str | None:
     """Apply the tags a create or a tag edit records to the replayed ``state``."""
-    creates = event.event in ("create", "create_attachment")
-    if event.event not in TAG_EDITS and not (creates and event.detail):
+    creates = event.event in ("create", "create_attachment", "request_phone_number")
+    if event.event not in TAG_EDITS and not (
+        creates
+        and event.detail
+        and ("Tags" in event.detail or event.event != "request_phone_number")
+    ):
         return None
     if not event.detail:
         return f"{event.event} carries no tag change"
@@ -151,17 +162,34 @@ def _retag(state: _Replayed, event: TransitionEvent) -> str | None:
     return None
 
 
-def replay_attachment(state: _Replayed, event: TransitionEvent) -> str | None:
-    """Apply one logged event of an attachment to ``state``; the problem if the
-    attachment machine refuses it."""
-    if event.event not in ATTACHMENT_EVENTS:
-        return f"unknown attachment event {event.event!r}"
+_OWN_RESOURCES: Mapping[str, tuple[str, CompiledMachine, Mapping[str, Any]]] = {
+    ATTACHMENT_TYPE: ("attachment", ATTACHMENT, ATTACHMENT_EVENTS),
+    PHONE_NUMBER_TYPE: ("phone number", PHONE_NUMBER, PHONE_NUMBER_EVENTS),
+}
+"""The aggregates of their own that the log holds events of, by resource type: what
+each is called, its machine and its events."""
+
+
+def replay_resource(state: _Replayed, event: TransitionEvent) -> str | None:
+    """Apply one logged event of an attachment or a phone number to ``state``; the
+    problem if its machine refuses it."""
+    kind, machine, known = _OWN_RESOURCES[event.resource_type]
+    if event.event not in known:
+        return f"unknown {kind} event {event.event!r}"
     if event.registration_from != (None if state.status == NEW else state.status):
         return (
-            f"{event.event} says the attachment was {event.registration_from}, the replay "
+            f"{event.event} says the {kind} was {event.registration_from}, the replay "
             f"has {state.status}"
         )
-    problem = _move(ATTACHMENT, state.status, event, event.registration_to, None)
+    if event.event == "request_phone_number":
+        # What the phone number machine's conditions read, as the request recorded it.
+        detail = event.detail or {}
+        state.conditions = {
+            "awaits_registration": detail.get("NumberType") in AWAITS_REGISTRATION,
+            "deletion_protection_enabled": detail.get("DeletionProtectionEnabled") is True,
+        }
+    context = SimpleNamespace(**state.conditions)
+    problem = _move(machine, state.status, event, event.registration_to, context)
     if problem:
         return problem
     problem = _retag(state, event)
@@ -294,7 +322,8 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
 
 def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]]:
     states: dict[str, _Replayed] = {}
-    uploads: dict[str, _Replayed] = {}
+    owned: dict[str, _Replayed] = {}
+    """Attachments' and phone numbers' replayed states, by id."""
     broken: dict[str, str] = {}
     events = 0
     after = None
@@ -305,10 +334,8 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
             events += 1
             if event.registration_id in broken:
                 continue
-            if event.resource_type == ATTACHMENT_TYPE:
-                problem = replay_attachment(
-                    uploads.setdefault(event.resource_id, _Replayed()), event
-                )
+            if event.resource_type in _OWN_RESOURCES:
+                problem = replay_resource(owned.setdefault(event.resource_id, _Replayed()), event)
             else:
                 problem = replay_one(states.setdefault(event.registration_id, _Replayed()), event)
             if problem:
@@ -329,20 +356,28 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
     for rid in states:
         if rid not in broken:
             found.append(Discrepancy(rid, "events in the log, but no stored registration"))
-    for attachment in snapshot.attachments():
-        aid = attachment.attachment_id
-        state = uploads.pop(aid, _Replayed())
-        if aid in broken:
+    stored: list[tuple[str, str, str, tuple[Tag, ...]]] = [
+        ("attachment", a.attachment_id, a.status, a.tags) for a in snapshot.attachments()
+    ]
+    stored += [
+        ("phone number", n.phone_number_id, n.status, n.tags) for n in snapshot.phone_numbers()
+    ]
+    for kind, rid, status, tags in stored:
+        state = owned.pop(rid, _Replayed())
+        if rid in broken:
             continue
-        if state.status != attachment.status:
-            problem = f"stored attachment status {attachment.status}, replayed {state.status}"
-            found.append(Discrepancy(aid, problem))
-        elif state.tags != attachment.tags:
-            problem = f"stored tags {_shown(attachment.tags)}, replayed {_shown(state.tags)}"
-            found.append(Discrepancy(aid, problem))
-    for aid in uploads:
-        if aid not in broken:
-            found.append(Discrepancy(aid, "events in the log, but no stored attachment"))
+        if state.status != status:
+            found.append(
+                Discrepancy(rid, f"stored {kind} status {status}, replayed {state.status}")
+            )
+        elif state.tags != tags:
+            problem = f"stored tags {_shown(tags)}, replayed {_shown(state.tags)}"
+            found.append(Discrepancy(rid, problem))
+    for rid in owned:
+        if rid not in broken:
+            found.append(
+                Discrepancy(rid, "events in the log, but no stored attachment or phone number")
+            )
     return checked, events, found
 
 
@@ -356,7 +391,11 @@ def timeline(events: Iterable[TransitionEvent]) -> list[str]:
             if e.version_number is not None
             else ""
         )
-        kind = "attachment" if e.resource_type == ATTACHMENT_TYPE else "registration"
+        kind = (
+            _OWN_RESOURCES[e.resource_type][0]
+            if e.resource_type in _OWN_RESOURCES
+            else "registration"
+        )
         registration = (
             f"{kind}: {e.registration_from or 'new'} -> {e.registration_to}"
             if e.registration_to is not None

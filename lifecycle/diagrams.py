@@ -31,6 +31,7 @@ from lifecycle.machines import (
     ATTACHMENT,
     INTERNAL_EVENTS,
     NEW,
+    PHONE_NUMBER,
     REGISTRATION,
     VERSION,
     CompiledMachine,
@@ -51,10 +52,12 @@ CONDITION_TEXT = {
     "has_approved_version": "a version APPROVED",
     "has_denied_or_revoked_version": "a version DENIED or REVOKED",
     "no_open_version": "no open version",
+    "awaits_registration": "a type that awaits a registration (TOLL_FREE)",
+    "deletion_protection_enabled": "deletion protection",
 }
 """How each machine condition reads on an edge."""
 
-NAMES = ("version", "registration", "overview", "attachment")
+NAMES = ("version", "registration", "overview", "attachment", "phone_number")
 """The diagrams :func:`write` produces."""
 FORMATS = ("mermaid", "dot", "svg", "png")
 """The formats :func:`write` knows; SVG and PNG need Graphviz's ``dot``."""
@@ -283,6 +286,11 @@ def attachment_mermaid() -> str:
 _OVERVIEW = "Registration lifecycle: each registration move with the version move it carries"
 
 
+def phone_number_mermaid() -> str:
+    """The phone number machine as a Mermaid flowchart."""
+    return _mermaid("Phone number status", [PHONE_NUMBER], machine_edges(PHONE_NUMBER))
+
+
 def overview_mermaid() -> str:
     """Both machines; each registration edge names the version moves of the same step."""
     return _mermaid(_OVERVIEW, [REGISTRATION, VERSION],
@@ -372,6 +380,11 @@ def registration_dot() -> str:
 def attachment_dot() -> str:
     """The attachment machine as Graphviz DOT."""
     return _dot("Registration attachment status", [ATTACHMENT], machine_edges(ATTACHMENT))
+
+
+def phone_number_dot() -> str:
+    """The phone number machine as Graphviz DOT."""
+    return _dot("Phone number status", [PHONE_NUMBER], machine_edges(PHONE_NUMBER))
 
 
 def overview_dot() -> str:
@@ -470,6 +483,7 @@ def machine_sources() -> dict[str, tuple[str, str]]:
         "registration": (registration_mermaid(), registration_dot()),
         "overview": (overview_mermaid(), overview_dot()),
         "attachment": (attachment_mermaid(), attachment_dot()),
+        "phone_number": (phone_number_mermaid(), phone_number_dot()),
     }
 
 

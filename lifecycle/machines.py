@@ -400,8 +400,10 @@ ATTACHMENT: CompiledMachine = CompiledMachine(ATTACHMENT_MACHINE, AttachmentStat
 """The compiled attachment machine."""
 
 
+# Only the statuses a move reaches: ASSOCIATING and DISASSOCIATING (the model's) come
+# with the association moves.
 PHONE_NUMBER_MACHINE: LifecycleMachine = _build(
-    "phone_number", PhoneNumberStatus, _PHONE_NUMBER_TRANSITIONS
+    "phone_number", (_P.PENDING, _P.ACTIVE, _P.DELETED), _PHONE_NUMBER_TRANSITIONS
 )
 """The phone number status machine."""
 PHONE_NUMBER: CompiledMachine = CompiledMachine(PHONE_NUMBER_MACHINE, PhoneNumberStatus)

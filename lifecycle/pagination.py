@@ -304,6 +304,7 @@ PAGINATORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
         ("RegistrationArn", "RegistrationId", "VersionNumber"),
     ),
     "describe_registration_attachments": ("RegistrationAttachments", ()),
+    "describe_phone_numbers": ("PhoneNumbers", ()),
 }
 """The operations the service pages, by method name: every one of its operations that
 botocore's ``paginators-1.json`` pages. Each has its result key and the keys

@@ -199,16 +199,51 @@ def ranges(iso_country_code: str, number_type: str) -> tuple[FictionalRange, ...
     return found
 
 
-def draw_number(iso_country_code: str, number_type: str) -> str:
+def draw_number(
+    iso_country_code: str, number_type: str, preference: tuple[str, tuple[str, ...]] | None = None
+) -> str:
     """A random number of the fictional ranges of ``iso_country_code`` and
-    ``number_type`` (see :func:`ranges`)."""
+    ``number_type`` (see :func:`ranges`) that meets ``preference``, if given: a
+    ``PreferenceType`` and its ``Filter`` values (the number must meet one of them; a
+    value with ``+`` is compared with the E.164 number, one without with its digits).
+
+    Raises:
+        ValidationException: as :func:`ranges`; or no number meets ``preference``
+            (naming ``NumberPreference``).
+    """
     choices = ranges(iso_country_code, number_type)
-    index = secrets.randbelow(sum(r.size for r in choices))
-    for fictional in choices:
-        if index < fictional.size:
-            return fictional.number(index)
-        index -= fictional.size
-    raise AssertionError("unreachable: index is below the ranges' total size")
+    if preference is None:
+        index = secrets.randbelow(sum(r.size for r in choices))
+        for fictional in choices:
+            if index < fictional.size:
+                return fictional.number(index)
+            index -= fictional.size
+        raise AssertionError("unreachable: index is below the ranges' total size")
+    kind, values = preference
+    meeting = [
+        number
+        for fictional in choices
+        for number in map(fictional.number, range(fictional.size))
+        if any(_meets(number, kind, value) for value in values)
+    ]
+    if not meeting:
+        raise ValidationException.for_field(
+            "NumberPreference",
+            f"no fictional {number_type} number in {iso_country_code} meets {kind} "
+            f"{', '.join(values)}",
+        )
+    return meeting[secrets.randbelow(len(meeting))]
+
+
+def _meets(number: str, kind: str, value: str) -> bool:
+    text = number if value.startswith("+") else number[1:]
+    if kind == "StartsWith":
+        return text.startswith(value)
+    if kind == "EndsWith":
+        return text.endswith(value)
+    if kind == "Contains":
+        return value in text
+    return text == value  # ExactMatch
 
 
 def new_id() -> str:
@@ -292,16 +327,9 @@ def step(
     return PhoneNumberStep(after, (_event(after, spec, number.status, now, detail),))
 
 
-FILTERS: tuple[str, ...] = (
-    "status", "iso-country-code", "message-type", "number-capability", "number-type",
-    "two-way-enabled", "self-managed-opt-outs-enabled", "opt-out-list-name",
-    "deletion-protection-enabled", "two-way-channel-arn",
-)  # fmt: skip
-"""The model's ``PhoneNumberFilterName`` values, each of which :func:`matches` reads."""
-
-
 def matches(number: PhoneNumber, filters: Mapping[str, frozenset[str]]) -> bool:
-    """Whether ``number`` passes every filter (one of a filter's values must match;
+    """Whether ``number`` passes every filter, by the model's ``PhoneNumberFilterName``
+    (one of a filter's values must match;
     booleans are the strings ``true`` and ``false``, and a number has no two-way
     channel, so ``two-way-channel-arn`` matches none)."""
     for name, values in filters.items():

@@ -30,17 +30,35 @@ REGISTRATION_ATTACHMENTS_PER_ACCOUNT = "REGISTRATION_ATTACHMENTS_PER_ACCOUNT"
 REGISTRATION_ATTACHMENTS_CREATED_PER_DAY = "REGISTRATION_ATTACHMENTS_CREATED_PER_DAY"
 """Calls of CreateRegistrationAttachment in the account and region on one UTC day."""
 
+PHONE_NUMBERS_PER_ACCOUNT = "PHONE_NUMBERS_PER_ACCOUNT"
+"""Phone numbers that exist (are not DELETED) in the account and region."""
+
 DEFAULT_QUOTAS: Mapping[str, int] = {
     REGISTRATIONS_PER_ACCOUNT: 1_000_000,
     REGISTRATION_VERSIONS_CREATED_PER_DAY: 100_000,
     TAGS_PER_RESOURCE: 50,
     REGISTRATION_ATTACHMENTS_PER_ACCOUNT: 1_000_000,
     REGISTRATION_ATTACHMENTS_CREATED_PER_DAY: 100_000,
+    PHONE_NUMBERS_PER_ACCOUNT: 100_000,
 }
 """The limits when none are given. The account quotas are far above AWS's, so that
 only a test that sets one meets it; ``TAGS_PER_RESOURCE`` is AWS's own 50 ("Each
 resource can have a maximum of 50 tags", the TagResource reference), which no
 workflow should pass unnoticed."""
+
+
+CHARGES: Mapping[str, tuple[tuple[str, bool, int], ...]] = {
+    "create": ((REGISTRATIONS_PER_ACCOUNT, False, 1),),
+    "delete": ((REGISTRATIONS_PER_ACCOUNT, False, -1),),
+    "create_version": ((REGISTRATION_VERSIONS_CREATED_PER_DAY, True, 1),),
+    "create_attachment": ((REGISTRATION_ATTACHMENTS_PER_ACCOUNT, False, 1),
+                          (REGISTRATION_ATTACHMENTS_CREATED_PER_DAY, True, 1)),
+    "delete_attachment": ((REGISTRATION_ATTACHMENTS_PER_ACCOUNT, False, -1),),
+    "request_phone_number": ((PHONE_NUMBERS_PER_ACCOUNT, False, 1),),
+    "release_phone_number": ((PHONE_NUMBERS_PER_ACCOUNT, False, -1),),
+}  # fmt: skip
+"""What each event that counts against a quota charges: per quota, whether it counts
+per UTC day, and the amount (negative: given back when something is deleted)."""
 
 
 class Quotas:
@@ -90,30 +108,12 @@ class Quotas:
 
     def charges(self, event: str, now: datetime) -> tuple[QuotaCharge, ...]:
         """What committing ``event`` at ``now`` (UTC) uses or gives back."""
-        if event == "create":
-            limit = self.limits[REGISTRATIONS_PER_ACCOUNT]
-            return (QuotaCharge(REGISTRATIONS_PER_ACCOUNT, "", 1, limit),)
-        if event == "delete":
-            return (QuotaCharge(REGISTRATIONS_PER_ACCOUNT, "", -1, None),)
-        if event == "delete_attachment":
-            return (QuotaCharge(REGISTRATION_ATTACHMENTS_PER_ACCOUNT, "", -1, None),)
-        if event not in ("create_version", "create_attachment"):
+        charged = CHARGES.get(event)
+        if charged is None:
             return ()  # every other step: submit, review, edits (the hot path)
         day = now.date().isoformat()
-        if event == "create_version":
-            limit = self.limits[REGISTRATION_VERSIONS_CREATED_PER_DAY]
-            return (QuotaCharge(REGISTRATION_VERSIONS_CREATED_PER_DAY, day, 1, limit),)
-        return (  # create_attachment
-            QuotaCharge(
-                REGISTRATION_ATTACHMENTS_PER_ACCOUNT,
-                "",
-                1,
-                self.limits[REGISTRATION_ATTACHMENTS_PER_ACCOUNT],
-            ),
-            QuotaCharge(
-                REGISTRATION_ATTACHMENTS_CREATED_PER_DAY,
-                day,
-                1,
-                self.limits[REGISTRATION_ATTACHMENTS_CREATED_PER_DAY],
-            ),
-        )
+        return tuple(
+            QuotaCharge(quota, day if daily else "", amount,
+                        self.limits[quota] if amount > 0 else None)
+            for quota, daily, amount in charged
+        )  # fmt: skip

@@ -18,9 +18,9 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from lifecycle import aggregate, attachments, errors, pagination
+from lifecycle import aggregate, attachments, errors, pagination, phone_numbers
 from lifecycle.attachments import RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.catalogue import Catalogue
@@ -30,8 +30,10 @@ from lifecycle.form import FieldValue
 from lifecycle.models import DeniedReason, Registration, resource_id_of
 from lifecycle.operations import attachments as attachment_operations
 from lifecycle.operations import definitions, form, registrations, tags, versions
+from lifecycle.operations import phone_numbers as phone_number_operations
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
+from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
 from lifecycle.quotas import Quotas
 from lifecycle.reviewer import Reviewer as Reviewer  # re-exported: lifecycle.service.Reviewer
@@ -39,6 +41,7 @@ from lifecycle.statuses import RegistrationStatus
 from lifecycle.tags import TagChange
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 Clock = Callable[[], datetime]
 """Returns the current time as a timezone-aware datetime."""
@@ -177,6 +180,9 @@ class RegistrationService:
     create_registration_attachment = attachment_operations.create_registration_attachment
     describe_registration_attachments = attachment_operations.describe_registration_attachments
     delete_registration_attachment = attachment_operations.delete_registration_attachment
+    request_phone_number = phone_number_operations.request_phone_number
+    describe_phone_numbers = phone_number_operations.describe_phone_numbers
+    release_phone_number = phone_number_operations.release_phone_number
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for ``describe_registrations`` or ``describe_registration_versions``
@@ -309,17 +315,40 @@ class RegistrationService:
         quotas: Sequence[QuotaCharge] = (),
     ) -> RegistrationAttachment:
         """Commit an attachment's ``step`` as :meth:`_commit` commits a registration's."""
-        transactional = self._transactional
-        stored = self.backend.commit_attachment(
-            step.attachment,
-            expected_revision=expected_revision,
-            events=step.events,
-            body=body,
-            idempotency=idempotency,
+        return self._commit_own(
+            self.backend.commit_attachment, step.attachment, step.events,
+            expected_revision=expected_revision, body=body, idempotency=idempotency,
             quotas=quotas,
-            before_commit=_deliver_to(transactional) if transactional else None,
+        )  # fmt: skip
+
+    def _phone_number(self, value: str, field: str) -> PhoneNumber:
+        """The phone number named by ``value`` (an id or an ARN); DELETED ones included."""
+        number_id = resource_id_of(
+            value, field, self.account_id, self.region, phone_numbers.RESOURCE_TYPE
         )
-        self._deliver(step.events)
+        number = self.backend.get_phone_number(self.account_id, self.region, number_id)
+        if number is None:
+            raise phone_numbers.not_found(value)
+        return number
+
+    def _commit_own(
+        self,
+        commit: Callable[..., R],
+        record: R,
+        events: Sequence[TransitionEvent],
+        **arguments: Any,
+    ) -> R:
+        """Commit ``record``, a resource of its own (an attachment, a phone number),
+        with its ``events`` through the backend's ``commit`` for it (given the other
+        ``arguments``), and deliver the events as :meth:`_commit` does."""
+        transactional = self._transactional
+        stored = commit(
+            record,
+            events=events,
+            before_commit=_deliver_to(transactional) if transactional else None,
+            **arguments,
+        )
+        self._deliver(events)
         return stored
 
     def _deliver(self, events: Sequence[TransitionEvent]) -> None:

@@ -188,7 +188,9 @@ def _check_members(
     return out
 
 
-REGISTRATION_ID: Final = string(1, 256, r"[A-Za-z0-9_:/-]+")
+ID_OR_ARN: Final = string(1, 256, r"[A-Za-z0-9_:/-]+")
+"""The model's ``...IdOrArn`` and ``...NameOrArn`` shapes."""
+REGISTRATION_ID: Final = ID_OR_ARN
 REGISTRATION_TYPE: Final = string(1, 64, r"[A-Za-z0-9_]+")
 CLIENT_TOKEN: Final = string(1, 64, r"[!-~]+")
 SECTION_PATH: Final = string(1, 100, r"[A-Za-z0-9_]+")
@@ -199,6 +201,13 @@ RESOURCE_ARN: Final = string(20, 256, r"arn:[A-Za-z0-9_:/-]+")
 FILTER_VALUES: Final = list_of(string(1, 128, r"[/\.:A-Za-z0-9+_-]+"), 1, 20)
 NEXT_TOKEN: Final = string(1, 1024, r".+")
 MAX_RESULTS: Final = integer(1, 100)
+ISO_COUNTRY_CODE: Final = string(2, 2, r"[A-Z]{2}")
+PHONE_NUMBER_FILTERS: Final = (
+    "status", "iso-country-code", "message-type", "number-capability", "number-type",
+    "two-way-enabled", "self-managed-opt-outs-enabled", "opt-out-list-name",
+    "deletion-protection-enabled", "two-way-channel-arn",
+)  # fmt: skip
+"""The model's ``PhoneNumberFilterName`` values."""
 
 
 def _filters(names: tuple[str, ...]) -> Rule:
@@ -311,6 +320,45 @@ OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
         "MaxResults": (MAX_RESULTS, False),
     },
     "DeleteRegistrationAttachment": {"RegistrationAttachmentId": (REGISTRATION_ID, True)},
+    "RequestPhoneNumber": {
+        "IsoCountryCode": (ISO_COUNTRY_CODE, True),
+        "MessageType": (one_of(("TRANSACTIONAL", "PROMOTIONAL")), True),
+        "NumberCapabilities": (list_of(one_of(("SMS", "VOICE", "MMS", "RCS")), 1, 4), True),
+        "NumberType": (one_of(("LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR")), True),
+        "OptOutListName": (ID_OR_ARN, False),
+        "PoolId": (string(0, 256, r"[A-Za-z0-9_:/-]*"), False),
+        "RegistrationId": (REGISTRATION_ID, False),
+        "NumberPreference": (
+            list_of(
+                structure(
+                    {
+                        "PreferenceType": (
+                            list_of(
+                                one_of(("StartsWith", "EndsWith", "Contains", "ExactMatch")), 1, 1
+                            ),
+                            True,
+                        ),
+                        "Filter": (list_of(string(2, 16, r"\+?[0-9]{1,15}"), 1, 10), True),
+                    }
+                ),
+                1,
+                1,
+            ),
+            False,
+        ),
+        "InternationalSendingEnabled": (boolean, False),
+        "DeletionProtectionEnabled": (boolean, False),
+        "Tags": (_unique_tags(0), False),
+        "ClientToken": (CLIENT_TOKEN, False),
+    },
+    "DescribePhoneNumbers": {
+        "PhoneNumberIds": (list_of(ID_OR_ARN, 0, 5), False),
+        "Filters": (_filters(PHONE_NUMBER_FILTERS), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+        "Owner": (one_of(("SELF", "SHARED")), False),
+    },
+    "ReleasePhoneNumber": {"PhoneNumberId": (ID_OR_ARN, True)},
 }
 """Per operation: each parameter's rule and whether it is required."""
 

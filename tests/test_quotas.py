@@ -83,7 +83,7 @@ def test_racing_creates_never_pass_the_quota(make_backend: BackendFactory) -> No
 @pytest.mark.parametrize(
     ("quotas", "field"),
     [
-        ({"PHONE_NUMBERS_PER_ACCOUNT": 3}, "quotas['PHONE_NUMBERS_PER_ACCOUNT']"),
+        ({"POOLS_PER_ACCOUNT": 3}, "quotas['POOLS_PER_ACCOUNT']"),
         ({"TAGS_PER_RESOURCE": -1}, "quotas['TAGS_PER_RESOURCE']"),
         ({"REGISTRATIONS_PER_ACCOUNT": -1}, "quotas['REGISTRATIONS_PER_ACCOUNT']"),
         ({"REGISTRATIONS_PER_ACCOUNT": True}, "quotas['REGISTRATIONS_PER_ACCOUNT']"),

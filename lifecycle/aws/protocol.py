@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from lifecycle.errors import CONTENT_TYPE, LifecycleError, ValidationException, response_metadata
-from lifecycle.machines import ATTACHMENT_EVENTS, EVENTS
+from lifecycle.machines import ATTACHMENT_EVENTS, EVENTS, PHONE_NUMBER_EVENTS
 from lifecycle.operations import OPERATIONS as OPERATIONS  # re-exported: protocol.OPERATIONS
 from lifecycle.service import RegistrationService
 from lifecycle.validation import BLOBS, reject_unknown
@@ -36,7 +36,7 @@ Response = tuple[int, dict[str, str], bytes]
 
 WRITES: frozenset[str] = frozenset(
     op
-    for events in (EVENTS, ATTACHMENT_EVENTS)
+    for events in (EVENTS, ATTACHMENT_EVENTS, PHONE_NUMBER_EVENTS)
     for spec in events.values()
     for op in spec.operations
 )

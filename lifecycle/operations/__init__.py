@@ -13,6 +13,10 @@ method (``submit_registration_version`` answers ``SubmitRegistrationVersion``):
   DeleteRegistrationFieldValue, DescribeRegistrationFieldValues.
 - :mod:`~lifecycle.operations.tags`: TagResource, UntagResource, ListTagsForResource
   (of any taggable resource, named by its ARN).
+- :mod:`~lifecycle.operations.attachments`: CreateRegistrationAttachment,
+  DescribeRegistrationAttachments, DeleteRegistrationAttachment.
+- :mod:`~lifecycle.operations.phone_numbers`: RequestPhoneNumber, DescribePhoneNumbers,
+  ReleasePhoneNumber.
 
 :class:`~lifecycle.service.RegistrationService` binds them as its methods.
 :data:`OPERATIONS` below is the one table from API names to those methods: the HTTP
@@ -49,6 +53,9 @@ OPERATIONS: Mapping[str, str] = {
     "CreateRegistrationAttachment": "create_registration_attachment",
     "DescribeRegistrationAttachments": "describe_registration_attachments",
     "DeleteRegistrationAttachment": "delete_registration_attachment",
+    "RequestPhoneNumber": "request_phone_number",
+    "DescribePhoneNumbers": "describe_phone_numbers",
+    "ReleasePhoneNumber": "release_phone_number",
 }
 """The operations the library answers, by API name, with the service method of each.
 

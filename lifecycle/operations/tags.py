@@ -8,8 +8,9 @@ the table lacks holds nothing here (ResourceNotFoundException). To make a new re
 type taggable, add its entry.
 
 A registration's tag changes are events of the registration machine, an attachment's
-of the attachment machine (``tag_resource``, ``untag_resource`` in both), legal in
-every status but DELETED, and logged with the change.
+of the attachment machine, a phone number's of the phone number machine
+(``tag_resource``, ``untag_resource`` in each), legal in every status but DELETED, and
+logged with the change.
 :class:`~lifecycle.service.RegistrationService` binds each operation as its method of
 the same name; ``service`` is that service.
 """
@@ -21,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lifecycle import attachments, errors
+from lifecycle import attachments, errors, phone_numbers
 from lifecycle.errors import ResourceNotFoundException
 from lifecycle.models import RESOURCE_TYPES, Tag, resource_of_arn
-from lifecycle.statuses import AttachmentStatus
+from lifecycle.statuses import AttachmentStatus, PhoneNumberStatus
 from lifecycle.tags import TagChange
 from lifecycle.validation import MISSING, validate
 
@@ -80,9 +81,28 @@ def _change_attachment_tags(
     service._commit_attachment(step, attachment.revision)
 
 
+def _phone_number_tags(service: RegistrationService, number_id: str) -> tuple[Tag, ...]:
+    return service._phone_number(number_id, "ResourceArn").tags
+
+
+def _change_phone_number_tags(
+    service: RegistrationService, number_id: str, event: str, change: TagChange
+) -> None:
+    number = service._phone_number(number_id, "ResourceArn")
+    if number.status is PhoneNumberStatus.DELETED:
+        raise phone_numbers.not_found(number_id)
+    service.quotas.check_tags(change.applied_to(number.tags), f"phone number {number_id}")
+    step = phone_numbers.step(number, event, service._now(), tags=change)
+    service._commit_own(
+        service.backend.commit_phone_number, step.phone_number, step.events,
+        expected_revision=number.revision,
+    )  # fmt: skip
+
+
 TAGGABLE: Mapping[str, Taggable] = {
     "registration": Taggable(_registration_tags, _change_registration_tags),
     attachments.RESOURCE_TYPE: Taggable(_attachment_tags, _change_attachment_tags),
+    phone_numbers.RESOURCE_TYPE: Taggable(_phone_number_tags, _change_phone_number_tags),
 }
 """The taggable resources by ARN resource type."""
 
