@@ -135,9 +135,11 @@ def test_tags_per_resource(service: RegistrationService) -> None:
          None),
         ("arn:aws:sms-voice:us-east-1:123456789012:registration/registration-" + "0" * 32,
          ResourceNotFoundException, "registration"),
-        # A resource type of the model that this library does not hold, and an
-        # attachment's ARN naming no attachment.
-        ("arn:aws:sms-voice:us-east-1:123456789012:phone-number/{rid}",
+        # A resource type of the model that this library does not hold, and ARNs of
+        # a number and an attachment naming none.
+        ("arn:aws:sms-voice:us-east-1:123456789012:sender-id/{rid}",
+         ResourceNotFoundException, "sender-id"),
+        ("arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-" + "0" * 32,
          ResourceNotFoundException, "phone-number"),
         ("arn:aws:sms-voice:us-east-1:123456789012:registration-attachment/{rid}",
          ResourceNotFoundException, "registration-attachment"),
@@ -160,6 +162,7 @@ def test_arns_this_service_does_not_hold(
         assert "ResourceArn" in str(info.value) or resource_type in (
             "registration",
             "registration-attachment",
+            "phone-number",
         )
     assert snapshot(service) == before
 
