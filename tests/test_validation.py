@@ -82,7 +82,8 @@ anything = st.recursive(
     | st.floats()
     | st.text()
     | st.binary()
-    | st.sampled_from([BRAND, "CREATED", "registration-status", RID, "x" * 2000]),
+    | st.sampled_from([BRAND, "CREATED", "registration-status", RID, "x" * 2000, "US",
+                       "TOLL_FREE", "LONG_CODE", "TRANSACTIONAL", "SMS", "status"]),
     lambda inner: st.lists(inner, max_size=6)
     | st.dictionaries(st.sampled_from(["Key", "Value", "Name", "Values", "Reason", "x"]), inner,
                       max_size=4),
@@ -99,6 +100,13 @@ OPERATIONS = {
     "describe_registration_versions": [
         "RegistrationId", "VersionNumbers", "Filters", "NextToken", "MaxResults",
     ],
+    "request_phone_number": [
+        "IsoCountryCode", "MessageType", "NumberCapabilities", "NumberType", "OptOutListName",
+        "PoolId", "RegistrationId", "NumberPreference", "InternationalSendingEnabled",
+        "DeletionProtectionEnabled", "Tags", "ClientToken",
+    ],
+    "describe_phone_numbers": ["PhoneNumberIds", "Filters", "NextToken", "MaxResults", "Owner"],
+    "release_phone_number": ["PhoneNumberId"],
 }  # fmt: skip
 REVIEWER = [
     "begin_review", "require_authentication", "complete_authentication",
