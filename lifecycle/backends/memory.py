@@ -18,7 +18,6 @@ import attrs
 
 from lifecycle import attachments, phone_numbers
 from lifecycle.attachments import RegistrationAttachment
-from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.errors import (
     ConflictException,
     InternalServerException,
@@ -28,6 +27,7 @@ from lifecycle.errors import (
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue, FormChange
 from lifecycle.models import Registration, RegistrationVersion
+from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import (
     AttachmentQuery,
     BeforeCommit,
