@@ -139,10 +139,18 @@ def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
     return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema, **options)
 
 
+def back_to_schema_5(conn: Any) -> None:
+    """Undo schema version 6 on ``conn`` (sqlite3 or psycopg), leaving the database as
+    the library before it made it: no phone numbers."""
+    conn.execute("DROP TABLE phone_numbers")  # its indexes go with it
+    conn.execute("DELETE FROM schema_version WHERE version > 5")
+
+
 def back_to_schema_4(conn: Any) -> None:
-    """Undo schema version 5 on ``conn`` (sqlite3 or psycopg), leaving the database as
-    the library before it made it: no attachments, no resource type in the log, no
-    flags on the field values."""
+    """Undo schema versions 6 and 5 on ``conn`` (sqlite3 or psycopg), leaving the
+    database as the library before it made them: no phone numbers, no attachments, no
+    resource type in the log, no flags on the field values."""
+    back_to_schema_5(conn)
     conn.execute("DROP TABLE attachments")
     conn.execute("DROP INDEX field_values_by_attachment")
     conn.execute("ALTER TABLE field_values DROP COLUMN attachment_id")
@@ -160,7 +168,7 @@ def formless() -> Catalogue:
 
 
 def back_to_schema_3(conn: Any) -> None:
-    """Undo schema versions 5 and 4 on ``conn`` (sqlite3 or psycopg), leaving the
+    """Undo schema versions 6 to 4 on ``conn`` (sqlite3 or psycopg), leaving the
     database as the library before it made them: no field values, no event details."""
     back_to_schema_4(conn)
     conn.execute("DROP TABLE field_values")

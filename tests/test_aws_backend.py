@@ -352,3 +352,141 @@ def test_tag_changes_are_forwarded(aws: RegistrationService, wire: Any) -> None:
     logged = [e.event.event for e in backend.read_log()]
     assert logged == ["create", "tag_resource", "untag_resource"]
     assert verify(backend)[2] == []
+
+
+NUMBER_ARN = "arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-aws1"
+REQUESTED = {
+    "PhoneNumberArn": NUMBER_ARN,
+    "PhoneNumberId": "phone-aws1",
+    "PhoneNumber": "+12065550199",
+    "Status": "ACTIVE",
+    "IsoCountryCode": "US",
+    "MessageType": "TRANSACTIONAL",
+    "NumberCapabilities": ["SMS"],
+    "NumberType": "TEN_DLC",
+    "CreatedTimestamp": datetime(2026, 3, 1, tzinfo=UTC),
+}
+
+
+def test_phone_numbers_are_forwarded_and_mirrored_with_aws_s_answer() -> None:
+    """RequestPhoneNumber carries the number's fields and the ClientToken without its
+    prefix; the mirror keeps AWS's id, number and timestamp (the event's too). Tag
+    changes reach AWS on the number's ARN, and a release as ReleasePhoneNumber."""
+    from lifecycle import phone_numbers
+    from lifecycle.models import Tag
+    from lifecycle.ports import Backend, IdempotencyRecord, PhoneNumberQuery, QuotaCharge
+    from lifecycle.tags import TagChange
+
+    _, stubber, backend, _ = _stubbed()
+    assert isinstance(backend, Backend)
+    account, region = "123456789012", "us-east-1"
+    step = phone_numbers.request(
+        phone_number_id="phone-local", account_id=account, region=region,
+        phone_number="+12065550100", iso_country_code="US", message_type="TRANSACTIONAL",
+        number_capabilities=("SMS",), number_type="TEN_DLC",
+        international_sending_enabled=False, deletion_protection_enabled=False,
+        tags=(Tag("k", "v"),), now=datetime(2026, 2, 1, tzinfo=UTC),
+    )  # fmt: skip
+    record = IdempotencyRecord(
+        account, region, phone_numbers.TOKEN_PREFIX + "tok", "digest", "phone-local"
+    )
+    stubber.add_response(
+        "request_phone_number",
+        {**REQUESTED, "Tags": [{"Key": "k", "Value": "v"}]},
+        {"IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"],
+         "NumberType": "TEN_DLC", "InternationalSendingEnabled": False,
+         "DeletionProtectionEnabled": False, "Tags": [{"Key": "k", "Value": "v"}],
+         "ClientToken": "tok"},
+    )  # fmt: skip
+    change = TagChange(put=(Tag("team", "a"),))
+    stubber.add_response(
+        "tag_resource", {}, {"ResourceArn": NUMBER_ARN, "Tags": [{"Key": "team", "Value": "a"}]}
+    )
+    stubber.add_response("untag_resource", {}, {"ResourceArn": NUMBER_ARN, "TagKeys": ["k"]})
+    stubber.add_response(
+        "release_phone_number", {**REQUESTED, "Status": "DELETED"}, {"PhoneNumberId": "phone-aws1"}
+    )
+    quota = [QuotaCharge("PHONE_NUMBERS_PER_ACCOUNT", "", 1, 1)]
+    with stubber:
+        mirrored = backend.commit_phone_number(
+            step.phone_number, expected_revision=None, events=step.events,
+            idempotency=record, quotas=quota,
+        )  # fmt: skip
+        assert (mirrored.phone_number_id, mirrored.phone_number, mirrored.created_timestamp) == (
+            "phone-aws1", "+12065550199", REQUESTED["CreatedTimestamp"]
+        )  # fmt: skip
+        assert mirrored.arn == NUMBER_ARN
+        # The quota is checked against the mirror before AWS hears of a second number.
+        again = phone_numbers.request(**{**_request_args(step.phone_number), "tags": ()})
+        with pytest.raises(ServiceQuotaExceededException):
+            backend.commit_phone_number(
+                again.phone_number, expected_revision=None, events=again.events, quotas=quota
+            )
+        current = mirrored
+        for event, tags in (("tag_resource", change), ("untag_resource", TagChange(remove=("k",)))):
+            moved = phone_numbers.step(current, event, datetime(2026, 3, 2, tzinfo=UTC), tags=tags)
+            current = backend.commit_phone_number(
+                moved.phone_number, expected_revision=current.revision, events=moved.events
+            )
+        released = phone_numbers.step(
+            current, "release_phone_number", datetime(2026, 3, 3, tzinfo=UTC)
+        )
+        current = backend.commit_phone_number(
+            released.phone_number, expected_revision=current.revision, events=released.events
+        )
+    stubber.assert_no_pending_responses()
+    assert backend.get_phone_number(account, region, "phone-aws1") == current
+    assert current.status == "DELETED" and current.tags == (Tag("team", "a"),)
+    assert backend.get_phone_number(account, region, "phone-local") is None
+    found = backend.find_idempotency(account, region, record.token)
+    assert found is not None and found.registration_id == "phone-aws1"
+    assert backend.query_phone_numbers(PhoneNumberQuery(account, region)).items == (current,)
+    assert list(backend.phone_numbers()) == [current]
+    assert backend.quota_usage(account, region, "PHONE_NUMBERS_PER_ACCOUNT", "") == 1
+    logged = [e.event for e in backend.read_log(registration_id="phone-aws1")]
+    assert [e.event for e in logged] == [
+        "request_phone_number", "tag_resource", "untag_resource", "release_phone_number"
+    ]  # fmt: skip
+    assert logged[0].timestamp == REQUESTED["CreatedTimestamp"]
+    assert logged[0].detail is not None and logged[0].detail["PhoneNumber"] == "+12065550199"
+
+
+def _request_args(number: Any) -> dict[str, Any]:
+    """The arguments of ``phone_numbers.request`` that give ``number``."""
+    return {
+        "phone_number_id": "phone-other", "account_id": number.account_id,
+        "region": number.region, "phone_number": "+12065550101",
+        "iso_country_code": number.iso_country_code, "message_type": number.message_type,
+        "number_capabilities": number.number_capabilities, "number_type": number.number_type,
+        "international_sending_enabled": False, "deletion_protection_enabled": False,
+        "tags": number.tags, "now": number.created_timestamp,
+    }  # fmt: skip
+
+
+def _requested_number() -> Any:
+    """The number AWS answered with in ``REQUESTED``, as a record."""
+    from lifecycle.phone_numbers import PhoneNumber
+    from lifecycle.statuses import PhoneNumberStatus
+
+    return PhoneNumber(
+        phone_number_id="phone-aws1", account_id="123456789012", region="us-east-1",
+        phone_number="+12065550199", status=PhoneNumberStatus.ACTIVE, iso_country_code="US",
+        message_type="TRANSACTIONAL", number_capabilities=("SMS",), number_type="TEN_DLC",
+        created_timestamp=datetime(2026, 3, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+def test_a_phone_number_error_at_aws_writes_nothing() -> None:
+    from lifecycle import phone_numbers
+
+    _, stubber, backend, _ = _stubbed()
+    step = phone_numbers.request(**_request_args(_requested_number()))
+    stubber.add_client_error(
+        "request_phone_number", "ServiceQuotaExceededException", "no more numbers",
+        modeled_fields={"Reason": "PHONE_NUMBERS_PER_ACCOUNT"},
+    )  # fmt: skip
+    with stubber, pytest.raises(ServiceQuotaExceededException, match="no more numbers"):
+        backend.commit_phone_number(step.phone_number, expected_revision=None, events=step.events)
+    assert list(backend.phone_numbers()) == [] and backend.read_log() == []
+    with pytest.raises(ValidationException):
+        backend.commit_phone_number(step.phone_number, expected_revision=None, events=())

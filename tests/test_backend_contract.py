@@ -11,9 +11,11 @@ from lifecycle import (
     ConflictException,
     RegistrationService,
     RegistrationStatus,
+    ServiceQuotaExceededException,
     TransitionEvent,
     ValidationException,
     attachments,
+    phone_numbers,
 )
 from lifecycle.attachments import RegistrationAttachment
 from lifecycle.audit import verify
@@ -22,8 +24,17 @@ from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
 from lifecycle.models import Tag
 from lifecycle.outbox import Outbox
-from lifecycle.ports import AttachmentQuery, Backend, CursorLease, FormChange
-from lifecycle.statuses import AttachmentStatus
+from lifecycle.ports import (
+    AttachmentQuery,
+    Backend,
+    CursorLease,
+    FormChange,
+    IdempotencyRecord,
+    PhoneNumberQuery,
+    QuotaCharge,
+)
+from lifecycle.statuses import AttachmentStatus, PhoneNumberStatus
+from lifecycle.tags import TagChange
 from lifecycle.testing.forms import example_values
 from tests.conftest import BRAND, BackendFactory, new_id
 
@@ -547,3 +558,304 @@ def test_verify_replays_attachment_tags(service: RegistrationService) -> None:
         aid,
         "stored tags [{'Key': 'Name', 'Value': 'Other'}], replayed [{'Key': 'team', 'Value': 'a'}]",
     )
+
+
+# -- phone numbers -----------------------------------------------------------------------
+
+
+def _number(
+    service: RegistrationService,
+    n: int,
+    *,
+    number_type: str = "LONG_CODE",
+    e164: str | None = None,
+    capabilities: tuple[str, ...] = ("SMS",),
+    tags: tuple[Tag, ...] = (),
+) -> phone_numbers.PhoneNumberStep:
+    """The step that requests phone number ``n`` of the service's account (not committed)."""
+    return phone_numbers.request(
+        phone_number_id=f"phone-{n:032x}", account_id=service.account_id, region=service.region,
+        phone_number=e164 or f"+1201555{100 + n:04d}", iso_country_code="US",
+        message_type="TRANSACTIONAL", number_capabilities=capabilities, number_type=number_type,
+        international_sending_enabled=False, deletion_protection_enabled=False, tags=tags,
+        now=service._now(),
+    )  # fmt: skip
+
+
+def _request(service: RegistrationService, n: int, **kw: Any) -> phone_numbers.PhoneNumber:
+    step = _number(service, n, **kw)
+    return service.backend.commit_phone_number(
+        step.phone_number, expected_revision=None, events=step.events
+    )
+
+
+def test_phone_numbers_are_stored_read_and_kept_apart(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    tags = (Tag("Name", "Support line"), Tag("team", "a"))
+    step = _number(here, 1, tags=tags, capabilities=("SMS", "VOICE"))
+    stored = backend.commit_phone_number(
+        step.phone_number, expected_revision=None, events=step.events
+    )
+    assert stored == step.phone_number
+    assert backend.get_phone_number(here.account_id, here.region, stored.phone_number_id) == stored
+    assert backend.get_phone_number(there.account_id, there.region, stored.phone_number_id) is None
+    assert backend.get_phone_number(here.account_id, here.region, "phone-" + "e" * 32) is None
+    # The same E.164 number is free in another account and region.
+    theirs = _request(there, 2, e164=stored.phone_number)
+    toll_free = _request(here, 3, number_type="TOLL_FREE", e164="+18005550150")
+    assert toll_free.status == "PENDING" and stored.status == "ACTIVE"
+    assert {n.phone_number_id for n in backend.phone_numbers()} == {
+        stored.phone_number_id, theirs.phone_number_id, toll_free.phone_number_id
+    }  # fmt: skip
+    with backend.snapshot() as snap:
+        assert sorted(snap.phone_numbers(), key=lambda n: n.phone_number_id) == [
+            stored, theirs, toll_free
+        ]  # fmt: skip
+    # Everything survives reopening.
+    again = make_backend()
+    assert again.get_phone_number(here.account_id, here.region, stored.phone_number_id) == stored
+
+
+def test_phone_number_events_are_logged(service: RegistrationService) -> None:
+    made = _request(service, 1, tags=(Tag("k", "v"),))
+    change = TagChange(put=(Tag("team", "a"),))
+    tagged = phone_numbers.step(made, "tag_resource", service._now(), tags=change)
+    service.backend.commit_phone_number(
+        tagged.phone_number, expected_revision=made.revision, events=tagged.events
+    )
+    released = phone_numbers.step(tagged.phone_number, "release_phone_number", service._now())
+    service.backend.commit_phone_number(
+        released.phone_number, expected_revision=tagged.phone_number.revision,
+        events=released.events,
+    )  # fmt: skip
+    logged = [e.event for e in service.backend.read_log(registration_id=made.phone_number_id)]
+    assert [(e.event, e.resource_type, e.registration_from, e.registration_to) for e in logged] == [
+        ("request_phone_number", "phone-number", None, "ACTIVE"),
+        ("tag_resource", "phone-number", "ACTIVE", "ACTIVE"),
+        ("release_phone_number", "phone-number", "ACTIVE", "DELETED"),
+    ]
+    assert logged[0].detail is not None and logged[0].detail["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert logged[1].detail == {"Tags": [{"Key": "team", "Value": "a"}]}
+    assert all(type(e.registration_to) is PhoneNumberStatus for e in logged)
+    with service.backend.snapshot() as snap:
+        assert [e.event for e in snap.read_log(registration_id=made.phone_number_id)] == logged
+    stored = service.backend.get_phone_number(
+        service.account_id, service.region, made.phone_number_id
+    )
+    assert stored == released.phone_number and stored.tags == (Tag("k", "v"), Tag("team", "a"))
+
+
+def test_a_stale_phone_number_commit_writes_nothing(service: RegistrationService) -> None:
+    made = _request(service, 1)
+    log = service.backend.read_log()
+    released = phone_numbers.step(made, "release_phone_number", service._now())
+    for expected in (made.revision - 1, made.revision + 1):
+        with pytest.raises(ConflictException) as info:
+            service.backend.commit_phone_number(
+                released.phone_number, expected_revision=expected, events=released.events
+            )
+        assert info.value.reason == "RESOURCE_MODIFICATION_NOT_ALLOWED"
+        assert info.value.resource_type == "phone-number"
+    # A change of a number that is not there is stale too.
+    absent = attrs.evolve(released.phone_number, phone_number_id="phone-" + "d" * 32)
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit_phone_number(absent, expected_revision=1, events=())
+    assert info.value.reason == "RESOURCE_MODIFICATION_NOT_ALLOWED"
+    assert (
+        service.backend.get_phone_number(service.account_id, service.region, made.phone_number_id)
+        == made
+    )
+    assert service.backend.read_log() == log
+
+
+def test_a_phone_number_token_is_claimed_once(service: RegistrationService) -> None:
+    step = _number(service, 1)
+    record = IdempotencyRecord(
+        service.account_id, service.region, phone_numbers.TOKEN_PREFIX + "tok", "digest",
+        step.phone_number.phone_number_id,
+    )  # fmt: skip
+    service.backend.commit_phone_number(
+        step.phone_number, expected_revision=None, events=step.events, idempotency=record
+    )
+    found = service.backend.find_idempotency(service.account_id, service.region, record.token)
+    assert found == record
+    # The token alone is kept apart from a registration's of the same text.
+    assert service.backend.find_idempotency(service.account_id, service.region, "tok") is None
+    log = service.backend.read_log()
+    other = _number(service, 2)
+    for again in (other, step):  # a new number with the token; the same number again
+        with pytest.raises(ConflictException) as info:
+            service.backend.commit_phone_number(
+                again.phone_number, expected_revision=None, events=again.events,
+                idempotency=record,
+            )  # fmt: skip
+        assert (info.value.reason, info.value.resource_type) == (
+            "RESOURCE_ALREADY_EXISTS", "phone-number"
+        )  # fmt: skip
+    with pytest.raises(ConflictException) as info:  # the same number, without a token
+        service.backend.commit_phone_number(
+            step.phone_number, expected_revision=None, events=step.events
+        )
+    assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
+    assert (
+        service.backend.get_phone_number(
+            service.account_id, service.region, other.phone_number.phone_number_id
+        )
+        is None
+    )
+    assert service.backend.read_log() == log
+
+
+def test_an_e164_number_is_held_until_its_number_is_released(
+    service: RegistrationService,
+) -> None:
+    held = _request(service, 1, e164="+12015550123")
+    log = service.backend.read_log()
+    twin = _number(service, 2, e164=held.phone_number)
+    record = IdempotencyRecord(
+        service.account_id, service.region, phone_numbers.TOKEN_PREFIX + "twin", "d",
+        twin.phone_number.phone_number_id,
+    )  # fmt: skip
+    with pytest.raises(ConflictException) as info:
+        service.backend.commit_phone_number(
+            twin.phone_number, expected_revision=None, events=twin.events, idempotency=record
+        )
+    assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
+    assert held.phone_number_id in str(info.value) and held.phone_number in str(info.value)
+    assert (
+        service.backend.find_idempotency(service.account_id, service.region, record.token) is None
+    )
+    assert service.backend.read_log() == log
+    assert [n.phone_number_id for n in service.backend.phone_numbers()] == [held.phone_number_id]
+    # A change of the holder itself keeps its number.
+    tagged = phone_numbers.step(
+        held, "tag_resource", service._now(), tags=TagChange(put=(Tag("a", "b"),))
+    )
+    service.backend.commit_phone_number(
+        tagged.phone_number, expected_revision=held.revision, events=tagged.events
+    )
+    released = phone_numbers.step(tagged.phone_number, "release_phone_number", service._now())
+    service.backend.commit_phone_number(
+        released.phone_number, expected_revision=tagged.phone_number.revision,
+        events=released.events,
+    )  # fmt: skip
+    # Released (DELETED), it frees the number: the twin takes it, and holds it in turn.
+    service.backend.commit_phone_number(
+        twin.phone_number, expected_revision=None, events=twin.events, idempotency=record
+    )
+    with pytest.raises(ConflictException):
+        _request(service, 3, e164=held.phone_number)
+    statuses = {n.phone_number_id: n.status for n in service.backend.phone_numbers()}
+    assert statuses == {
+        held.phone_number_id: "DELETED", twin.phone_number.phone_number_id: "ACTIVE"
+    }  # fmt: skip
+
+
+def test_phone_number_quotas_are_charged_with_the_commit(service: RegistrationService) -> None:
+    quota = "PHONE_NUMBERS_PER_ACCOUNT"
+    one = [QuotaCharge(quota, "", 1, 2)]
+    first = _number(service, 1)
+    service.backend.commit_phone_number(
+        first.phone_number, expected_revision=None, events=first.events, quotas=one
+    )
+    second = _number(service, 2)
+    service.backend.commit_phone_number(
+        second.phone_number, expected_revision=None, events=second.events, quotas=one
+    )
+    assert service.backend.quota_usage(service.account_id, service.region, quota, "") == 2
+    log = service.backend.read_log()
+    third = _number(service, 3)
+    with pytest.raises(ServiceQuotaExceededException) as info:
+        service.backend.commit_phone_number(
+            third.phone_number, expected_revision=None, events=third.events, quotas=one
+        )
+    assert info.value.reason == quota
+    assert (
+        service.backend.get_phone_number(
+            service.account_id, service.region, third.phone_number.phone_number_id
+        )
+        is None
+    )
+    assert service.backend.read_log() == log
+
+    def veto(events: Any) -> None:
+        raise RuntimeError("veto")
+
+    released = phone_numbers.step(first.phone_number, "release_phone_number", service._now())
+    give_back = [QuotaCharge(quota, "", -1, None)]
+    with pytest.raises(RuntimeError):
+        service.backend.commit_phone_number(
+            released.phone_number, expected_revision=1, events=released.events,
+            quotas=give_back, before_commit=veto,
+        )  # fmt: skip
+    assert service.backend.quota_usage(service.account_id, service.region, quota, "") == 2
+    assert service.backend.read_log() == log
+    service.backend.commit_phone_number(
+        released.phone_number, expected_revision=1, events=released.events, quotas=give_back
+    )
+    assert service.backend.quota_usage(service.account_id, service.region, quota, "") == 1
+    service.backend.commit_phone_number(
+        third.phone_number, expected_revision=None, events=third.events, quotas=one
+    )
+    assert service.backend.quota_usage(service.account_id, service.region, quota, "") == 2
+
+
+def test_phone_numbers_are_queried_by_page_ids_and_filters(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    kinds = ["LONG_CODE", "TOLL_FREE", "LONG_CODE", "TEN_DLC", "LONG_CODE", "TOLL_FREE",
+             "LONG_CODE", "LONG_CODE"]  # fmt: skip
+    made = [
+        _request(
+            here, n, number_type=kind, e164=f"+1800555{100 + n:04d}",
+            capabilities=("SMS", "VOICE") if n % 3 == 0 else ("SMS",),
+        )
+        for n, kind in enumerate(kinds)
+    ]  # fmt: skip
+    theirs = _request(there, 99)
+    released = phone_numbers.step(made[2], "release_phone_number", here._now())
+    made[2] = backend.commit_phone_number(
+        released.phone_number, expected_revision=made[2].revision, events=released.events
+    )
+
+    def pages(limit: int, **kw: Any) -> list[tuple[phone_numbers.PhoneNumber, ...]]:
+        out, after = [], None
+        while True:
+            page = backend.query_phone_numbers(
+                PhoneNumberQuery(here.account_id, here.region, after=after, limit=limit, **kw)
+            )
+            out.append(page.items)
+            if page.next_position is None:
+                return out
+            after = page.next_position
+
+    assert pages(3) == [tuple(made[:3]), tuple(made[3:6]), tuple(made[6:])]
+    assert pages(4) == [tuple(made[:4]), tuple(made[4:])]  # a full last page, no empty one
+    assert pages(100) == [tuple(made)]
+    long_code = {"number-type": frozenset({"LONG_CODE"})}
+    # Filters that skip rows: each page holds `limit` matches, and the last none too many.
+    assert pages(2, filters=long_code) == [
+        (made[0], made[2]), (made[4], made[6]), (made[7],)
+    ]  # fmt: skip
+    active_long = {**long_code, "status": frozenset({"ACTIVE"})}
+    assert pages(2, filters=active_long) == [(made[0], made[4]), (made[6], made[7])]
+    voice = {"number-capability": frozenset({"VOICE"})}
+    assert pages(1, filters=voice) == [(made[0],), (made[3],), (made[6],)]
+    pending = {
+        "status": frozenset({"PENDING"}),
+        "deletion-protection-enabled": frozenset({"false"}),
+    }
+    assert pages(10, filters=pending) == [(made[1], made[5])]
+    assert pages(10, filters={"two-way-channel-arn": frozenset({"arn:x"})}) == [()]
+    assert pages(10, filters={"status": frozenset()}) == [()]
+    chosen = frozenset({made[5].phone_number_id, made[1].phone_number_id,
+                        theirs.phone_number_id, "phone-" + "0" * 31 + "x"})  # fmt: skip
+    assert pages(1, phone_number_ids=chosen) == [(made[1],), (made[5],)]
+    assert pages(5, phone_number_ids=chosen, filters={"number-type": frozenset({"TOLL_FREE"})}) == [
+        (made[1], made[5])
+    ]
+    assert pages(5, phone_number_ids=frozenset()) == [()]
+    assert backend.query_phone_numbers(PhoneNumberQuery("999999999999", "us-east-1")).items == ()

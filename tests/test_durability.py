@@ -44,6 +44,7 @@ from tests.conftest import (
     POSTGRES_DSN,
     back_to_schema_3,
     back_to_schema_4,
+    back_to_schema_5,
     formless,
     new_id,
     postgres_factory,
@@ -558,3 +559,94 @@ def test_a_schema_4_store_upgrades_keeping_its_values(
         "RegistrationFieldValues"
     ] == [{**v, **flag} if v["FieldPath"] == "companyInfo.taxId" else v for v in values]
     assert verify(upgraded.backend)[2] == []
+
+
+def _phone_number(service: RegistrationService, n: int, e164: str) -> Any:
+    """The step that requests phone number ``n`` (``e164``) of the service's account."""
+    from lifecycle import phone_numbers
+
+    return phone_numbers.request(
+        phone_number_id=f"phone-{n:032x}", account_id=service.account_id, region=service.region,
+        phone_number=e164, iso_country_code="US", message_type="TRANSACTIONAL",
+        number_capabilities=("SMS",), number_type="LONG_CODE",
+        international_sending_enabled=False, deletion_protection_enabled=True, tags=(),
+        now=service._now(),
+    )  # fmt: skip
+
+
+def test_a_schema_5_store_upgrades_keeping_its_data_and_takes_phone_numbers(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 6 adds the phone numbers: a store made before them keeps its
+    registrations, values, attachments, tokens and log, and takes numbers, one holder
+    per E.164 number."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service, ClientToken="kept")
+    png = b"\x89PNG\r\n\x1a\n" + bytes(16)
+    made = service.create_registration_attachment(AttachmentBody=png)
+    aid = made["RegistrationAttachmentId"]
+    before, log = invariants.describe(service, rid), service.backend.read_log()
+    values = service.describe_registration_field_values(RegistrationId=rid)
+    attachment = service.backend.get_attachment(service.account_id, service.region, aid)
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_5(conn)
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 5
+    upgraded = RegistrationService(make(), clock=clock)
+    with _raw(spec) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(
+            SQLITE_MIGRATIONS
+        )
+    backend = upgraded.backend
+    assert invariants.describe(upgraded, rid) == before
+    assert backend.read_log() == log
+    again = upgraded.describe_registration_field_values(RegistrationId=rid)
+    assert again["RegistrationFieldValues"] == values["RegistrationFieldValues"]
+    assert backend.get_attachment(upgraded.account_id, upgraded.region, aid) == attachment
+    assert backend.attachment_body(upgraded.account_id, upgraded.region, aid) == png
+    assert backend.find_idempotency(upgraded.account_id, upgraded.region, "kept")
+    assert list(backend.phone_numbers()) == []
+    assert verify(backend)[2] == []
+    step = _phone_number(upgraded, 1, "+12015550142")
+    number = backend.commit_phone_number(
+        step.phone_number, expected_revision=None, events=step.events
+    )
+    assert backend.get_phone_number(upgraded.account_id, upgraded.region, number.phone_number_id)
+    assert backend.read_log()[-1].event == step.events[0]
+    twin = _phone_number(upgraded, 2, number.phone_number)
+    with pytest.raises(ConflictException):
+        backend.commit_phone_number(twin.phone_number, expected_revision=None, events=twin.events)
+
+
+def test_the_held_e164_index_refuses_what_the_read_did_not_see(
+    store: tuple[str, Callable[[], Backend]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests of one E.164 number that both read no holder (a race on
+    PostgreSQL): the partial unique index refuses the second, as the holder's read
+    would have; a number DELETED holds nothing."""
+    from lifecycle import phone_numbers
+    from lifecycle.backends.sql import SqlBackend
+
+    _, make = store
+    service = RegistrationService(make(), clock=ManualClock())
+    backend = service.backend
+    first = _phone_number(service, 1, "+12015550150")
+    backend.commit_phone_number(first.phone_number, expected_revision=None, events=first.events)
+    monkeypatch.setattr(SqlBackend, "_check_holder", lambda *args: None)
+    log = backend.read_log()
+    second = _phone_number(service, 2, "+12015550150")
+    with pytest.raises(ConflictException) as info:
+        backend.commit_phone_number(
+            second.phone_number, expected_revision=None, events=second.events
+        )
+    assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
+    assert "+12015550150 is held by another phone number" in info.value.message
+    assert backend.read_log() == log
+    unprotected = attrs.evolve(first.phone_number, deletion_protection_enabled=False, revision=2)
+    backend.commit_phone_number(unprotected, expected_revision=1, events=())
+    released = phone_numbers.step(unprotected, "release_phone_number", service._now())
+    backend.commit_phone_number(released.phone_number, expected_revision=2, events=released.events)
+    backend.commit_phone_number(second.phone_number, expected_revision=None, events=second.events)
+    assert [n.status for n in backend.phone_numbers()] == ["DELETED", "ACTIVE"]

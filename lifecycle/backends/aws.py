@@ -20,7 +20,10 @@ shows on the fields of a denied version, and a local deny that flags fields is r
 as every reviewer event is. Attachments are forwarded as
 ``CreateRegistrationAttachment`` and ``DeleteRegistrationAttachment``, and mirrored
 with AWS's id, status and timestamp; a URL upload that AWS finishes later is not
-followed (sync reads registrations only).
+followed (sync reads registrations only). Phone numbers are forwarded as
+``RequestPhoneNumber`` (mirrored with AWS's id, number, status and timestamp),
+``ReleasePhoneNumber``, ``TagResource`` and ``UntagResource``; what AWS does to a
+number later is not followed.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 
 import attrs
 
-from lifecycle import aggregate
+from lifecycle import aggregate, phone_numbers
 from lifecycle.attachments import TOKEN_PREFIX, RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import (
@@ -50,6 +53,7 @@ from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
 from lifecycle.machines import INTERNAL_EVENTS
 from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
+from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import (
     AttachmentQuery,
     Backend,
@@ -60,6 +64,7 @@ from lifecycle.ports import (
     LoggedEvent,
     LogPosition,
     Page,
+    PhoneNumberQuery,
     QuotaCharge,
     RegistrationQuery,
     Snapshot,
@@ -67,7 +72,7 @@ from lifecycle.ports import (
     all_versions,
 )
 from lifecycle.service import utc_now
-from lifecycle.statuses import Actor, AttachmentStatus
+from lifecycle.statuses import Actor, AttachmentStatus, PhoneNumberStatus
 
 Versions = Mapping[int, RegistrationVersion]
 """A registration's versions by number."""
@@ -204,6 +209,20 @@ class AwsBackend:
         """Every mirrored attachment."""
         return self.store.attachments()
 
+    def get_phone_number(
+        self, account_id: str, region: str, phone_number_id: str
+    ) -> PhoneNumber | None:
+        """The mirrored phone number."""
+        return self.store.get_phone_number(account_id, region, phone_number_id)
+
+    def query_phone_numbers(self, query: PhoneNumberQuery) -> Page[PhoneNumber]:
+        """Mirrored phone numbers."""
+        return self.store.query_phone_numbers(query)
+
+    def phone_numbers(self) -> Iterator[PhoneNumber]:
+        """Every mirrored phone number."""
+        return self.store.phone_numbers()
+
     # -- writes go to AWS first ----------------------------------------------------------
 
     def commit_attachment(
@@ -273,6 +292,82 @@ class AwsBackend:
             expected_revision=expected_revision,
             events=renamed,
             body=body if attachment.status is AttachmentStatus.UPLOAD_COMPLETE else None,
+            idempotency=idempotency,
+            quotas=[attrs.evolve(c, limit=None) for c in quotas],  # AWS has done it: record it
+            before_commit=before_commit,
+        )
+
+    def commit_phone_number(
+        self,
+        number: PhoneNumber,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> PhoneNumber:
+        """Forward the user operation of ``events`` (request or release a number,
+        change its tags) to AWS, then mirror AWS's answer: a requested number is
+        mirrored with the id, E.164 number, status and timestamp AWS gave it.
+
+        Raises:
+            ValidationException: ``events`` name no operation this backend forwards.
+            ServiceQuotaExceededException: a quota of the service would be exceeded;
+                AWS was not called.
+            LifecycleError: what AWS answered, as the library's exception.
+        """
+        event = events[0] if events else None
+        if event is None or event.actor is not Actor.USER or event.event not in _NUMBER_CALLS:
+            raise ValidationException.for_field(
+                "event",
+                f"{event.event if event else 'nothing'} is not a phone number operation "
+                "this backend forwards to AWS",
+            )
+        self._check_quotas(number.account_id, number.region, quotas)
+        if event.event == "request_phone_number":
+            tags = {"Tags": [t.to_dict() for t in number.tags]} if number.tags else {}
+            answer = self._call(
+                "request_phone_number",
+                IsoCountryCode=number.iso_country_code,
+                MessageType=number.message_type,
+                NumberCapabilities=list(number.number_capabilities),
+                NumberType=number.number_type,
+                InternationalSendingEnabled=number.international_sending_enabled,
+                DeletionProtectionEnabled=number.deletion_protection_enabled,
+                ClientToken=idempotency.token.removeprefix(phone_numbers.TOKEN_PREFIX)
+                if idempotency
+                else uuid.uuid4().hex,
+                **tags,
+            )
+            number = attrs.evolve(
+                number,
+                phone_number_id=answer["PhoneNumberId"],
+                phone_number=answer["PhoneNumber"],
+                status=PhoneNumberStatus(answer["Status"]),
+                created_timestamp=answer["CreatedTimestamp"],
+            )
+            detail = {**(event.detail or {}), "PhoneNumber": number.phone_number}
+            events = [
+                event._replace(
+                    registration_id=number.phone_number_id,
+                    registration_to=number.status,
+                    timestamp=number.created_timestamp,
+                    detail=detail,
+                ),
+                *events[1:],
+            ]
+            idempotency = idempotency and attrs.evolve(
+                idempotency, registration_id=number.phone_number_id
+            )
+        elif event.event == "release_phone_number":
+            self._call("release_phone_number", PhoneNumberId=number.phone_number_id)
+        else:
+            self._call(_NUMBER_CALLS[event.event], ResourceArn=number.arn, **(event.detail or {}))
+        return self.store.commit_phone_number(
+            number,
+            expected_revision=expected_revision,
+            events=events,
             idempotency=idempotency,
             quotas=[attrs.evolve(c, limit=None) for c in quotas],  # AWS has done it: record it
             before_commit=before_commit,
@@ -518,6 +613,15 @@ _EDIT_CALLS: Mapping[str, tuple[str, str]] = {
 }
 """The edits (events that move no status), with the boto3 method that forwards each
 and the parameter that names the registration there."""
+
+
+_NUMBER_CALLS: Mapping[str, str] = {
+    "request_phone_number": "request_phone_number",
+    "release_phone_number": "release_phone_number",
+    "tag_resource": "tag_resource",
+    "untag_resource": "untag_resource",
+}
+"""The phone number events this backend forwards, with the boto3 method of each."""
 
 
 def _aws_time(answered: Registration, event: TransitionEvent) -> datetime:

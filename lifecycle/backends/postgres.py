@@ -41,6 +41,7 @@ from lifecycle.backends.sql import (
     schema_v1,
     schema_v4,
     schema_v5,
+    schema_v6,
 )
 from lifecycle.errors import (
     ConflictException,
@@ -79,6 +80,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     SCHEMA_V3,
     schema_v4(),
     schema_v5(serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", blob="BYTEA"),
+    schema_v6(serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 

@@ -5,7 +5,7 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 5), in both dialects:
+Schema (version 6), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
@@ -26,6 +26,10 @@ Schema (version 5), in both dialects:
   (at most :data:`lifecycle.media.MAX_BODY`), read only by ``attachment_body``. The
   events' ``resource_type`` (version 5) tells an attachment's events from a
   registration's.
+- ``phone_numbers`` (version 6): one row per phone number, ``seq`` its keyset position,
+  ``revision`` what optimistic concurrency compares; ``number_capabilities`` and
+  ``tags`` are JSON. A partial unique index (``phone_numbers_held``) lets one number
+  that is not DELETED hold each E.164 number of an account and region.
 - ``quota_usage``: each account's usage of each quota (per day for daily ones);
 - ``idempotency``: ``ClientToken`` records; ``meta``: the pagination key;
   ``schema_version``: the applied migrations.
@@ -43,7 +47,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from lifecycle import attachments
+from lifecycle import attachments, phone_numbers
 from lifecycle.attachments import RegistrationAttachment
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
@@ -56,6 +60,7 @@ from lifecycle.models import (
     Tag,
     VersionStatusHistory,
 )
+from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import (
     AttachmentQuery,
     BeforeCommit,
@@ -65,13 +70,20 @@ from lifecycle.ports import (
     LoggedEvent,
     LogPosition,
     Page,
+    PhoneNumberQuery,
     QuotaCharge,
     RegistrationQuery,
     Snapshot,
     VersionQuery,
     cursor_lost,
 )
-from lifecycle.statuses import Actor, AttachmentStatus, RegistrationStatus, VersionStatus
+from lifecycle.statuses import (
+    Actor,
+    AttachmentStatus,
+    PhoneNumberStatus,
+    RegistrationStatus,
+    VersionStatus,
+)
 
 T = TypeVar("T")
 
@@ -98,6 +110,11 @@ EVENT_COLUMNS = (
 ATTACHMENT_COLUMNS = (
     "seq", "attachment_id", "account_id", "region", "status", "revision", "tags", "url",
     "media_type", "size", "upload_error_reason", "created_at",
+)  # fmt: skip
+PHONE_NUMBER_COLUMNS = (
+    "seq", "phone_number_id", "account_id", "region", "phone_number", "status", "revision",
+    "iso_country_code", "message_type", "number_capabilities", "number_type",
+    "international_sending_enabled", "deletion_protection_enabled", "tags", "created_at",
 )  # fmt: skip
 
 DERIVED_COLUMNS = ("latest_denied_version", "latest_revoked_version", "created_at")
@@ -205,6 +222,25 @@ _READ_VALUES = (
     "SELECT f.path, f.value, f.denied_reason, f.feedback FROM field_values f "
     "JOIN registrations r ON r.seq = f.registration_seq WHERE r.registration_id = ? "
     "AND r.account_id = ? AND r.region = ? AND f.version_number = ?"
+)
+
+
+# The phone number statements. The partial unique index phone_numbers_held is the last
+# word on who holds an E.164 number; the commit reads the holder first, to name it.
+_SELECT_PHONE_NUMBER = f"SELECT {', '.join(PHONE_NUMBER_COLUMNS)} FROM phone_numbers"
+_INSERT_PHONE_NUMBER = (
+    f"INSERT INTO phone_numbers ({', '.join(PHONE_NUMBER_COLUMNS[1:])}) "
+    f"VALUES ({', '.join('?' * (len(PHONE_NUMBER_COLUMNS) - 1))}) RETURNING seq"
+)
+_UPDATE_PHONE_NUMBER = (
+    "UPDATE phone_numbers SET "
+    + ", ".join(f"{c} = ?" for c in PHONE_NUMBER_COLUMNS[4:])
+    + " WHERE phone_number_id = ? AND account_id = ? AND region = ? AND revision = ? "
+    "RETURNING seq"
+)
+_HOLDER = (
+    "SELECT phone_number_id FROM phone_numbers WHERE account_id = ? AND region = ? "
+    "AND phone_number = ? AND status <> 'DELETED' AND phone_number_id <> ?"
 )
 
 
@@ -331,6 +367,33 @@ def schema_v5(*, serial: str, blob: str) -> tuple[str, ...]:
     )
 
 
+def schema_v6(*, serial: str) -> tuple[str, ...]:
+    """Schema version 6 in a dialect (``serial`` as for :func:`schema_v1`): phone
+    numbers, and the rule that one number not DELETED holds each E.164 number of an
+    account and region."""
+    return (
+        f"""CREATE TABLE phone_numbers (
+            seq {serial},
+            phone_number_id TEXT NOT NULL UNIQUE,
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            phone_number TEXT NOT NULL,
+            status TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            iso_country_code TEXT NOT NULL,
+            message_type TEXT NOT NULL,
+            number_capabilities TEXT NOT NULL,
+            number_type TEXT NOT NULL,
+            international_sending_enabled BOOLEAN NOT NULL,
+            deletion_protection_enabled BOOLEAN NOT NULL,
+            tags TEXT,
+            created_at BIGINT NOT NULL)""",
+        "CREATE INDEX phone_numbers_by_account ON phone_numbers (account_id, region, seq)",
+        "CREATE UNIQUE INDEX phone_numbers_held ON phone_numbers (account_id, region, "
+        "phone_number) WHERE status <> 'DELETED'",
+    )
+
+
 def check_schema_version(
     current: int, known: int, field: str, where: str, *, read_only: bool
 ) -> None:
@@ -408,10 +471,18 @@ def _event_row(e: TransitionEvent) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
+_STATUSES: dict[str, type[RegistrationStatus | AttachmentStatus | PhoneNumberStatus]] = {
+    "registration": RegistrationStatus,
+    attachments.RESOURCE_TYPE: AttachmentStatus,
+    phone_numbers.RESOURCE_TYPE: PhoneNumberStatus,
+}
+"""The status enum of each resource type's events."""
+
+
 def _event(row: Sequence[Any]) -> TransitionEvent:
     (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at, detail,
      resource_type) = row  # fmt: skip
-    statuses = RegistrationStatus if resource_type == "registration" else AttachmentStatus
+    statuses = _STATUSES.get(resource_type, AttachmentStatus)
     return TransitionEvent(
         account, region, rid, name, Actor(actor), number,
         None if v_from is None else VersionStatus(v_from),
@@ -438,6 +509,38 @@ def _attachment(row: Sequence[Any]) -> RegistrationAttachment:
         media_type=media_type,
         size=size,
         upload_error_reason=error,
+        revision=revision,
+    )
+
+
+def _phone_number_row(n: PhoneNumber) -> tuple[Any, ...]:
+    """``PHONE_NUMBER_COLUMNS`` but ``seq`` of ``n``."""
+    return (
+        n.phone_number_id, n.account_id, n.region, n.phone_number, n.status.value, n.revision,
+        n.iso_country_code, n.message_type, json.dumps(list(n.number_capabilities)),
+        n.number_type, n.international_sending_enabled, n.deletion_protection_enabled,
+        _tags_json(n.tags), to_micros(n.created_timestamp),
+    )  # fmt: skip
+
+
+def _phone_number(row: Sequence[Any]) -> PhoneNumber:
+    """A phone number from a row of ``PHONE_NUMBER_COLUMNS``."""
+    (_, pid, account, region, e164, status, revision, country, message_type, capabilities,
+     number_type, international, protected, tags, at) = row  # fmt: skip
+    return PhoneNumber(
+        phone_number_id=pid,
+        account_id=account,
+        region=region,
+        phone_number=e164,
+        status=PhoneNumberStatus(status),
+        iso_country_code=country,
+        message_type=message_type,
+        number_capabilities=tuple(json.loads(capabilities)),
+        number_type=number_type,
+        international_sending_enabled=bool(international),
+        deletion_protection_enabled=bool(protected),
+        created_timestamp=_EPOCH + at * _MICRO,
+        tags=_tags(tags),
         revision=revision,
     )
 
@@ -772,6 +875,138 @@ class SqlBackend(ABC):
     def _attachments(self, reads: Reads) -> Iterator[RegistrationAttachment]:
         return self._every(reads, _SELECT_ATTACHMENT, "", _attachment)
 
+    def get_phone_number(
+        self, account_id: str, region: str, phone_number_id: str
+    ) -> PhoneNumber | None:
+        """The phone number (DELETED ones included), or ``None``."""
+        with self._statement() as cur:
+            row = cur.execute(
+                self._sql(
+                    f"{_SELECT_PHONE_NUMBER} WHERE phone_number_id = ? AND account_id = ? "
+                    "AND region = ?"
+                ),
+                (phone_number_id, account_id, region),
+            ).fetchone()
+        return None if row is None else _phone_number(row)
+
+    def commit_phone_number(
+        self,
+        number: PhoneNumber,
+        *,
+        expected_revision: int | None,
+        events: Sequence[TransitionEvent],
+        idempotency: IdempotencyRecord | None = None,
+        quotas: Sequence[QuotaCharge] = (),
+        before_commit: BeforeCommit | None = None,
+    ) -> PhoneNumber:
+        """Store ``number`` with its events and quota usage in one transaction; see
+        :meth:`lifecycle.ports.Backend.commit_phone_number`.
+
+        The checks come in the in-memory backend's order: the token (a new number) or
+        the revision (a change), then the holder of its E.164 number, then the quotas.
+        """
+        n = number
+        what = f"Phone number {n.phone_number_id}"
+        row = _phone_number_row(n)
+        with self._transaction(write=True) as cur:
+            try:
+                if expected_revision is None:
+                    if idempotency is not None:
+                        cur.execute(self._sql(_CLAIM), _claim_row(idempotency))
+                    self._check_holder(cur, n, what)
+                    written = cur.execute(self._sql(_INSERT_PHONE_NUMBER), row).fetchone()
+                else:
+                    written = cur.execute(
+                        self._sql(_UPDATE_PHONE_NUMBER), (*row[3:], *row[:3], expected_revision)
+                    ).fetchone()
+                    if written is not None:
+                        self._check_holder(cur, n, what)
+            except Exception as exc:
+                if not self._is_unique_violation(exc):
+                    raise
+                # A race the holder's read did not see (PostgreSQL): the index decides.
+                held = "phone_numbers_held" in str(exc) or str(exc).rstrip().endswith(
+                    "phone_numbers.phone_number"
+                )
+                raise ConflictException(
+                    f"{what}: {n.phone_number} is held by another phone number."
+                    if held
+                    else f"{what} ClientToken already used.",
+                    reason="RESOURCE_ALREADY_EXISTS",
+                    resource_type=phone_numbers.RESOURCE_TYPE,
+                    resource_id=n.phone_number_id,
+                ) from None
+            if written is None:
+                raise ConflictException(
+                    f"{what} was changed by another call since it was read; read it again "
+                    "and retry.",
+                    reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+                    resource_type=phone_numbers.RESOURCE_TYPE,
+                    resource_id=n.phone_number_id,
+                )
+            self._charge(cur, n.account_id, n.region, quotas)
+            if before_commit is not None:
+                before_commit(events)
+            if events:
+                cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
+        return number
+
+    def _check_holder(self, cur: Cursor, number: PhoneNumber, what: str) -> None:
+        """Refuse ``number`` if another number of its account and region that is not
+        DELETED holds its E.164 number."""
+        holder = cur.execute(
+            self._sql(_HOLDER),
+            (number.account_id, number.region, number.phone_number, number.phone_number_id),
+        ).fetchone()
+        if holder is not None:
+            raise ConflictException(
+                f"{what}: {number.phone_number} is held by phone number {holder[0]}.",
+                reason="RESOURCE_ALREADY_EXISTS",
+                resource_type=phone_numbers.RESOURCE_TYPE,
+                resource_id=number.phone_number_id,
+            )
+
+    def query_phone_numbers(self, query: PhoneNumberQuery) -> Page[PhoneNumber]:
+        """One page of matching phone numbers, in creation order: ids and statuses are
+        filtered through the index, the other filters by
+        :func:`lifecycle.phone_numbers.matches`, reading on in batches until the page
+        is full and one more match is seen (so a next position means more follow)."""
+        where = ["account_id = ?", "region = ?"]
+        params: list[Any] = [query.account_id, query.region]
+        if not _filter_in(where, params, [
+            ("phone_number_id", query.phone_number_ids),
+            ("status", query.filters.get("status")),
+        ]):  # fmt: skip
+            return Page((), None)
+        statement = self._sql(
+            f"{_SELECT_PHONE_NUMBER} WHERE {' AND '.join(where)} AND seq > ? ORDER BY seq LIMIT ?"
+        )
+        batch = query.limit + 1
+        after = -1 if query.after is None else query.after
+        found: list[PhoneNumber] = []
+        last = after
+        while True:
+            with self._statement() as cur:
+                rows = cur.execute(statement, (*params, after, batch)).fetchall()
+            for row in rows:
+                number = _phone_number(row)
+                if not phone_numbers.matches(number, query.filters):
+                    continue
+                if len(found) == query.limit:
+                    return Page(tuple(found), last)
+                found.append(number)
+                last = row[0]
+            if len(rows) < batch:
+                return Page(tuple(found), None)
+            after = rows[-1][0]
+
+    def phone_numbers(self) -> Iterator[PhoneNumber]:
+        """Every phone number, in creation order, read in batches."""
+        return self._phone_numbers(self._statement)
+
+    def _phone_numbers(self, reads: Reads) -> Iterator[PhoneNumber]:
+        return self._every(reads, _SELECT_PHONE_NUMBER, "", _phone_number)
+
     def field_values(
         self,
         account_id: str,
@@ -1032,6 +1267,10 @@ class _SqlSnapshot:
     def attachments(self) -> Iterator[RegistrationAttachment]:
         """Every attachment of the snapshot."""
         return self._backend._attachments(self._reads)
+
+    def phone_numbers(self) -> Iterator[PhoneNumber]:
+        """Every phone number of the snapshot."""
+        return self._backend._phone_numbers(self._reads)
 
     def query_versions(self, query: VersionQuery) -> Page[RegistrationVersion]:
         """One page of versions of the snapshot."""

@@ -34,6 +34,7 @@ from lifecycle.backends.sql import (
     schema_v1,
     schema_v4,
     schema_v5,
+    schema_v6,
 )
 from lifecycle.errors import InternalServerException, ValidationException, outside_commit
 from lifecycle.validation import seconds
@@ -49,6 +50,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     SCHEMA_V3,
     schema_v4(without_rowid=" WITHOUT ROWID"),
     schema_v5(serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"),
+    schema_v6(serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 
