@@ -563,6 +563,33 @@ def test_verify_replays_attachment_tags(service: RegistrationService) -> None:
 # -- phone numbers -----------------------------------------------------------------------
 
 
+def test_verify_replays_phone_numbers_and_finds_a_tampered_one(
+    service: RegistrationService,
+) -> None:
+    kept = service.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+        NumberType="TOLL_FREE", Tags=[{"Key": "Name", "Value": "support"}],
+        DeletionProtectionEnabled=True,
+    )  # fmt: skip
+    gone = service.request_phone_number(
+        IsoCountryCode="GB", MessageType="PROMOTIONAL", NumberCapabilities=["SMS"],
+        NumberType="LONG_CODE",
+    )  # fmt: skip
+    service.untag_resource(ResourceArn=kept["PhoneNumberArn"], TagKeys=["Name"])
+    service.release_phone_number(PhoneNumberId=gone["PhoneNumberId"])
+    assert verify(service.backend)[2] == []
+    stored = service.backend.get_phone_number(
+        service.account_id, service.region, kept["PhoneNumberId"]
+    )
+    assert stored is not None
+    # A release the log does not explain (and deletion protection forbids).
+    tampered = attrs.evolve(stored, status=PhoneNumberStatus.DELETED, revision=stored.revision + 1)
+    service.backend.commit_phone_number(tampered, expected_revision=stored.revision, events=())
+    (problem,) = verify(service.backend)[2]
+    assert problem.registration_id == stored.phone_number_id
+    assert problem.problem == "stored phone number status DELETED, replayed PENDING"
+
+
 def _number(
     service: RegistrationService,
     n: int,
