@@ -238,7 +238,7 @@ def reviewing(service: RegistrationService) -> str:
 
 def snapshot(service: RegistrationService) -> list[object]:
     """Everything the service shows: every registration with all its versions and its
-    tags, and the phone numbers."""
+    tags."""
     regs = service.get_paginator("describe_registrations").paginate().build_full_result()
     out: list[object] = []
     for reg in regs["Registrations"]:
@@ -247,8 +247,6 @@ def snapshot(service: RegistrationService) -> list[object]:
         )
         tags = service.list_tags_for_resource(ResourceArn=reg["RegistrationArn"])["Tags"]
         out.append((reg, versions.build_full_result(), tags))
-    numbers = service.get_paginator("describe_phone_numbers").paginate().build_full_result()
-    out.append(numbers["PhoneNumbers"])
     return out
 
 
