@@ -93,6 +93,14 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
         "AccessDeniedException",
         lambda rid: {"RegistrationAttachmentId":
                      "arn:aws:sms-voice:us-east-1:999999999999:registration-attachment/x"}),
+    "RequestPhoneNumber": (
+        "ValidationException",
+        lambda rid: {"IsoCountryCode": "FR", "MessageType": "TRANSACTIONAL",
+                     "NumberCapabilities": ["SMS"], "NumberType": "LONG_CODE"}),
+    "DescribePhoneNumbers": (
+        "ResourceNotFoundException", lambda rid: {"PhoneNumberIds": ["phone-" + "0" * 32]}),
+    "ReleasePhoneNumber": (
+        "ResourceNotFoundException", lambda rid: {"PhoneNumberId": "phone-" + "0" * 32}),
 }  # fmt: skip
 
 

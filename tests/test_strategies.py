@@ -35,8 +35,14 @@ def test_valid_requests_pass_validation(data: st.DataObject) -> None:
     fill_form(service, rid)  # so that a submit is valid
     png = b"\x89PNG\r\n\x1a\n"
     file = service.create_registration_attachment(AttachmentBody=png)["RegistrationAttachmentId"]
+    number = service.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+        NumberType="LONG_CODE",
+    )["PhoneNumberId"]  # fmt: skip
     operation = data.draw(st.sampled_from(sorted(OPERATIONS)))
-    params = data.draw(valid_requests(operation, [rid], attachment_ids=[file]))
+    params = data.draw(
+        valid_requests(operation, [rid], attachment_ids=[file], phone_number_ids=[number])
+    )
     try:
         getattr(service, METHODS[operation])(**params)
     except ValidationException as exc:

@@ -17,12 +17,14 @@ from lifecycle.catalogue.definitions import SELECT, RegistrationFieldDefinition
 from lifecycle.form import PARAMETER_OF_TYPE, resolve
 from lifecycle.machines import TAG_EDITS
 from lifecycle.models import registration_arn
+from lifecycle.phone_numbers import FICTIONAL_RANGES
 from lifecycle.testing.reference import FORM_EDITS, REVIEWER_EVENTS, USER_EVENTS
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 RID = "registration-" + "a" * 32
 ARN = registration_arn("us-east-1", "123456789012", RID)
 ATTACHMENT_ID = "attachment-" + "a" * 32
+PHONE_NUMBER_ID = "phone-" + "a" * 32
 
 
 def _tags(n: int) -> list[dict[str, str]]:
@@ -222,12 +224,14 @@ def valid_requests(
     *,
     account_id: str = "123456789012",
     region: str = "us-east-1",
+    phone_number_ids: Sequence[str] = (),
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid parameters of ``operation`` (an API name such as ``CreateRegistration``);
     ``registration_ids`` are the ids to draw ``RegistrationId`` from, registrations of
     ``registration_type`` (whose form the field operations fill), in ``account_id`` and
-    ``region`` (what their ``ResourceArn`` names), and ``attachment_ids`` those to draw
-    ``RegistrationAttachmentId`` from."""
+    ``region`` (what their ``ResourceArn`` names), ``attachment_ids`` those to draw
+    ``RegistrationAttachmentId`` from and ``phone_number_ids`` those to draw
+    ``PhoneNumberId`` from."""
     ids = st.sampled_from(list(registration_ids)) if registration_ids else st.just(RID)
     arns = ids.map(lambda rid: registration_arn(region, account_id, rid))
     files = st.sampled_from(list(attachment_ids)) if attachment_ids else st.just(ATTACHMENT_ID)
@@ -303,7 +307,41 @@ def valid_requests(
         })  # fmt: skip
     if operation == "DeleteRegistrationAttachment":
         return st.fixed_dictionaries({"RegistrationAttachmentId": files})
+    phones = (
+        st.sampled_from(list(phone_number_ids)) if phone_number_ids else st.just(PHONE_NUMBER_ID)
+    )
+    if operation == "RequestPhoneNumber":
+        return st.builds(lambda where, rest: {**where, **rest}, phone_number_kinds(),
+                         st.fixed_dictionaries({
+            "MessageType": st.sampled_from(["TRANSACTIONAL", "PROMOTIONAL"]),
+            "NumberCapabilities": st.lists(st.sampled_from(["SMS", "VOICE", "MMS", "RCS"]),
+                                           min_size=1, max_size=4, unique=True),
+        }, optional={
+            "DeletionProtectionEnabled": st.booleans(),
+            "InternationalSendingEnabled": st.booleans(),
+            "Tags": tags(), "ClientToken": client_tokens(),
+        }))  # fmt: skip
+    if operation == "DescribePhoneNumbers":
+        return st.fixed_dictionaries({}, optional={
+            "PhoneNumberIds": st.lists(phones, max_size=5),
+            "Filters": st.lists(st.fixed_dictionaries({
+                "Name": st.sampled_from(["status", "number-type", "iso-country-code"]),
+                "Values": st.lists(st.sampled_from(["ACTIVE", "PENDING", "TOLL_FREE", "US"]),
+                                   min_size=1, max_size=3),
+            }), max_size=2),
+            "MaxResults": st.integers(1, 100),
+        })  # fmt: skip
+    if operation == "ReleasePhoneNumber":
+        return st.fixed_dictionaries({"PhoneNumberId": phones})
     raise ValueError(f"unknown operation {operation!r}")
+
+
+def phone_number_kinds() -> st.SearchStrategy[dict[str, str]]:
+    """An ``IsoCountryCode`` and a ``NumberType`` this library has numbers of (see
+    :data:`lifecycle.phone_numbers.FICTIONAL_RANGES`)."""
+    return st.sampled_from(sorted(FICTIONAL_RANGES)).map(
+        lambda kind: {"IsoCountryCode": kind[0], "NumberType": kind[1]}
+    )
 
 
 _TEXT_VALUE = 2048
