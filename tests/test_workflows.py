@@ -1,5 +1,6 @@
 """End to end: a brand and a toll-free registration filled in field by field, denied on
-one field, fixed in version 2 and approved. The same workflow code runs unchanged on
+one field, fixed in version 2 and approved, and phone numbers requested, found and
+released. The same workflow code runs unchanged on
 the in-process boto3 client, on a boto3 client of ``lifecycle serve`` and on the AWS
 CLI against ``lifecycle serve``."""
 
@@ -133,12 +134,34 @@ def _status(client: Any, rid: str) -> str:
     ])  # fmt: skip
 
 
+def numbers(client: Any) -> None:
+    """A toll-free number requested (PENDING: it waits for a registration), found by
+    a filter, and a protected long code that refuses its release."""
+    made = client.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+        NumberType="TOLL_FREE", ClientToken="toll-free-1",
+        Tags=[{"Key": "Name", "Value": "Example support line"}],
+    )  # fmt: skip
+    assert made["Status"] == "PENDING" and made["PhoneNumber"].startswith("+18")
+    kept = client.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS", "VOICE"],
+        NumberType="LONG_CODE", DeletionProtectionEnabled=True,
+    )  # fmt: skip
+    pending = client.describe_phone_numbers(Filters=[{"Name": "status", "Values": ["PENDING"]}])
+    assert [n["PhoneNumberId"] for n in pending["PhoneNumbers"]] == [made["PhoneNumberId"]]
+    released = client.release_phone_number(PhoneNumberId=made["PhoneNumberArn"])
+    assert released["Status"] == "DELETED"
+    shown = client.describe_phone_numbers(PhoneNumberIds=[kept["PhoneNumberId"]])
+    assert shown["PhoneNumbers"][0]["DeletionProtectionEnabled"] is True
+
+
 def _both(client: Any, reviewer: Reviewer) -> None:
     register(client, reviewer, "US_TEN_DLC_BRAND_REGISTRATION", BRAND_FORM, TAX_ID,
              _text("98-7654321"))  # fmt: skip
     register(client, reviewer, "US_TOLL_FREE_REGISTRATION", TOLL_FREE_FORM,
              "messagingUseCase.useCaseDetails", _text("One-time sign-in codes, nothing else."),
              attachment=EXAMPLE_PNG)  # fmt: skip
+    numbers(client)
 
 
 def test_through_the_in_process_boto3_client() -> None:
