@@ -39,7 +39,7 @@ from lifecycle.machines import (
     CompiledMachine,
 )
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion, Tag
-from lifecycle.phone_numbers import AWAITS_REGISTRATION
+from lifecycle.phone_numbers import AWAITS_REGISTRATION, PhoneNumber
 from lifecycle.phone_numbers import RESOURCE_TYPE as PHONE_NUMBER_TYPE
 from lifecycle.ports import Backend, Snapshot, all_versions
 from lifecycle.tags import TagChange
@@ -65,6 +65,8 @@ class _Replayed:
     tags: tuple[Tag, ...] = ()
     conditions: dict[str, bool] = attrs.Factory(dict)
     """What a phone number's machine conditions read (see :func:`replay_resource`)."""
+    facts: dict[str, Any] = attrs.Factory(dict)
+    """What a phone number's request recorded of it (:data:`NUMBER_FACTS`)."""
     events: int = 0
 
 
@@ -170,6 +172,18 @@ _OWN_RESOURCES: Mapping[str, tuple[str, CompiledMachine, Mapping[str, Any]]] = {
 each is called, its machine and its events."""
 
 
+NUMBER_FACTS: tuple[str, ...] = (
+    "PhoneNumber", "IsoCountryCode", "MessageType", "NumberCapabilities", "NumberType",
+    "InternationalSendingEnabled", "DeletionProtectionEnabled",
+)  # fmt: skip
+"""What a phone number's request event records of it and no later event changes."""
+
+
+def _number_facts(number: PhoneNumber) -> dict[str, Any]:
+    shown = number.to_dict()
+    return {key: shown[key] for key in NUMBER_FACTS}
+
+
 def replay_resource(state: _Replayed, event: TransitionEvent) -> str | None:
     """Apply one logged event of an attachment or a phone number to ``state``; the
     problem if its machine refuses it."""
@@ -188,6 +202,7 @@ def replay_resource(state: _Replayed, event: TransitionEvent) -> str | None:
             "awaits_registration": detail.get("NumberType") in AWAITS_REGISTRATION,
             "deletion_protection_enabled": detail.get("DeletionProtectionEnabled") is True,
         }
+        state.facts = {key: detail.get(key) for key in NUMBER_FACTS}
     context = SimpleNamespace(**state.conditions)
     problem = _move(machine, state.status, event, event.registration_to, context)
     if problem:
@@ -356,13 +371,14 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
     for rid in states:
         if rid not in broken:
             found.append(Discrepancy(rid, "events in the log, but no stored registration"))
-    stored: list[tuple[str, str, str, tuple[Tag, ...]]] = [
-        ("attachment", a.attachment_id, a.status, a.tags) for a in snapshot.attachments()
+    stored: list[tuple[str, str, str, tuple[Tag, ...], dict[str, Any]]] = [
+        ("attachment", a.attachment_id, a.status, a.tags, {}) for a in snapshot.attachments()
     ]
     stored += [
-        ("phone number", n.phone_number_id, n.status, n.tags) for n in snapshot.phone_numbers()
+        ("phone number", n.phone_number_id, n.status, n.tags, _number_facts(n))
+        for n in snapshot.phone_numbers()
     ]
-    for kind, rid, status, tags in stored:
+    for kind, rid, status, tags, facts in stored:
         state = owned.pop(rid, _Replayed())
         if rid in broken:
             continue
@@ -373,6 +389,13 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
         elif state.tags != tags:
             problem = f"stored tags {_shown(tags)}, replayed {_shown(state.tags)}"
             found.append(Discrepancy(rid, problem))
+        elif state.facts != facts:
+            differ = ", ".join(
+                f"{key} {facts.get(key)!r} (logged {state.facts.get(key)!r})"
+                for key in NUMBER_FACTS
+                if facts.get(key) != state.facts.get(key)
+            )
+            found.append(Discrepancy(rid, f"stored {kind} differs from its request: {differ}"))
     for rid in owned:
         if rid not in broken:
             found.append(

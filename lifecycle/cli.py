@@ -474,7 +474,13 @@ def _verify(backend: Backend) -> int:
     checked, replayed, problems = verify(backend)
     for problem in problems:
         print(f"MISMATCH {problem.registration_id}: {problem.problem}")
-    verdict = "OK" if not problems else f"{len(problems)} registration(s) differ from the log"
+    verdict = (
+        "OK"
+        if not problems
+        else (
+            f"{len(problems)} registration(s), attachment(s) or phone number(s) differ from the log"
+        )
+    )
     print(f"{checked} registrations, {replayed} events replayed: {verdict}")
     return 1 if problems else 0
 

@@ -12,7 +12,7 @@ no number this library hands out can reach a real person.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -199,40 +199,35 @@ def ranges(iso_country_code: str, number_type: str) -> tuple[FictionalRange, ...
     return found
 
 
-def draw_number(
-    iso_country_code: str, number_type: str, preference: tuple[str, tuple[str, ...]] | None = None
-) -> str:
-    """A random number of the fictional ranges of ``iso_country_code`` and
-    ``number_type`` (see :func:`ranges`) that meets ``preference``, if given: a
-    ``PreferenceType`` and its ``Filter`` values (the number must meet one of them; a
+def free_numbers(
+    iso_country_code: str,
+    number_type: str,
+    preference: tuple[str, tuple[str, ...]] | None,
+    held: Collection[str],
+) -> list[str]:
+    """The numbers of the fictional ranges of ``iso_country_code`` and ``number_type``
+    (see :func:`ranges`) that meet ``preference``, if given, and are not ``held``: a
+    ``PreferenceType`` and its ``Filter`` values (a number must meet one of them; a
     value with ``+`` is compared with the E.164 number, one without with its digits).
 
     Raises:
-        ValidationException: as :func:`ranges`; or no number meets ``preference``
-            (naming ``NumberPreference``).
+        ValidationException: as :func:`ranges`; or no number of the ranges meets
+            ``preference`` (naming ``NumberPreference``).
     """
-    choices = ranges(iso_country_code, number_type)
-    if preference is None:
-        index = secrets.randbelow(sum(r.size for r in choices))
-        for fictional in choices:
-            if index < fictional.size:
-                return fictional.number(index)
-            index -= fictional.size
-        raise AssertionError("unreachable: index is below the ranges' total size")
-    kind, values = preference
     meeting = [
         number
-        for fictional in choices
+        for fictional in ranges(iso_country_code, number_type)
         for number in map(fictional.number, range(fictional.size))
-        if any(_meets(number, kind, value) for value in values)
+        if preference is None or any(_meets(number, preference[0], v) for v in preference[1])
     ]
     if not meeting:
+        assert preference is not None  # every range holds numbers
         raise ValidationException.for_field(
             "NumberPreference",
-            f"no fictional {number_type} number in {iso_country_code} meets {kind} "
-            f"{', '.join(values)}",
+            f"no fictional {number_type} number in {iso_country_code} meets "
+            f"{preference[0]} {', '.join(preference[1])}",
         )
-    return meeting[secrets.randbelow(len(meeting))]
+    return [number for number in meeting if number not in held]
 
 
 def _meets(number: str, kind: str, value: str) -> bool:
@@ -327,12 +322,12 @@ def step(
     return PhoneNumberStep(after, (_event(after, spec, number.status, now, detail),))
 
 
-def matches(number: PhoneNumber, filters: Mapping[str, frozenset[str]]) -> bool:
-    """Whether ``number`` passes every filter, by the model's ``PhoneNumberFilterName``
-    (one of a filter's values must match;
-    booleans are the strings ``true`` and ``false``, and a number has no two-way
-    channel, so ``two-way-channel-arn`` matches none)."""
-    for name, values in filters.items():
+def matches(number: PhoneNumber, filters: Iterable[tuple[str, frozenset[str]]]) -> bool:
+    """Whether ``number`` passes every filter (a name of the model's
+    ``PhoneNumberFilterName`` and its values, one of which must match; booleans are the
+    strings ``true`` and ``false``, and a number has no two-way channel, so
+    ``two-way-channel-arn`` matches none)."""
+    for name, values in filters:
         if name == "number-capability":
             if values.isdisjoint(number.number_capabilities):
                 return False

@@ -124,16 +124,26 @@ class AttachmentQuery:
 class PhoneNumberQuery:
     """What ``DescribePhoneNumbers`` asks a backend for (keyset: creation order).
 
-    ``filters`` are the request's, by filter name (each a set of accepted values);
-    :func:`lifecycle.phone_numbers.matches` says whether a number passes them.
+    ``filters`` are the request's, each a filter name and its accepted values, kept
+    apart (a number has several capabilities: two ``number-capability`` filters must
+    both match); :func:`lifecycle.phone_numbers.matches` says whether a number passes
+    them, :meth:`statuses` is what they allow of the status.
     """
 
     account_id: str
     region: str
     phone_number_ids: frozenset[str] | None = None
-    filters: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    filters: tuple[tuple[str, frozenset[str]], ...] = ()
     after: int | None = None
     limit: int = 100
+
+    def statuses(self) -> frozenset[str] | None:
+        """The statuses every ``status`` filter allows; ``None`` when none is given."""
+        allowed = None
+        for name, values in self.filters:
+            if name == "status":
+                allowed = values if allowed is None else allowed & values
+        return allowed
 
 
 @attrs.frozen

@@ -588,6 +588,21 @@ def test_verify_replays_phone_numbers_and_finds_a_tampered_one(
     (problem,) = verify(service.backend)[2]
     assert problem.registration_id == stored.phone_number_id
     assert problem.problem == "stored phone number status DELETED, replayed PENDING"
+    # Facts of the request that no event changes: the number and its protection.
+    other = service.backend.get_phone_number(
+        service.account_id, service.region, gone["PhoneNumberId"]
+    )
+    assert other is not None
+    forged = attrs.evolve(
+        other, phone_number="+19995550100", deletion_protection_enabled=True,
+        revision=other.revision + 1,
+    )  # fmt: skip
+    service.backend.commit_phone_number(forged, expected_revision=other.revision, events=())
+    problems = {p.registration_id: p.problem for p in verify(service.backend)[2]}
+    assert problems[other.phone_number_id] == (
+        "stored phone number differs from its request: PhoneNumber '+19995550100' (logged "
+        f"{gone['PhoneNumber']!r}), DeletionProtectionEnabled True (logged False)"
+    )
 
 
 def _number(
@@ -849,6 +864,8 @@ def test_phone_numbers_are_queried_by_page_ids_and_filters(make_backend: Backend
     )
 
     def pages(limit: int, **kw: Any) -> list[tuple[phone_numbers.PhoneNumber, ...]]:
+        if isinstance(kw.get("filters"), dict):
+            kw["filters"] = tuple(kw["filters"].items())
         out, after = [], None
         while True:
             page = backend.query_phone_numbers(
@@ -871,6 +888,15 @@ def test_phone_numbers_are_queried_by_page_ids_and_filters(make_backend: Backend
     assert pages(2, filters=active_long) == [(made[0], made[4]), (made[6], made[7])]
     voice = {"number-capability": frozenset({"VOICE"})}
     assert pages(1, filters=voice) == [(made[0],), (made[3],), (made[6],)]
+    # Two filters of one name are both required (a number has several capabilities).
+    both = (("number-capability", frozenset({"VOICE"})), ("number-capability", frozenset({"SMS"})))
+    assert pages(10, filters=both) == [
+        tuple(
+            n for n in made if "SMS" in n.number_capabilities and "VOICE" in n.number_capabilities
+        )
+    ]
+    twice = (("status", frozenset({"ACTIVE", "PENDING"})), ("status", frozenset({"PENDING"})))
+    assert pages(10, filters=twice) == [(made[1], made[5])]
     pending = {
         "status": frozenset({"PENDING"}),
         "deletion-protection-enabled": frozenset({"false"}),

@@ -147,6 +147,24 @@ def test_a_number_preference_is_met(service: RegistrationService) -> None:
         NumberPreference=[{"PreferenceType": ["ExactMatch"], "Filter": ["12125550142"]}],
     )
     assert ending["PhoneNumber"] == "+12125550142"
+    with pytest.raises(ServiceQuotaExceededException) as info:  # held: no other meets it
+        service.request_phone_number(
+            **LONG_CODE,
+            NumberPreference=[{"PreferenceType": ["ExactMatch"], "Filter": ["12125550142"]}],
+        )
+    assert "NumberPreference (ExactMatch 12125550142)" in info.value.message
+
+
+def test_every_free_number_of_a_range_is_handed_out(
+    service: RegistrationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = {**numbers.FICTIONAL_RANGES,
+             ("US", "LONG_CODE"): (numbers.FictionalRange("+1201555", 100, 139, 4),)}  # fmt: skip
+    monkeypatch.setattr(numbers, "FICTIONAL_RANGES", small)
+    got = {service.request_phone_number(**LONG_CODE)["PhoneNumber"] for _ in range(40)}
+    assert len(got) == 40  # none refused while one was free
+    with pytest.raises(ServiceQuotaExceededException):
+        service.request_phone_number(**LONG_CODE)
 
 
 def test_no_two_numbers_hold_one_number_until_released(
@@ -162,7 +180,7 @@ def test_no_two_numbers_hold_one_number_until_released(
     assert {a["PhoneNumber"], b["PhoneNumber"]} == {"+12015550100", "+12015550101"}
     with pytest.raises(ServiceQuotaExceededException) as info:
         service.request_phone_number(**LONG_CODE)
-    assert info.value.reason == "PHONE_NUMBERS_PER_ACCOUNT" and "release some" in info.value.message
+    assert info.value.reason == "PHONE_NUMBERS_PER_ACCOUNT" and "release one" in info.value.message
     service.release_phone_number(PhoneNumberId=a["PhoneNumberId"])
     c = service.request_phone_number(**LONG_CODE)
     assert c["PhoneNumber"] == a["PhoneNumber"] and c["PhoneNumberId"] != a["PhoneNumberId"]

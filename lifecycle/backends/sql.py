@@ -975,7 +975,7 @@ class SqlBackend(ABC):
         params: list[Any] = [query.account_id, query.region]
         if not _filter_in(where, params, [
             ("phone_number_id", query.phone_number_ids),
-            ("status", query.filters.get("status")),
+            ("status", query.statuses()),
         ]):  # fmt: skip
             return Page((), None)
         statement = self._sql(

@@ -10,13 +10,14 @@ name; ``service`` is that service.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import errors, phone_numbers
 from lifecycle.errors import ConflictException, ServiceQuotaExceededException, ValidationException
 from lifecycle.models import Tag
-from lifecycle.operations._queries import filter_sets, keyset_page_of
+from lifecycle.operations._queries import keyset_page_of
 from lifecycle.operations._tokens import earlier_claim
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import IdempotencyRecord, PhoneNumberQuery
@@ -27,9 +28,8 @@ from lifecycle.validation import MISSING, validate
 if TYPE_CHECKING:
     from lifecycle.service import RegistrationService
 
-DRAWS = 32
-"""How many random numbers a request tries before it gives up: each is refused only if
-another number of the account holds it."""
+ATTEMPTS = 8
+"""How many free numbers a request tries when racing calls keep taking the one it drew."""
 
 
 @errors.operation
@@ -100,13 +100,27 @@ def request_phone_number(
             service.account_id, service.region, phone_numbers.TOKEN_PREFIX + token,
             fingerprint, phone_number_id,
         )  # fmt: skip
-    for _ in range(DRAWS):
+    for _ in range(ATTEMPTS):
+        free = phone_numbers.free_numbers(
+            iso, number_type, preference, _held(service, iso, number_type)
+        )
+        if not free:
+            wanted = (
+                ""
+                if preference is None
+                else f" that meets NumberPreference ({preference[0]} {', '.join(preference[1])})"
+            )
+            raise ServiceQuotaExceededException(
+                f"Every fictional {number_type} number in {iso}{wanted} is held by another "
+                "phone number of this account and region: release one first.",
+                reason=PHONE_NUMBERS_PER_ACCOUNT,
+            )
         now = service._now()
         step = phone_numbers.request(
             phone_number_id=phone_number_id,
             account_id=service.account_id,
             region=service.region,
-            phone_number=phone_numbers.draw_number(iso, number_type, preference),
+            phone_number=free[secrets.randbelow(len(free))],
             iso_country_code=iso,
             message_type=params["MessageType"],
             number_capabilities=capabilities,
@@ -128,14 +142,33 @@ def request_phone_number(
                 return replay  # another call claimed the same token first
             if exc.reason != "RESOURCE_ALREADY_EXISTS":
                 raise
-            continue  # the number drawn is held by another number: draw again
+            continue  # another call took the number meanwhile: look again
         return stored.to_request_dict()
-    raise ServiceQuotaExceededException(
-        f"No free fictional {number_type} number in {iso}"
-        + ("" if preference is None else " meets NumberPreference")
-        + f" after {DRAWS} draws: the account holds most of them; release some.",
-        reason=PHONE_NUMBERS_PER_ACCOUNT,
+    raise ConflictException(
+        f"Other calls took the free {number_type} number drawn {ATTEMPTS} times in a row; "
+        "try again.",
+        reason="RESOURCE_ALREADY_EXISTS",
+        resource_type=phone_numbers.RESOURCE_TYPE,
+        resource_id=phone_number_id,
     )
+
+
+def _held(service: RegistrationService, iso: str, number_type: str) -> set[str]:
+    """The E.164 numbers of ``iso`` and ``number_type`` that this account's numbers
+    hold (every status but DELETED)."""
+    held_statuses = frozenset(s.value for s in PhoneNumberStatus) - {"DELETED"}
+    filters = (("iso-country-code", frozenset({iso})), ("number-type", frozenset({number_type})),
+               ("status", held_statuses))  # fmt: skip
+    found: set[str] = set()
+    after = None
+    while True:
+        page = service.backend.query_phone_numbers(
+            PhoneNumberQuery(service.account_id, service.region, None, filters, after)
+        )
+        found.update(number.phone_number for number in page.items)
+        if page.next_position is None:
+            return found
+        after = page.next_position
 
 
 def _refuse_unmodelled(params: Mapping[str, Any]) -> None:
@@ -193,10 +226,10 @@ def describe_phone_numbers(
             service._phone_number(value, f"PhoneNumberIds[{i}]").phone_number_id
             for i, value in enumerate(params["PhoneNumberIds"])
         )
-    filters = filter_sets(params.get("Filters", ()))
+    filters = tuple((f["Name"], frozenset(f["Values"])) for f in params.get("Filters", ()))
     shared = params.get("Owner") == "SHARED"
     fingerprint = query_fingerprint(
-        sorted(ids or ()), ids is None, sorted((k, sorted(v)) for k, v in filters.items()), shared
+        sorted(ids or ()), ids is None, sorted((k, sorted(v)) for k, v in filters), shared
     )
     return keyset_page_of(
         service, "DescribePhoneNumbers", fingerprint, params, {}, "PhoneNumbers",
