@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -39,18 +38,20 @@ from lifecycle.machines import (
     CompiledMachine,
 )
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion, Tag
-from lifecycle.phone_numbers import AWAITS_REGISTRATION, PhoneNumber
 from lifecycle.phone_numbers import RESOURCE_TYPE as PHONE_NUMBER_TYPE
+from lifecycle.phone_numbers import Conditions as NumberConditions
+from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import Backend, Snapshot, all_versions
 from lifecycle.tags import TagChange
 
 
 @attrs.frozen
 class Discrepancy:
-    """Something the log and the store disagree on, for one registration (or one
-    attachment: ``registration_id`` is then the attachment's id)."""
+    """Something the log and the store disagree on, for one registration, attachment
+    or phone number."""
 
     registration_id: str
+    """The registration's id (or the attachment's, or the phone number's)."""
     problem: str
 
 
@@ -63,8 +64,8 @@ class _Replayed:
     """Per version, its field values as DescribeRegistrationFieldValues shows them
     (flags included), by field path."""
     tags: tuple[Tag, ...] = ()
-    conditions: dict[str, bool] = attrs.Factory(dict)
-    """What a phone number's machine conditions read (see :func:`replay_resource`)."""
+    conditions: object = None
+    """What a phone number's machine conditions read, as its request recorded them."""
     facts: dict[str, Any] = attrs.Factory(dict)
     """What a phone number's request recorded of it (:data:`NUMBER_FACTS`)."""
     events: int = 0
@@ -198,13 +199,11 @@ def replay_resource(state: _Replayed, event: TransitionEvent) -> str | None:
     if event.event == "request_phone_number":
         # What the phone number machine's conditions read, as the request recorded it.
         detail = event.detail or {}
-        state.conditions = {
-            "awaits_registration": detail.get("NumberType") in AWAITS_REGISTRATION,
-            "deletion_protection_enabled": detail.get("DeletionProtectionEnabled") is True,
-        }
+        state.conditions = NumberConditions(
+            str(detail.get("NumberType")), detail.get("DeletionProtectionEnabled") is True
+        )
         state.facts = {key: detail.get(key) for key in NUMBER_FACTS}
-    context = SimpleNamespace(**state.conditions)
-    problem = _move(machine, state.status, event, event.registration_to, context)
+    problem = _move(machine, state.status, event, event.registration_to, state.conditions)
     if problem:
         return problem
     problem = _retag(state, event)
@@ -328,8 +327,8 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
     all read from one snapshot: commits made meanwhile are not seen.
 
     Returns:
-        (registrations checked, events replayed, discrepancies); attachments are
-        checked too, but not counted.
+        (registrations checked, events replayed, discrepancies); attachments and
+        phone numbers are checked too, but not counted.
     """
     with backend.snapshot() as snapshot:
         return _verify(snapshot, batch)
@@ -337,8 +336,7 @@ def verify(backend: Backend, batch: int = 1000) -> tuple[int, int, list[Discrepa
 
 def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]]:
     states: dict[str, _Replayed] = {}
-    owned: dict[str, _Replayed] = {}
-    """Attachments' and phone numbers' replayed states, by id."""
+    owned: dict[str, _Replayed] = {}  # attachments' and phone numbers' replays, by id
     broken: dict[str, str] = {}
     events = 0
     after = None

@@ -53,7 +53,7 @@ CONDITION_TEXT = {
     "has_denied_or_revoked_version": "a version DENIED or REVOKED",
     "no_open_version": "no open version",
     "awaits_registration": "a type that awaits a registration (TOLL_FREE)",
-    "deletion_protection_enabled": "deletion protection",
+    "deletion_protection_enabled": "deletion protection enabled",
 }
 """How each machine condition reads on an edge."""
 

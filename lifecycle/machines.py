@@ -219,7 +219,7 @@ _ATTACHMENT_TRANSITIONS: list[dict[str, Any]] = [
 
 
 _P = PhoneNumberStatus
-_HELD = _states(_P.PENDING, _P.ACTIVE)
+_LIVE = _states(_P.PENDING, _P.ACTIVE)
 
 _PHONE_NUMBER_TRANSITIONS: list[dict[str, Any]] = [
     # A number that may carry messages only once a registration is COMPLETE waits in
@@ -228,11 +228,11 @@ _PHONE_NUMBER_TRANSITIONS: list[dict[str, Any]] = [
          conditions="awaits_registration", actor=_U, operations=["RequestPhoneNumber"]),
     dict(trigger="request_phone_number", source=NEW, dest=_P.ACTIVE, actor=_U,
          operations=["RequestPhoneNumber"]),
-    dict(trigger="release_phone_number", source=_HELD, dest=_P.DELETED,
+    dict(trigger="release_phone_number", source=_LIVE, dest=_P.DELETED,
          unless="deletion_protection_enabled", actor=_U, operations=["ReleasePhoneNumber"]),
     # Tags change on any number not DELETED; the status stays.
-    dict(trigger="tag_resource", source=_HELD, dest=None, actor=_U, operations=["TagResource"]),
-    dict(trigger="untag_resource", source=_HELD, dest=None, actor=_U,
+    dict(trigger="tag_resource", source=_LIVE, dest=None, actor=_U, operations=["TagResource"]),
+    dict(trigger="untag_resource", source=_LIVE, dest=None, actor=_U,
          operations=["UntagResource"]),
 ]  # fmt: skip
 

@@ -65,16 +65,23 @@ FICTIONAL_RANGES: Mapping[tuple[str, str], tuple[FictionalRange, ...]] = {
     ("US", "LONG_CODE"): _nanp(201, 212, 312, 415, 617, 702, 808, 907),
     ("US", "TEN_DLC"): _nanp(206, 303, 404, 512, 602, 713, 720, 801),
     ("US", "SIMULATOR"): _nanp(999),
-    ("US", "TOLL_FREE"): _nanp(800, 833, 844, 855, 866, 877, 888),
+    # Toll-free codes share one pool in the US and Canada: each country gets its own.
+    ("US", "TOLL_FREE"): _nanp(833, 844, 855, 866, 877),
     ("CA", "LONG_CODE"): _nanp(416, 514, 604, 613, 780, 902),
-    ("CA", "TOLL_FREE"): _nanp(800, 888),
-    # Ofcom's drama ranges: mobile 07700 900000-900999.
+    ("CA", "TOLL_FREE"): _nanp(888),
+    # Ofcom's drama range for mobiles: 07700 900000-900999.
     ("GB", "LONG_CODE"): (FictionalRange("+447700", 900000, 900999, 6),),
-    # ACMA's ranges for creative works: mobile 0491 570 006-159.
-    ("AU", "LONG_CODE"): (FictionalRange("+61491570", 6, 159, 3),),
+    # ACMA's mobile numbers for fiction: 0491 570 110 and 0491 570 156-159.
+    ("AU", "LONG_CODE"): (
+        FictionalRange("+61491570", 110, 110, 3),
+        FictionalRange("+61491570", 156, 159, 3),
+    ),
 }
 """Where numbers come from, by ISO country and ``NumberType`` (a choice: the
-countries and types a registration workflow uses; any other pair is refused)."""
+countries and types a registration workflow uses; any other pair is refused). No two
+entries share a number. NANPA reserves 555-0100 to 555-0199 for fiction in every
+area code; that the block is unassigned in the toll-free codes too (whose numbers
+Somos administers) is this library's assumption."""
 
 MONTHLY_LEASING_PRICES: Mapping[str, str] = {
     "LONG_CODE": "1.00",
@@ -163,14 +170,21 @@ class PhoneNumberStep(NamedTuple):
     events: tuple[TransitionEvent, ...]
 
 
-class _Conditions:
-    """What the machine's conditions read when a number is requested or moved."""
+class Conditions:
+    """What the phone number machine's conditions read of a number of ``number_type``
+    whose deletion protection is ``protected`` (the service's steps and the replay of
+    ``lifecycle verify`` both ask the machine with it)."""
 
     __slots__ = ("awaits_registration", "deletion_protection_enabled")
 
-    def __init__(self, number: PhoneNumber) -> None:
-        self.awaits_registration = number.number_type in AWAITS_REGISTRATION
-        self.deletion_protection_enabled = number.deletion_protection_enabled
+    def __init__(self, number_type: str, protected: bool) -> None:
+        self.awaits_registration = number_type in AWAITS_REGISTRATION
+        self.deletion_protection_enabled = protected
+
+    @classmethod
+    def of(cls, number: PhoneNumber) -> Conditions:
+        """The conditions of ``number``."""
+        return cls(number.number_type, number.deletion_protection_enabled)
 
 
 def ranges(iso_country_code: str, number_type: str) -> tuple[FictionalRange, ...]:
@@ -279,7 +293,7 @@ def request(
         created_timestamp=now,
         tags=tags,
     )
-    spec = PHONE_NUMBER.resolve(NEW, "request_phone_number", _Conditions(number))
+    spec = PHONE_NUMBER.resolve(NEW, "request_phone_number", Conditions.of(number))
     if spec is None:  # pragma: no cover - the machine definition guarantees it
         raise RuntimeError("the phone number machine refused request_phone_number")
     number = attrs.evolve(number, status=PhoneNumberStatus(spec.dest))
@@ -308,7 +322,7 @@ def step(
             (Reason ``DELETION_PROTECTION_ENABLED`` for the release of a protected
             number).
     """
-    conditions = _Conditions(number)
+    conditions = Conditions.of(number)
     spec = PHONE_NUMBER.resolve(number.status, event, conditions)
     if spec is None:
         raise _refusal(number, event, conditions)
@@ -358,13 +372,13 @@ def not_found(value: str) -> ResourceNotFoundException:
     )
 
 
-def _refusal(number: PhoneNumber, event: str, conditions: _Conditions) -> ConflictException:
+def _refusal(number: PhoneNumber, event: str, conditions: Conditions) -> ConflictException:
     legal = [
         name
         for name in PHONE_NUMBER_EVENTS
         if PHONE_NUMBER.resolve(number.status, name, conditions) is not None
     ]
-    protected = event == "release_phone_number" and any(
+    protected = conditions.deletion_protection_enabled and any(
         "deletion_protection_enabled" in spec.unless
         for spec in PHONE_NUMBER.candidates(number.status, event)
     )

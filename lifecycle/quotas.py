@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from lifecycle.errors import ServiceQuotaExceededException, ValidationException
 from lifecycle.models import Tag
@@ -47,18 +48,27 @@ resource can have a maximum of 50 tags", the TagResource reference), which no
 workflow should pass unnoticed."""
 
 
-CHARGES: Mapping[str, tuple[tuple[str, bool, int], ...]] = {
-    "create": ((REGISTRATIONS_PER_ACCOUNT, False, 1),),
-    "delete": ((REGISTRATIONS_PER_ACCOUNT, False, -1),),
-    "create_version": ((REGISTRATION_VERSIONS_CREATED_PER_DAY, True, 1),),
-    "create_attachment": ((REGISTRATION_ATTACHMENTS_PER_ACCOUNT, False, 1),
-                          (REGISTRATION_ATTACHMENTS_CREATED_PER_DAY, True, 1)),
-    "delete_attachment": ((REGISTRATION_ATTACHMENTS_PER_ACCOUNT, False, -1),),
-    "request_phone_number": ((PHONE_NUMBERS_PER_ACCOUNT, False, 1),),
-    "release_phone_number": ((PHONE_NUMBERS_PER_ACCOUNT, False, -1),),
+class Charge(NamedTuple):
+    """What one event charges against one quota."""
+
+    quota: str
+    daily: bool
+    """Counted per UTC day (else while the resource exists)."""
+    amount: int
+    """Negative: given back, as something is deleted."""
+
+
+CHARGES: Mapping[str, tuple[Charge, ...]] = {
+    "create": (Charge(REGISTRATIONS_PER_ACCOUNT, False, 1),),
+    "delete": (Charge(REGISTRATIONS_PER_ACCOUNT, False, -1),),
+    "create_version": (Charge(REGISTRATION_VERSIONS_CREATED_PER_DAY, True, 1),),
+    "create_attachment": (Charge(REGISTRATION_ATTACHMENTS_PER_ACCOUNT, False, 1),
+                          Charge(REGISTRATION_ATTACHMENTS_CREATED_PER_DAY, True, 1)),
+    "delete_attachment": (Charge(REGISTRATION_ATTACHMENTS_PER_ACCOUNT, False, -1),),
+    "request_phone_number": (Charge(PHONE_NUMBERS_PER_ACCOUNT, False, 1),),
+    "release_phone_number": (Charge(PHONE_NUMBERS_PER_ACCOUNT, False, -1),),
 }  # fmt: skip
-"""What each event that counts against a quota charges: per quota, whether it counts
-per UTC day, and the amount (negative: given back when something is deleted)."""
+"""What each event of the machines that counts against a quota charges."""
 
 
 class Quotas:

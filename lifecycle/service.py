@@ -185,8 +185,9 @@ class RegistrationService:
     release_phone_number = phone_number_operations.release_phone_number
 
     def get_paginator(self, operation_name: str) -> Paginator:
-        """A paginator for ``describe_registrations`` or ``describe_registration_versions``
-        (method names, as boto3's ``get_paginator`` takes them).
+        """A paginator for an operation of :data:`lifecycle.pagination.PAGINATORS`
+        (the describe operations botocore pages; method names, as boto3's
+        ``get_paginator`` takes them).
 
         Raises:
             OperationNotPageableError: no paginator by that name (a ValidationException).

@@ -270,3 +270,13 @@ def test_another_account_sees_none_of_them(service: RegistrationService) -> None
         other.release_phone_number(PhoneNumberId=made["PhoneNumberArn"])
     # Another account may hold the same E.164 number: each account's are its own.
     assert other.request_phone_number(**LONG_CODE)["Status"] == "ACTIVE"
+
+
+def test_no_two_fictional_ranges_share_a_number() -> None:
+    seen: dict[str, tuple[str, str]] = {}
+    for kind, ranges in numbers.FICTIONAL_RANGES.items():
+        for fictional in ranges:
+            for i in range(fictional.size):
+                number = fictional.number(i)
+                assert E164.fullmatch(number), number
+                assert seen.setdefault(number, kind) == kind, f"{number}: {kind}, {seen[number]}"

@@ -12,8 +12,9 @@ import pytest
 from lifecycle import RegistrationService, ValidationException
 from lifecycle.clock import ManualClock
 from lifecycle.errors import ServiceQuotaExceededException
+from lifecycle.machines import ATTACHMENT_EVENTS, EVENTS, PHONE_NUMBER_EVENTS
 from lifecycle.ports import Backend
-from lifecycle.quotas import DEFAULT_QUOTAS
+from lifecycle.quotas import CHARGES, DEFAULT_QUOTAS
 from tests.conftest import BRAND, BackendFactory, new_id, snapshot
 
 
@@ -104,3 +105,11 @@ def test_defaults_are_generous_and_documented() -> None:
     assert min(account.values()) >= 100_000
     assert DEFAULT_QUOTAS["TAGS_PER_RESOURCE"] == 50  # AWS's own, per resource
     service.create_registration(RegistrationType=BRAND)
+
+
+def test_every_charge_is_of_an_event_of_the_machines_and_a_quota_enforced() -> None:
+    events = {*EVENTS, *ATTACHMENT_EVENTS, *PHONE_NUMBER_EVENTS}
+    assert set(CHARGES) <= events
+    assert {charge.quota for charges in CHARGES.values() for charge in charges} <= set(
+        DEFAULT_QUOTAS
+    )

@@ -482,7 +482,7 @@ _STATUSES: dict[str, type[RegistrationStatus | AttachmentStatus | PhoneNumberSta
 def _event(row: Sequence[Any]) -> TransitionEvent:
     (account, region, rid, name, actor, number, v_from, v_to, r_from, r_to, at, detail,
      resource_type) = row  # fmt: skip
-    statuses = _STATUSES.get(resource_type, AttachmentStatus)
+    statuses = _STATUSES[resource_type]
     return TransitionEvent(
         account, region, rid, name, Actor(actor), number,
         None if v_from is None else VersionStatus(v_from),
@@ -968,7 +968,7 @@ class SqlBackend(ABC):
 
     def query_phone_numbers(self, query: PhoneNumberQuery) -> Page[PhoneNumber]:
         """One page of matching phone numbers, in creation order: ids and statuses are
-        filtered through the index, the other filters by
+        filtered in SQL, the other filters by
         :func:`lifecycle.phone_numbers.matches`, reading on in batches until the page
         is full and one more match is seen (so a next position means more follow)."""
         where = ["account_id = ?", "region = ?"]
