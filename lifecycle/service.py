@@ -42,6 +42,7 @@ from lifecycle.tags import TagChange
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+_DELETED = RegistrationStatus.DELETED  # read on every call: see models._APPROVED
 
 Clock = Callable[[], datetime]
 """Returns the current time as a timezone-aware datetime."""
@@ -263,7 +264,7 @@ class RegistrationService:
     def _live(self, value: str) -> Registration:
         """The registration named by ``value``, which must not be DELETED."""
         registration = self._load(value, "RegistrationId")
-        if registration.status is RegistrationStatus.DELETED:
+        if registration.status is _DELETED:
             raise ResourceNotFoundException(
                 f"Registration {value} is deleted.",
                 resource_type="registration",

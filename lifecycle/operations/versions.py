@@ -26,6 +26,8 @@ from lifecycle.validation import MISSING, validate
 if TYPE_CHECKING:
     from lifecycle.service import RegistrationService
 
+_DRAFT = VersionStatus.DRAFT  # read on every submit: see models._APPROVED
+
 
 @errors.operation
 def create_registration_version(
@@ -59,7 +61,7 @@ def submit_registration_version(
     aws_review = params.get("AwsReview", False)
     registration = service._live(params["RegistrationId"])
     current = registration.current_version
-    if current.status is VersionStatus.DRAFT:
+    if current.status is _DRAFT:
         # The step commits against this revision: a later edit makes it a conflict.
         values = service.backend.field_values(
             registration.account_id, registration.region, registration.registration_id,
