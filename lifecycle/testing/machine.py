@@ -34,7 +34,7 @@ from lifecycle.machines import EVENTS, FOLLOW_UPS, MACHINES
 from lifecycle.media import EXAMPLE_PNG
 from lifecycle.models import registration_arn
 from lifecycle.ports import Backend
-from lifecycle.quotas import TAGS_PER_RESOURCE
+from lifecycle.quotas import PHONE_NUMBERS_PER_ACCOUNT, TAGS_PER_RESOURCE
 from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
 from lifecycle.testing import invariants, planner
@@ -54,7 +54,13 @@ from lifecycle.testing.reference import (
     form_problems,
     plan,
 )
-from lifecycle.testing.strategies import denied_reasons, field_values, registration_types, tags
+from lifecycle.testing.strategies import (
+    denied_reasons,
+    field_values,
+    phone_number_kinds,
+    registration_types,
+    tags,
+)
 from lifecycle.validation import OPERATIONS as MEMBERS
 
 MAX_EXAMPLES = 200
@@ -156,9 +162,11 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     """
 
     registrations = Bundle("registrations")
+    phone_numbers = Bundle("phone_numbers")
     backend_factory: ClassVar[Callable[[], Backend] | None] = None
     coverage: ClassVar[TransitionCoverage] = TransitionCoverage()
     max_registrations: ClassVar[int] = 3
+    max_phone_numbers: ClassVar[int] = 4
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,6 +190,9 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         self._pending_type: str | None = None
         self._examples: dict[str, dict[str, dict[str, Any]]] = {}
         self._attachment_id: str | None = None
+        self.numbers: dict[str, dict[str, Any]] = {}
+        """Each phone number the harness requested, as the reference rules predict it:
+        its ``Status``, ``DeletionProtectionEnabled``, ``Tags`` (by key) and ARN."""
         self.service.subscribe(self._follow, transactional=True)
         self.service.subscribe(self.exercised.record)
         self.service.subscribe(type(self).coverage.record)
@@ -268,6 +279,60 @@ class LifecycleStateMachine(RuleBasedStateMachine):
     def untag(self, rid: str, keys: list[str]) -> None:
         """UntagResource of generated keys (those the registration lacks are ignored)."""
         self.attempt(rid, "untag_resource", request={"TagKeys": keys})
+
+    # -- phone numbers: requested, tagged and released, each against the reference rules
+    # (a TOLL_FREE number waits in PENDING, any other is ACTIVE; a protected number is
+    # never released; a released one is DELETED for good)
+
+    @precondition(lambda self: len(self.numbers) < self.max_phone_numbers)
+    @rule(target=phone_numbers, kind=phone_number_kinds(), protected=st.booleans(),
+          request=tags(max_size=2, keys=_TAG_KEYS))  # fmt: skip
+    def request_number(
+        self, kind: dict[str, str], protected: bool, request: list[dict[str, str]]
+    ) -> str:
+        """RequestPhoneNumber of a drawn country and type."""
+        made = self.service.request_phone_number(
+            IsoCountryCode=kind["IsoCountryCode"], NumberType=kind["NumberType"],
+            MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+            DeletionProtectionEnabled=protected, Tags=request,
+        )  # fmt: skip
+        number_id = str(made["PhoneNumberId"])
+        self.numbers[number_id] = {
+            "Status": "PENDING" if kind["NumberType"] == "TOLL_FREE" else "ACTIVE",
+            "DeletionProtectionEnabled": protected,
+            "Tags": {t["Key"]: t["Value"] for t in request},
+            "Arn": made["PhoneNumberArn"],
+        }
+        return number_id
+
+    @rule(number=phone_numbers)
+    def release_number(self, number: str) -> None:
+        """ReleasePhoneNumber, whatever the number's status."""
+        model = self.numbers[number]
+        try:
+            self.service.release_phone_number(PhoneNumberId=number)
+        except ResourceNotFoundException:
+            assert model["Status"] == "DELETED", f"release of live {number}: not found"
+        except ConflictException as exc:
+            assert model["DeletionProtectionEnabled"], f"release of {number} refused: {exc}"
+            assert exc.reason == "DELETION_PROTECTION_ENABLED"
+        else:
+            assert model["Status"] != "DELETED" and not model["DeletionProtectionEnabled"], (
+                f"{number} released from {model['Status']}"
+            )
+            model["Status"] = "DELETED"
+
+    @rule(number=phone_numbers, request=tags(min_size=1, max_size=2, keys=_TAG_KEYS))
+    def tag_number(self, number: str, request: list[dict[str, str]]) -> None:
+        """TagResource of a phone number, whatever its status."""
+        model = self.numbers[number]
+        try:
+            self.service.tag_resource(ResourceArn=model["Arn"], Tags=request)
+        except ResourceNotFoundException:
+            assert model["Status"] == "DELETED", f"tags of live {number}: not found"
+        else:
+            assert model["Status"] != "DELETED", f"{number} tagged while DELETED"
+            model["Tags"].update((t["Key"], t["Value"]) for t in request)
 
     @rule(rid=registrations, data=st.data())
     def edit_form(self, rid: str, data: st.DataObject) -> None:
@@ -473,10 +538,35 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     # -- invariants ------------------------------------------------------------------
 
+    def _check_phone_numbers(self) -> None:
+        """Every number shows what the reference predicts; no two live numbers hold one
+        E.164 number; PHONE_NUMBERS_PER_ACCOUNT counts the live ones."""
+        shown = {
+            n["PhoneNumberId"]: n
+            for n in self.service.get_paginator("describe_phone_numbers")
+            .paginate()
+            .build_full_result()["PhoneNumbers"]
+        }
+        assert set(shown) == set(self.numbers)
+        for number_id, model in self.numbers.items():
+            number = shown[number_id]
+            assert (number["Status"], number["DeletionProtectionEnabled"]) == (
+                model["Status"], model["DeletionProtectionEnabled"],
+            ), f"{number_id}: {number}"  # fmt: skip
+            tags = self.service.list_tags_for_resource(ResourceArn=model["Arn"])["Tags"]
+            assert tags == [{"Key": k, "Value": v} for k, v in model["Tags"].items()]
+        live = [n["PhoneNumber"] for n in shown.values() if n["Status"] != "DELETED"]
+        assert len(live) == len(set(live)), f"one number held twice: {sorted(live)}"
+        used = self.service.backend.quota_usage(
+            self.service.account_id, self.service.region, PHONE_NUMBERS_PER_ACCOUNT, ""
+        )
+        assert used == len(live)
+
     @invariant()
     def matches_reference_and_invariants(self) -> None:
         """All eleven invariants, and the full describe output, tags and field values
-        equal the reference."""
+        equal the reference; so do the phone numbers."""
+        self._check_phone_numbers()
         for rid, model in self.reference.items():
             # 1, 2, 3, 4 and 7
             registration, versions = invariants.check(self.service, rid)
