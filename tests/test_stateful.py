@@ -10,7 +10,7 @@ import pytest
 from hypothesis import Phase, settings
 from hypothesis.stateful import rule
 
-from lifecycle import ConflictException, InMemoryBackend
+from lifecycle import ConflictException, InMemoryBackend, LifecycleError, phone_numbers
 from lifecycle.form import FormChange
 from lifecycle.operations import versions
 from lifecycle.testing import (
@@ -180,3 +180,40 @@ def test_harness_settings_change_one_default_and_keep_the_others() -> None:
     changed = harness_settings(max_examples=7)
     assert (changed.max_examples, changed.stateful_step_count, changed.deadline) == (7, 30, None)
     assert Phase.explain not in changed.phases and Phase.shrink in changed.phases
+
+
+class OwnNumbers(LifecycleStateMachine):
+    """Workflow code that requests, tags and releases phone numbers of its own."""
+
+    @rule()
+    def request_a_support_line(self) -> None:
+        self.service.request_phone_number(
+            IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+            NumberType="TOLL_FREE", Tags=[{"Key": "Name", "Value": "support"}],
+        )  # fmt: skip
+
+    @rule(number=LifecycleStateMachine.phone_numbers)
+    def retire(self, number: str) -> None:
+        try:
+            self.service.untag_resource(ResourceArn=self.numbers[number]["Arn"], TagKeys=["Name"])
+            self.service.release_phone_number(PhoneNumberId=number)
+        except LifecycleError:
+            pass  # protected or released already: the harness checks that it had to be
+
+
+def test_workflow_code_may_request_tag_and_release_numbers() -> None:
+    run_harness(machine=OwnNumbers, settings=settings(
+        max_examples=30, deadline=None, derandomize=True, database=None,
+        phases=[Phase.generate]))  # fmt: skip
+
+
+def test_harness_catches_a_toll_free_number_that_does_not_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The harness's phone number rules are its own: a library that makes toll-free
+    numbers ACTIVE at once is caught."""
+    monkeypatch.setattr(phone_numbers, "AWAITS_REGISTRATION", frozenset())
+    with pytest.raises(AssertionError, match=r"phone-\w+ \(TOLL_FREE\) requested ACTIVE"):
+        run_harness(settings=settings(
+            max_examples=50, deadline=None, derandomize=True, database=None,
+            phases=[Phase.generate]))  # fmt: skip

@@ -21,6 +21,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from lifecycle import phone_numbers
 from lifecycle.catalogue.definitions import ATTACHMENT
 from lifecycle.clock import ManualClock
 from lifecycle.errors import (
@@ -32,11 +33,12 @@ from lifecycle.errors import (
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import EVENTS, FOLLOW_UPS, MACHINES
 from lifecycle.media import EXAMPLE_PNG
-from lifecycle.models import registration_arn
+from lifecycle.models import Tag, registration_arn, resource_arn
 from lifecycle.ports import Backend
 from lifecycle.quotas import PHONE_NUMBERS_PER_ACCOUNT, TAGS_PER_RESOURCE
 from lifecycle.service import RegistrationService
 from lifecycle.statuses import Actor
+from lifecycle.tags import TagChange
 from lifecycle.testing import invariants, planner
 from lifecycle.testing.coverage import TransitionCoverage
 from lifecycle.testing.forms import example_values
@@ -191,8 +193,9 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         self._examples: dict[str, dict[str, dict[str, Any]]] = {}
         self._attachment_id: str | None = None
         self.numbers: dict[str, dict[str, Any]] = {}
-        """Each phone number the harness requested, as the reference rules predict it:
-        its ``Status``, ``DeletionProtectionEnabled``, ``Tags`` (by key) and ARN."""
+        """Each phone number requested (by the harness or your code), as the reference
+        rules predict it: its ``Status``, ``DeletionProtectionEnabled``, ``Tags`` (by
+        key) and ``Arn``."""
         self.service.subscribe(self._follow, transactional=True)
         self.service.subscribe(self.exercised.record)
         self.service.subscribe(type(self).coverage.record)
@@ -201,6 +204,9 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     def _follow(self, event: TransitionEvent) -> None:
         """Apply each committed event to the reference; fail if the machines forbid it."""
+        if event.resource_type == phone_numbers.RESOURCE_TYPE:
+            self._follow_number(event)
+            return
         if event.event in FOLLOW_UPS.values() or event.resource_type != "registration":
             # The reference fires follow-ups with the event that causes them; an
             # attachment (the opt-in image a form names) is no registration.
@@ -230,6 +236,36 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             f"{event.version_from}, which "
             + (f"an incomplete form forbids: {problems}" if problems else "the machines forbid")
         )
+
+    def _follow_number(self, event: TransitionEvent) -> None:
+        """Apply a phone number's committed event to its reference, by the rules: a
+        TOLL_FREE number waits in PENDING, any other is ACTIVE; a protected number is
+        never released; a DELETED one never moves again."""
+        number_id, detail = event.registration_id, dict(event.detail or {})
+        if event.event == "request_phone_number":
+            assert number_id not in self.numbers, f"{number_id} requested twice"
+            expected = "PENDING" if detail.get("NumberType") == "TOLL_FREE" else "ACTIVE"
+            assert event.registration_to == expected, (
+                f"{number_id} ({detail.get('NumberType')}) requested {event.registration_to}"
+            )
+            self.numbers[number_id] = {
+                "Status": expected,
+                "DeletionProtectionEnabled": detail.get("DeletionProtectionEnabled") is True,
+                "Tags": {t["Key"]: t["Value"] for t in detail.get("Tags", ())},
+                "Arn": resource_arn(event.region, event.account_id,
+                                    phone_numbers.RESOURCE_TYPE, number_id),
+            }  # fmt: skip
+            return
+        model = self.numbers.get(number_id)
+        assert model is not None, f"{event.event} on a number the harness never saw"
+        assert model["Status"] != "DELETED", f"{event.event} of the DELETED {number_id}"
+        if event.event == "release_phone_number":
+            assert not model["DeletionProtectionEnabled"], f"protected {number_id} released"
+            model["Status"] = "DELETED"
+        else:  # a tag edit
+            now = tuple(Tag(k, v) for k, v in model["Tags"].items())
+            after = TagChange.of_detail(detail).applied_to(now)
+            model["Tags"] = {tag.key: tag.value for tag in after}
 
     # -- rules -----------------------------------------------------------------------
 
@@ -296,18 +332,12 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
             DeletionProtectionEnabled=protected, Tags=request,
         )  # fmt: skip
-        number_id = str(made["PhoneNumberId"])
-        self.numbers[number_id] = {
-            "Status": "PENDING" if kind["NumberType"] == "TOLL_FREE" else "ACTIVE",
-            "DeletionProtectionEnabled": protected,
-            "Tags": {t["Key"]: t["Value"] for t in request},
-            "Arn": made["PhoneNumberArn"],
-        }
-        return number_id
+        return str(made["PhoneNumberId"])
 
     @rule(number=phone_numbers)
     def release_number(self, number: str) -> None:
-        """ReleasePhoneNumber, whatever the number's status."""
+        """ReleasePhoneNumber, whatever the number's status: refused only as the rules
+        say (the reference follows a release that is committed)."""
         model = self.numbers[number]
         try:
             self.service.release_phone_number(PhoneNumberId=number)
@@ -316,11 +346,6 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         except ConflictException as exc:
             assert model["DeletionProtectionEnabled"], f"release of {number} refused: {exc}"
             assert exc.reason == "DELETION_PROTECTION_ENABLED"
-        else:
-            assert model["Status"] != "DELETED" and not model["DeletionProtectionEnabled"], (
-                f"{number} released from {model['Status']}"
-            )
-            model["Status"] = "DELETED"
 
     @rule(number=phone_numbers, request=tags(min_size=1, max_size=2, keys=_TAG_KEYS))
     def tag_number(self, number: str, request: list[dict[str, str]]) -> None:
@@ -330,9 +355,6 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             self.service.tag_resource(ResourceArn=model["Arn"], Tags=request)
         except ResourceNotFoundException:
             assert model["Status"] == "DELETED", f"tags of live {number}: not found"
-        else:
-            assert model["Status"] != "DELETED", f"{number} tagged while DELETED"
-            model["Tags"].update((t["Key"], t["Value"]) for t in request)
 
     @rule(rid=registrations, data=st.data())
     def edit_form(self, rid: str, data: st.DataObject) -> None:
