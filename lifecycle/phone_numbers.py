@@ -336,33 +336,36 @@ def step(
     return PhoneNumberStep(after, (_event(after, spec, number.status, now, detail),))
 
 
+_FILTERED: Mapping[str, str] = {
+    "status": "Status",
+    "iso-country-code": "IsoCountryCode",
+    "message-type": "MessageType",
+    "number-type": "NumberType",
+    "opt-out-list-name": "OptOutListName",
+    "two-way-enabled": "TwoWayEnabled",
+    "self-managed-opt-outs-enabled": "SelfManagedOptOutsEnabled",
+    "deletion-protection-enabled": "DeletionProtectionEnabled",
+    "two-way-channel-arn": "TwoWayChannelArn",
+}
+"""The member of ``PhoneNumberInformation`` each single-valued filter reads."""
+
+
 def matches(number: PhoneNumber, filters: Iterable[tuple[str, frozenset[str]]]) -> bool:
     """Whether ``number`` passes every filter (a name of the model's
     ``PhoneNumberFilterName`` and its values, one of which must match; booleans are the
     strings ``true`` and ``false``, and a number has no two-way channel, so
     ``two-way-channel-arn`` matches none)."""
+    answer = None
     for name, values in filters:
         if name == "number-capability":
             if values.isdisjoint(number.number_capabilities):
                 return False
-        elif _filtered_value(number, name) not in values:
+            continue
+        answer = number.to_dict() if answer is None else answer
+        value = answer.get(_FILTERED[name])
+        if (str(value).lower() if isinstance(value, bool) else value) not in values:
             return False
     return True
-
-
-def _filtered_value(number: PhoneNumber, name: str) -> str | None:
-    answer = number.to_dict()
-    value = {
-        "status": answer["Status"],
-        "iso-country-code": answer["IsoCountryCode"],
-        "message-type": answer["MessageType"],
-        "number-type": answer["NumberType"],
-        "opt-out-list-name": answer["OptOutListName"],
-        "two-way-enabled": answer["TwoWayEnabled"],
-        "self-managed-opt-outs-enabled": answer["SelfManagedOptOutsEnabled"],
-        "deletion-protection-enabled": answer["DeletionProtectionEnabled"],
-    }.get(name)
-    return str(value).lower() if isinstance(value, bool) else value
 
 
 def not_found(value: str) -> ResourceNotFoundException:

@@ -299,13 +299,33 @@ class RegistrationService:
 
     def _attachment(self, value: str, field: str) -> RegistrationAttachment:
         """The attachment named by ``value`` (an id or an ARN); DELETED ones included."""
-        attachment_id = resource_id_of(
-            value, field, self.account_id, self.region, attachments.RESOURCE_TYPE
-        )
-        attachment = self.backend.get_attachment(self.account_id, self.region, attachment_id)
-        if attachment is None:
-            raise attachments.not_found(value)
-        return attachment
+        return self._own(
+            value, field, attachments.RESOURCE_TYPE, self.backend.get_attachment,
+            attachments.not_found,
+        )  # fmt: skip
+
+    def _phone_number(self, value: str, field: str) -> PhoneNumber:
+        """The phone number named by ``value`` (an id or an ARN); DELETED ones included."""
+        return self._own(
+            value, field, phone_numbers.RESOURCE_TYPE, self.backend.get_phone_number,
+            phone_numbers.not_found,
+        )  # fmt: skip
+
+    def _own(
+        self,
+        value: str,
+        field: str,
+        resource_type: str,
+        get: Callable[[str, str, str], R | None],
+        not_found: Callable[[str], Exception],
+    ) -> R:
+        """The resource of its own of ``resource_type`` named by ``value`` (an id or an
+        ARN; ``field`` names it in errors), read by the backend's ``get``."""
+        resource_id = resource_id_of(value, field, self.account_id, self.region, resource_type)
+        found = get(self.account_id, self.region, resource_id)
+        if found is None:
+            raise not_found(value)
+        return found
 
     def _commit_attachment(
         self,
@@ -322,16 +342,6 @@ class RegistrationService:
             expected_revision=expected_revision, body=body, idempotency=idempotency,
             quotas=quotas,
         )  # fmt: skip
-
-    def _phone_number(self, value: str, field: str) -> PhoneNumber:
-        """The phone number named by ``value`` (an id or an ARN); DELETED ones included."""
-        number_id = resource_id_of(
-            value, field, self.account_id, self.region, phone_numbers.RESOURCE_TYPE
-        )
-        number = self.backend.get_phone_number(self.account_id, self.region, number_id)
-        if number is None:
-            raise phone_numbers.not_found(value)
-        return number
 
     def _commit_own(
         self,
