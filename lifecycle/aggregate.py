@@ -12,10 +12,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import attrs
+
+from lifecycle.associations import Association
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FLAG_MEMBERS, FieldValue, FormChange
 from lifecycle.machines import (
+    ASSOCIATION_EVENTS,
     EVENTS,
     FIELD_EDITS,
     FOLLOW_UPS,
@@ -52,9 +56,12 @@ _REFUSAL_REASONS = {
 
 class Conditions:
     """The named conditions of the machines, read from a registration's derived
-    numbers before a step (never from a scan of its versions)."""
+    numbers before a step (never from a scan of its versions), and from what the
+    service knows of the step's request (AwsReview, the catalogue's association
+    behaviours)."""
 
-    __slots__ = ("aws_review", "has_approved_version", "has_denied_or_revoked_version",
+    __slots__ = ("associates_after_complete", "aws_review", "has_approved_version",
+                 "has_denied_or_revoked_version", "has_identities", "identities_block_delete",
                  "no_open_version")  # fmt: skip
 
     def __init__(
@@ -64,6 +71,9 @@ class Conditions:
         has_approved_version: bool = False,
         has_denied_or_revoked_version: bool = False,
         no_open_version: bool = False,
+        has_identities: bool = False,
+        associates_after_complete: bool = False,
+        identities_block_delete: bool = False,
     ) -> None:
         self.aws_review = aws_review
         """Submit was called with ``AwsReview=True``."""
@@ -73,29 +83,45 @@ class Conditions:
         """Some version is DENIED or REVOKED."""
         self.no_open_version = no_open_version
         """No version is DRAFT or in review."""
+        self.has_identities = has_identities
+        """Some origination identity is associated."""
+        self.associates_after_complete = associates_after_complete
+        """The association being made is ASSOCIATE_AFTER_COMPLETE."""
+        self.identities_block_delete = identities_block_delete
+        """Identities are associated that must be released before a delete."""
 
     @classmethod
-    def of(cls, registration: Registration, aws_review: bool = False) -> Conditions:
-        """The conditions of ``registration``: only its current version can be open."""
+    def of(
+        cls, registration: Registration, aws_review: bool = False, **request: bool
+    ) -> Conditions:
+        """The conditions of ``registration``: only its current version can be open.
+        ``request`` gives ``associates_after_complete`` and ``identities_block_delete``."""
         return cls(
             aws_review=aws_review,
             has_approved_version=registration.approved_version is not None,
             has_denied_or_revoked_version=_denied_or_revoked(registration),
             no_open_version=registration.current_version.status not in OPEN_VERSION_STATUSES,
+            has_identities=registration.identities > 0,
+            **request,
         )
 
     @staticmethod
-    def key(registration: Registration, aws_review: bool = False) -> tuple[object, ...]:
+    def key(
+        registration: Registration, aws_review: bool = False, *request: bool
+    ) -> tuple[object, ...]:
         """What :meth:`of` reads, and the statuses the machines move from: for equal
-        keys the machines answer an event alike, so a step remembers their answer."""
+        keys the machines answer an event alike, so a step remembers their answer.
+        ``request`` are the values of :meth:`of`'s ``request``, in its order."""
         approved = registration.approved_version
         return (aws_review, registration.status, registration.current_version.status,
                 None if approved is None else approved.status,
-                _denied_or_revoked(registration))  # fmt: skip
+                _denied_or_revoked(registration), registration.identities > 0,
+                *request)  # fmt: skip
 
     @classmethod
     def of_statuses(cls, statuses: Sequence[str], aws_review: bool = False) -> Conditions:
-        """The conditions of a registration whose versions have ``statuses``."""
+        """The conditions of a registration whose versions have ``statuses`` (and no
+        association)."""
         return cls(
             aws_review=aws_review,
             has_approved_version=VersionStatus.APPROVED in statuses,
@@ -175,6 +201,9 @@ def step(
     field: tuple[str, FieldValue | None] | None = None,
     tags: TagChange | None = None,
     flags: Mapping[str, tuple[str, str]] | None = None,
+    association: Association | None = None,
+    associates_after_complete: bool = False,
+    identities_block_delete: bool = False,
 ) -> Step:
     """Apply ``event`` to ``registration`` and every machine that defines it.
 
@@ -182,8 +211,12 @@ def step(
     ``field`` is the edit of ``put_field_value`` (a path and its new value) or
     ``delete_field_value`` (a path and ``None``), ``tags`` the change of
     ``tag_resource`` or ``untag_resource``; ``flags`` are a ``deny``'s flags on the
-    denied version's values (``(DeniedReason, Feedback)`` by field path). The event's
-    ``detail`` records each.
+    denied version's values (``(DeniedReason, Feedback)`` by field path);
+    ``association`` what ``associate`` or ``disassociate`` makes or ends (an identity
+    counts in ``identities``, a registration is ``associated_registration_id``). The
+    event's ``detail`` records each. ``delete`` ends every association.
+    ``associates_after_complete`` and ``identities_block_delete`` are the conditions
+    the catalogue decides (see :class:`Conditions`).
 
     Raises:
         ValidationException: ``event`` is not an event of the lifecycle.
@@ -194,9 +227,10 @@ def step(
         raise ValidationException.for_field(
             "event", f"must be one of {', '.join(e for e in EVENTS if e != 'create')}"
         )
-    plan = _plan(registration, event, aws_review)
+    plan = _plan(registration, event, aws_review, associates_after_complete,
+                 identities_block_delete)  # fmt: skip
     if plan is None:
-        raise _refusal(registration, event)
+        raise _refusal(registration, event, associates_after_complete)
     r_spec, v_spec, target = plan
     status_before = registration.status
     status = status_before if r_spec is None or r_spec.dest is None else r_spec.dest
@@ -219,7 +253,10 @@ def step(
                    detail)
         )  # fmt: skip
     else:
-        after_tags, detail = _tag_change(registration, event, tags)
+        if event in ASSOCIATION_EVENTS:
+            detail = _association_detail(event, association)
+        else:
+            after_tags, detail = _tag_change(registration, event, tags)
         events.append(
             _event(registration, event, actor, None, None, None,
                    status_before, status, _when(registration.current_version, now), detail)
@@ -239,7 +276,22 @@ def step(
     after = registration.with_versions(
         written, status=status, revision=registration.revision + 1, tags=after_tags
     )
+    if association is not None or (event == "delete" and _associated(registration)):
+        after = _associations_after(after, event, association)
     return Step(after, tuple(events), moved, tuple(written), form)
+
+
+def then(first: Step, second: Step) -> Step:
+    """``first`` followed by ``second`` (a step of its registration) as one step: one
+    commit, one revision."""
+    revision = first.registration.revision
+    return Step(
+        attrs.evolve(second.registration, revision=revision),
+        first.events + second.events,
+        first.version,
+        first.written + second.written,
+        first.form,
+    )
 
 
 def restate(step: Step, stored: Registration) -> Step:
@@ -275,14 +327,22 @@ def describe_event(name: str) -> str:
 
 
 def _plan(
-    registration: Registration, event: str, aws_review: bool
+    registration: Registration,
+    event: str,
+    aws_review: bool,
+    after_complete: bool = False,
+    block_delete: bool = False,
 ) -> tuple[TransitionSpec | None, TransitionSpec | None, RegistrationVersion | None] | None:
     """The transition of each machine for ``event`` and the version it moves, or
     ``None`` if a machine refuses."""
-    key = (event, Conditions.key(registration, aws_review))
+    key = (event, Conditions.key(registration, aws_review, after_complete, block_delete))
     specs = _PLANS.get(key, _UNKNOWN)
     if specs is _UNKNOWN:
-        specs = _PLANS[key] = _resolve_plan(registration, event, aws_review)
+        conditions = Conditions.of(
+            registration, aws_review, associates_after_complete=after_complete,
+            identities_block_delete=block_delete,
+        )  # fmt: skip
+        specs = _PLANS[key] = _resolve_plan(registration, event, conditions)
     if specs is None:
         return None
     r_spec, v_spec, target_kind = specs
@@ -297,10 +357,11 @@ _PLANS: dict[tuple[object, ...], _PlanSpecs | None] = {}
 """The machines' answers by event and :meth:`Conditions.key`: a cache."""
 
 
-def _resolve_plan(registration: Registration, event: str, aws_review: bool) -> _PlanSpecs | None:
+def _resolve_plan(
+    registration: Registration, event: str, conditions: Conditions
+) -> _PlanSpecs | None:
     """Ask the machines: each one's transition for ``event`` and which version the
     version machine's moves (``None`` when it takes no part, or makes a new one)."""
-    conditions = Conditions.of(registration, aws_review)
     r_spec = v_spec = target_kind = None
     if REGISTRATION.defines(event):
         r_spec = REGISTRATION.resolve(registration.status, event, conditions)
@@ -412,6 +473,30 @@ def _tag_change(
     return tags.applied_to(registration.tags), tags.detail()
 
 
+def _association_detail(event: str, association: Association | None) -> dict[str, Any]:
+    if association is None:
+        raise ValidationException.for_field("association", f"{event} needs its association")
+    return association.to_dict()
+
+
+def _associated(registration: Registration) -> bool:
+    return registration.identities > 0 or registration.associated_registration_id is not None
+
+
+def _associations_after(
+    registration: Registration, event: str, association: Association | None
+) -> Registration:
+    """``registration`` once ``event`` made or ended ``association`` (``delete``: all)."""
+    if event == "delete":
+        return attrs.evolve(registration, identities=0, associated_registration_id=None)
+    assert association is not None  # _association_detail refused it
+    if association.identity:
+        change = 1 if event == "associate" else -1
+        return attrs.evolve(registration, identities=registration.identities + change)
+    linked = association.resource_id if event == "associate" else None
+    return attrs.evolve(registration, associated_registration_id=linked)
+
+
 def _denied_or_revoked(registration: Registration) -> bool:
     return (
         registration.latest_denied_version_number is not None
@@ -425,14 +510,23 @@ def _resolved(spec: TransitionSpec | None) -> TransitionSpec:
     return spec
 
 
-def _refusal(registration: Registration, event: str) -> ConflictException:
+def _refusal(
+    registration: Registration, event: str, associates_after_complete: bool = False
+) -> ConflictException:
     current = registration.current_version
     reason = _REFUSAL_REASONS.get(event)
-    if event == "submit" and current.status in IN_REVIEW:
+    if event == "associate" and associates_after_complete:
+        reason = "REGISTRATION_NOT_COMPLETE"
+    elif event in ("submit", "associate") and current.status in IN_REVIEW:
         reason = "REGISTRATION_ALREADY_SUBMITTED"
-    # Tags change in every status but DELETED: naming them tells nothing.
+    # Tags change in every status but DELETED: naming them tells nothing; nor does an
+    # association, which depends on the resource.
     legal = (
-        ", ".join(describe_event(e) for e in legal_events(registration) if e not in TAG_EDITS)
+        ", ".join(
+            describe_event(e)
+            for e in legal_events(registration)
+            if e not in TAG_EDITS and e != "associate"
+        )
         or "nothing"
     )
     return ConflictException(

@@ -177,15 +177,30 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
          dest=_G.REQUIRES_UPDATES, actor=_R),
     dict(trigger="complete_provisioning", source=_G.PROVISIONING, dest=_G.COMPLETE, actor=_R),
     dict(trigger="revoke", source=_G.COMPLETE, dest=_G.REQUIRES_UPDATES, actor=_R),
-    # Closing leaves no version orphaned: a DRAFT must be discarded first.
+    # The system closes a registration when its last identity is released (where its
+    # type's disassociation behaviour says so). Closing leaves no version orphaned (a
+    # DRAFT must be discarded first) and no identity on a CLOSED registration.
     dict(trigger="close", source=_G.COMPLETE, dest=_G.CLOSED, conditions="no_open_version",
-         actor=_R),
-    # Every status without a version in review or an identity being provisioned.
-    # The association rules (identities that must be released first) join here as
-    # conditions.
+         unless="has_identities", actor=_S),
+    # Every status without a version in review or an identity being provisioned, and
+    # not while identities are associated whose type's behaviour wants them released
+    # first (DISASSOCIATE_ALL_ALLOWS_DELETE_REGISTRATION, ..._CLOSES_REGISTRATION).
     dict(trigger="delete",
          source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE, _G.CLOSED),
-         dest=_G.DELETED, actor=_U, operations=["DeleteRegistration"]),
+         dest=_G.DELETED, unless="identities_block_delete", actor=_U,
+         operations=["DeleteRegistration"]),
+    # An association (a phone number, or a registration such as a campaign's brand)
+    # moves no status. ASSOCIATE_AFTER_COMPLETE: only while COMPLETE; otherwise
+    # (ASSOCIATE_BEFORE_SUBMIT) only while the current version is a DRAFT.
+    dict(trigger="associate", source=_G.COMPLETE, dest=None,
+         conditions="associates_after_complete", actor=_U,
+         operations=["CreateRegistrationAssociation", "RequestPhoneNumber"]),
+    dict(trigger="associate", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
+         dest=None, unless=["associates_after_complete", "no_open_version"], actor=_U,
+         operations=["CreateRegistrationAssociation", "RequestPhoneNumber"]),
+    # An identity leaves the registration when it is released (or the registration
+    # deleted); a close may follow in the same step.
+    dict(trigger="disassociate", source=_TAGGABLE, dest=None, actor=_S),
     # Tags change in every status but DELETED (a deleted registration is not found), and
     # a tag change moves no status.
     dict(trigger="tag_resource", source=_TAGGABLE, dest=None, actor=_U,
@@ -230,6 +245,14 @@ _PHONE_NUMBER_TRANSITIONS: list[dict[str, Any]] = [
          operations=["RequestPhoneNumber"]),
     dict(trigger="release_phone_number", source=_LIVE, dest=_P.DELETED,
          unless="deletion_protection_enabled", actor=_U, operations=["ReleasePhoneNumber"]),
+    # Associated with a registration; the number stays as it is (a PENDING one waits
+    # for the registration to complete).
+    dict(trigger="associate_phone_number", source=_LIVE, dest=None, actor=_U,
+         operations=["CreateRegistrationAssociation"]),
+    # In the step that completes its registration, a waiting number becomes ACTIVE.
+    dict(trigger="activate_phone_number", source=_P.PENDING, dest=_P.ACTIVE, actor=_S),
+    # Its registration deleted (DELETE_REGISTRATION_DISASSOCIATES): the number stays.
+    dict(trigger="disassociate_phone_number", source=_LIVE, dest=None, actor=_S),
     # Tags change on any number not DELETED; the status stays.
     dict(trigger="tag_resource", source=_LIVE, dest=None, actor=_U, operations=["TagResource"]),
     dict(trigger="untag_resource", source=_LIVE, dest=None, actor=_U,
@@ -261,6 +284,21 @@ REGISTRATION_MACHINE: LifecycleMachine = _build(
 FOLLOW_UPS: Mapping[str, str] = {"approve": "archive"}
 """System events fired in the same atomic step as a reviewer event: approving a
 version archives the version that was approved before it."""
+
+NUMBER_FOLLOW_UPS: Mapping[str, str] = {
+    str(RegistrationStatus.COMPLETE): "activate_phone_number",
+    str(RegistrationStatus.DELETED): "disassociate_phone_number",
+}
+"""The phone number event fired, in the same atomic step, on each number associated
+with a registration whose step brings it into a status (from another one): its
+completion activates the numbers waiting for it (PENDING ones; the others take no
+part), its deletion disassociates them (where its type's behaviour is
+DELETE_REGISTRATION_DISASSOCIATES; otherwise the delete is refused while any are
+associated)."""
+
+CLOSING_EVENT: str = "close"
+"""The registration event the release of its last identity fires, in the same step,
+where its type's disassociation behaviour is DISASSOCIATE_ALL_CLOSES_REGISTRATION."""
 
 
 @attrs.frozen
@@ -400,8 +438,8 @@ ATTACHMENT: CompiledMachine = CompiledMachine(ATTACHMENT_MACHINE, AttachmentStat
 """The compiled attachment machine."""
 
 
-# Only the statuses a move reaches: ASSOCIATING and DISASSOCIATING (the model's) come
-# with the association moves.
+# Only the statuses a move reaches: an association here is one atomic step, so the
+# model's ASSOCIATING and DISASSOCIATING (AWS's asynchronous provisioning) never are.
 PHONE_NUMBER_MACHINE: LifecycleMachine = _build(
     "phone_number", (_P.PENDING, _P.ACTIVE, _P.DELETED), _PHONE_NUMBER_TRANSITIONS
 )
@@ -448,6 +486,9 @@ CONDITIONS: tuple[str, ...] = tuple(
 
 FIELD_EDITS: frozenset[str] = frozenset({"put_field_value", "delete_field_value"})
 """The events that edit the field values of a DRAFT; each carries its edit."""
+
+ASSOCIATION_EVENTS: frozenset[str] = frozenset({"associate", "disassociate"})
+"""The events that make or end an association of a registration; each carries it."""
 
 TAG_EDITS: frozenset[str] = frozenset({"tag_resource", "untag_resource"})
 """The events that change a registration's tags; each carries its change."""

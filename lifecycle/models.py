@@ -385,6 +385,10 @@ class Registration:
     """The highest REVOKED version; ``None`` when none is (not shown by the API)."""
     tags: tuple[Tag, ...] = ()
     revision: int = 1
+    identities: int = 0
+    """How many origination identities (phone numbers, sender IDs) are associated."""
+    associated_registration_id: str | None = None
+    """The registration this one is associated with (a campaign's brand), if any."""
 
     @property
     def arn(self) -> str:
@@ -437,7 +441,8 @@ class Registration:
         return Registration(
             self.registration_id, self.account_id, self.region, self.registration_type,
             status, current, self.created_timestamp, approved, denied, revoked,
-            self.tags if tags is None else tags, revision,
+            self.tags if tags is None else tags, revision, self.identities,
+            self.associated_registration_id,
         )  # fmt: skip
 
     @classmethod

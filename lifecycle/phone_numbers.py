@@ -116,6 +116,8 @@ class PhoneNumber:
     created_timestamp: datetime
     tags: tuple[Tag, ...] = ()
     revision: int = 1
+    registration_id: str | None = None
+    """The registration the number is associated with, if any."""
 
     @property
     def arn(self) -> str:
@@ -129,7 +131,7 @@ class PhoneNumber:
 
     def to_dict(self) -> dict[str, Any]:
         """The boto3 ``PhoneNumberInformation`` dictionary."""
-        return {
+        out: dict[str, Any] = {
             "PhoneNumberArn": self.arn,
             "PhoneNumberId": self.phone_number_id,
             "PhoneNumber": self.phone_number,
@@ -144,8 +146,11 @@ class PhoneNumber:
             "OptOutListName": OPT_OUT_LIST,
             "InternationalSendingEnabled": self.international_sending_enabled,
             "DeletionProtectionEnabled": self.deletion_protection_enabled,
-            "CreatedTimestamp": self.created_timestamp,
         }
+        if self.registration_id is not None:
+            out["RegistrationId"] = self.registration_id
+        out["CreatedTimestamp"] = self.created_timestamp
+        return out
 
     def to_request_dict(self) -> dict[str, Any]:
         """The boto3 ``request_phone_number`` response dictionary."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -40,6 +40,18 @@ class IdempotencyRecord:
     fingerprint: str
     """Digest of the request's parameters: a reuse with other parameters is refused."""
     registration_id: str
+
+
+class NumberWrite(NamedTuple):
+    """A phone number written in the same commit as a registration (the two moved
+    together: an association, a completion that activates it, a release that closes
+    the registration)."""
+
+    number: PhoneNumber
+    expected_revision: int | None
+    """The revision it was read at, or ``None`` for a new number."""
+    idempotency: IdempotencyRecord | None = None
+    """A new number's ``ClientToken`` claim."""
 
 
 @attrs.frozen
@@ -136,6 +148,8 @@ class PhoneNumberQuery:
     filters: tuple[tuple[str, frozenset[str]], ...] = ()
     after: int | None = None
     limit: int = 100
+    registration_id: str | None = None
+    """Only the numbers associated with this registration."""
 
     def statuses(self) -> frozenset[str] | None:
         """The statuses every ``status`` filter allows; ``None`` when none is given."""
@@ -266,10 +280,15 @@ class Backend(Protocol):
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
         form: FormChange | None = None,
+        numbers: Sequence[NumberWrite] = (),
     ) -> Registration:
         """Store ``registration``, the ``versions`` the change created or changed, its
-        ``events``, its ``quotas`` usage and its ``form`` change atomically; returns
+        ``events`` (its own and its ``numbers``', in log order), its ``quotas`` usage,
+        its ``form`` change and the phone ``numbers`` it moved atomically; returns
         what was stored.
+
+        Each of ``numbers`` is checked as :meth:`commit_phone_number` checks one (its
+        revision or token, the holder of its E.164 number); one refused refuses all.
 
         Versions not named in ``versions`` are left as they are, so a change costs
         the same whatever the registration's history.

@@ -35,6 +35,7 @@ from lifecycle.ports import (
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
+    NumberWrite,
     Page,
     PhoneNumberQuery,
     QuotaCharge,
@@ -103,6 +104,40 @@ class _Partition:
             and attachment_id
             in attachments.attachment_ids(values.get(registration.current_version_number, {}))
         ]
+
+    def check_number(self, write: NumberWrite) -> None:
+        """Refuse ``write`` as :meth:`lifecycle.ports.Backend.commit_phone_number` does
+        (its revision or token, the holder of its E.164 number)."""
+        number = write.number
+        position = self.number_index.get(number.phone_number_id)
+        stored = None if position is None else self.numbers[position]
+        what = f"Phone number {number.phone_number_id}"
+        _check_revision(self, stored, write.expected_revision, write.idempotency, what,
+                        phone_numbers.RESOURCE_TYPE, number.phone_number_id)  # fmt: skip
+        holder = self.held.get(number.phone_number)
+        if holder not in (None, number.phone_number_id):
+            raise ConflictException(
+                f"{what}: {number.phone_number} is held by phone number {holder}.",
+                reason="RESOURCE_ALREADY_EXISTS",
+                resource_type=phone_numbers.RESOURCE_TYPE,
+                resource_id=number.phone_number_id,
+            )
+
+    def store_number(self, write: NumberWrite) -> None:
+        """Store a ``write`` that :meth:`check_number` accepted."""
+        number = write.number
+        position = self.number_index.get(number.phone_number_id)
+        if position is None:
+            self.numbers.append(number)
+            self.number_index[number.phone_number_id] = len(self.numbers) - 1
+            if write.idempotency is not None:
+                self.tokens[write.idempotency.token] = write.idempotency
+        else:
+            self.numbers[position] = number
+        if number.status is PhoneNumberStatus.DELETED:
+            self.held.pop(number.phone_number, None)
+        else:
+            self.held[number.phone_number] = number.phone_number_id
 
     def charge(
         self, quotas: Sequence[QuotaCharge], account_id: str, region: str
@@ -213,6 +248,7 @@ class InMemoryBackend:
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
         form: FormChange | None = None,
+        numbers: Sequence[NumberWrite] = (),
     ) -> Registration:
         """Store ``registration`` atomically; see :meth:`lifecycle.ports.Backend.commit`."""
         key = (registration.account_id, registration.region)
@@ -248,6 +284,8 @@ class InMemoryBackend:
                         or attachment.status is not AttachmentStatus.UPLOAD_COMPLETE
                     ):
                         raise attachments.not_usable(attachment, named, path)
+            for write in numbers:
+                part.check_number(write)
             if before_commit is not None:
                 before_commit(events)
             if usage:
@@ -270,6 +308,8 @@ class InMemoryBackend:
                     stored[version.version_number - 1] = version
             if form is not None:
                 _apply(part.values[position], form)
+            for write in numbers:
+                part.store_number(write)
             self._log.extend(events)
         return registration
 
@@ -364,34 +404,13 @@ class InMemoryBackend:
             part = self._partitions.get(key)
             if part is None:
                 part = self._partitions[key] = _Partition()
-            position = part.number_index.get(number.phone_number_id)
-            stored = None if position is None else part.numbers[position]
-            what = f"Phone number {number.phone_number_id}"
-            _check_revision(part, stored, expected_revision, idempotency, what,
-                            phone_numbers.RESOURCE_TYPE, number.phone_number_id)  # fmt: skip
-            holder = part.held.get(number.phone_number)
-            if holder not in (None, number.phone_number_id):
-                raise ConflictException(
-                    f"{what}: {number.phone_number} is held by phone number {holder}.",
-                    reason="RESOURCE_ALREADY_EXISTS",
-                    resource_type=phone_numbers.RESOURCE_TYPE,
-                    resource_id=number.phone_number_id,
-                )
+            write = NumberWrite(number, expected_revision, idempotency)
+            part.check_number(write)
             usage = part.charge(quotas, number.account_id, number.region)
             if before_commit is not None:
                 before_commit(events)
             part.quotas.update(usage)
-            if position is None:
-                part.numbers.append(number)
-                part.number_index[number.phone_number_id] = len(part.numbers) - 1
-                if idempotency is not None:
-                    part.tokens[idempotency.token] = idempotency
-            else:
-                part.numbers[position] = number
-            if number.status is PhoneNumberStatus.DELETED:
-                part.held.pop(number.phone_number, None)
-            else:
-                part.held[number.phone_number] = number.phone_number_id
+            part.store_number(write)
             self._log.extend(events)
         return number
 
@@ -401,10 +420,11 @@ class InMemoryBackend:
         part = self._partitions.get((query.account_id, query.region))
         if part is None:
             return Page((), None)
-        filters = query.filters
+        filters, registration_id = query.filters, query.registration_id
         return _keyset_page(
             part.numbers, part.number_index, query.phone_number_ids, query.after, query.limit,
-            lambda number: phone_numbers.matches(number, filters),
+            lambda number: (registration_id is None or number.registration_id == registration_id)
+            and phone_numbers.matches(number, filters),
         )  # fmt: skip
 
     def phone_numbers(self) -> Iterator[PhoneNumber]:

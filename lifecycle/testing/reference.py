@@ -46,6 +46,7 @@ from lifecycle.catalogue.definitions import (
     RegistrationFieldDefinition,
 )
 from lifecycle.machines import (
+    ASSOCIATION_EVENTS,
     CONDITIONS,
     EVENTS,
     FOLLOW_UPS,
@@ -77,7 +78,9 @@ _REGISTRATION_SPECS = transition_specs(REGISTRATION_MACHINE, RegistrationStatus)
 (CREATE,) = {spec.event for spec in _REGISTRATION_SPECS if spec.source == NEW}
 """The event that creates a registration."""
 USER_EVENTS: tuple[str, ...] = tuple(
-    name for name, spec in EVENTS.items() if spec.actor is Actor.USER and name != CREATE
+    name
+    for name, spec in EVENTS.items()
+    if spec.actor is Actor.USER and name != CREATE and name not in ASSOCIATION_EVENTS
 )
 """The user's events on an existing registration, in the machines' order."""
 REVIEWER_EVENTS: tuple[str, ...] = tuple(
@@ -147,6 +150,11 @@ _CONDITIONS: Mapping[str, Callable[[Sequence[str], bool], bool]] = {
     "has_approved_version": lambda versions, _: "APPROVED" in versions,
     "has_denied_or_revoked_version": lambda versions, _: bool({"DENIED", "REVOKED"} & {*versions}),
     "no_open_version": lambda versions, _: not OPEN.intersection(versions),
+    # The reference's registrations have no associations (the harness drives phone
+    # numbers apart from them).
+    "has_identities": lambda versions, _: False,
+    "associates_after_complete": lambda versions, _: False,
+    "identities_block_delete": lambda versions, _: False,
 }
 
 
