@@ -173,8 +173,7 @@ def already_associated(registration: Registration, resource_id: str) -> Conflict
     """The error for associating ``registration`` with what it already has: the
     resource ``resource_id``, or a registration (it takes one)."""
     return ConflictException(
-        f"Registration {registration.registration_id} is already associated with "
-        f"{resource_id}.",
+        f"Registration {registration.registration_id} is already associated with {resource_id}.",
         reason="RESOURCE_ALREADY_ASSOCIATED",
         resource_type="registration",
         resource_id=registration.registration_id,

@@ -20,11 +20,13 @@ from typing import Any
 import attrs
 
 from lifecycle.aggregate import Conditions
+from lifecycle.associations import Association
 from lifecycle.attachments import RESOURCE_TYPE as ATTACHMENT_TYPE
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FLAG_MEMBERS
 from lifecycle.machines import (
+    ASSOCIATION_EVENTS,
     ATTACHMENT,
     ATTACHMENT_EVENTS,
     EVENTS,
@@ -38,9 +40,9 @@ from lifecycle.machines import (
     CompiledMachine,
 )
 from lifecycle.models import HISTORY_KEYS, Registration, RegistrationVersion, Tag
+from lifecycle.phone_numbers import ASSOCIATED, REGISTRATION_AFTER, PhoneNumber
 from lifecycle.phone_numbers import RESOURCE_TYPE as PHONE_NUMBER_TYPE
 from lifecycle.phone_numbers import Conditions as NumberConditions
-from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import Backend, Snapshot, all_versions
 from lifecycle.tags import TagChange
 
@@ -68,6 +70,10 @@ class _Replayed:
     """What a phone number's machine conditions read, as its request recorded them."""
     facts: dict[str, Any] = attrs.Factory(dict)
     """What a phone number's request recorded of it (:data:`NUMBER_FACTS`)."""
+    identities: int = 0
+    """A registration's associated identities."""
+    linked: str | None = None
+    """The registration a registration, or a phone number, is associated with."""
     events: int = 0
 
 
@@ -95,6 +101,7 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
     if event.event not in EVENTS:
         return f"unknown event {event.event!r}"
     ctx = Conditions.of_statuses(state.versions, aws_review=event.version_to == "AWS_REVIEWING")
+    ctx.has_identities = state.identities > 0
     if REGISTRATION.defines(event.event):
         if event.registration_from != (None if state.status == NEW else state.status):
             return (
@@ -102,6 +109,14 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
                 f"the replay has {state.status}"
             )
         problem = _move(REGISTRATION, state.status, event, event.registration_to, ctx)
+        if problem and event.event == "associate":
+            # The log does not say the association's behaviour (the catalogue does):
+            # either is legal.
+            ctx.associates_after_complete = True
+            problem = _move(REGISTRATION, state.status, event, event.registration_to, ctx)
+        if problem:
+            return problem
+        problem = _associations(state, event)
         if problem:
             return problem
     if VERSION.defines(event.event):
@@ -144,6 +159,26 @@ def replay_one(state: _Replayed, event: TransitionEvent) -> str | None:
     if problem:
         return problem
     state.events += 1
+    return None
+
+
+def _associations(state: _Replayed, event: TransitionEvent) -> str | None:
+    """Apply what an association event or a delete does to a registration's replayed
+    associations."""
+    if event.event == "delete":
+        state.identities, state.linked = 0, None
+    if event.event not in ASSOCIATION_EVENTS:
+        return None
+    try:
+        association = Association.from_dict(event.detail or {})
+    except (KeyError, TypeError):
+        return f"{event.event} records no association: {event.detail!r}"
+    if association.identity:
+        state.identities += 1 if event.event == "associate" else -1
+        if state.identities < 0:
+            return f"{event.event} of {association.resource_id}: no identity is associated"
+    else:
+        state.linked = association.resource_id if event.event == "associate" else None
     return None
 
 
@@ -203,6 +238,10 @@ def replay_resource(state: _Replayed, event: TransitionEvent) -> str | None:
             str(detail.get("NumberType")), detail.get("DeletionProtectionEnabled") is True
         )
         state.facts = {key: detail.get(key) for key in NUMBER_FACTS}
+        state.linked = detail.get("RegistrationId")
+    elif event.event in REGISTRATION_AFTER:
+        after = REGISTRATION_AFTER[event.event]
+        state.linked = (event.detail or {}).get("RegistrationId") if after == ASSOCIATED else after
     problem = _move(machine, state.status, event, event.registration_to, state.conditions)
     if problem:
         return problem
@@ -279,6 +318,12 @@ def _compare(
         return f"stored versions {stored}, replayed {state.versions}"
     if registration.tags != state.tags:
         return f"stored tags {_shown(registration.tags)}, replayed {_shown(state.tags)}"
+    stored_links = (registration.identities, registration.associated_registration_id)
+    if stored_links != (state.identities, state.linked):
+        return (
+            f"stored associations (identities, registration) {stored_links}, replayed "
+            f"{(state.identities, state.linked)}"
+        )
     for version, replayed in zip(versions, state.history, strict=True):
         for field in HISTORY_KEYS:
             if getattr(version.history, field) != replayed.get(field):
@@ -369,14 +414,14 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
     for rid in states:
         if rid not in broken:
             found.append(Discrepancy(rid, "events in the log, but no stored registration"))
-    stored: list[tuple[str, str, str, tuple[Tag, ...], dict[str, Any]]] = [
-        ("attachment", a.attachment_id, a.status, a.tags, {}) for a in snapshot.attachments()
+    stored: list[tuple[str, str, str, tuple[Tag, ...], dict[str, Any], str | None]] = [
+        ("attachment", a.attachment_id, a.status, a.tags, {}, None) for a in snapshot.attachments()
     ]
     stored += [
-        ("phone number", n.phone_number_id, n.status, n.tags, _number_facts(n))
+        ("phone number", n.phone_number_id, n.status, n.tags, _number_facts(n), n.registration_id)
         for n in snapshot.phone_numbers()
     ]
-    for kind, rid, status, tags, facts in stored:
+    for kind, rid, status, tags, facts, linked in stored:
         state = owned.pop(rid, _Replayed())
         if rid in broken:
             continue
@@ -394,6 +439,8 @@ def _verify(snapshot: Snapshot, batch: int) -> tuple[int, int, list[Discrepancy]
                 if facts.get(key) != state.facts.get(key)
             )
             found.append(Discrepancy(rid, f"stored {kind} differs from its request: {differ}"))
+        elif state.linked != linked:
+            found.append(Discrepancy(rid, f"stored registration {linked}, replayed {state.linked}"))
     for rid in owned:
         if rid not in broken:
             found.append(

@@ -1,9 +1,12 @@
-"""The main job: a 10DLC brand and a campaign filled in field by field and driven
-through their lifecycle, printed as a timeline.
+"""The main job: the 10DLC chain and a toll-free registration, filled in field by
+field and driven through their lifecycle, printed as a timeline.
 
 The brand is denied on one field (its tax id, with the reviewer's feedback), fixed in
-version 2 and approved; the campaign's opt-in screenshot is uploaded as an attachment
-first, and its form names it.
+version 2 and approved; a vetting and a campaign are associated with it and approved
+(the campaign's opt-in screenshot is uploaded as an attachment first, and its form
+names it), and a 10DLC number is requested for the campaign (ACTIVE). The toll-free
+registration is associated with its number, which waits in PENDING until the
+registration completes; releasing the number then closes the registration.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from lifecycle.ports import Backend
 from lifecycle.service import RegistrationService
 
 _BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
+_VETTING = "US_TEN_DLC_BRAND_VETTING"
 _CAMPAIGN = "US_TEN_DLC_CAMPAIGN_REGISTRATION"
+_TOLL_FREE = "US_TOLL_FREE_REGISTRATION"
 _TAX_ID = "companyInfo.taxId"
 _SCREENSHOT = "campaignInfo.optInScreenshot"
 _UPLOADED = "the uploaded opt-in screenshot"
@@ -69,6 +74,28 @@ _CAMPAIGN_FORM: list[tuple[str, str | list[str]]] = [
      "Example Corp: order 1234 has shipped and arrives Tuesday. Reply STOP to opt out."),
 ]  # fmt: skip
 
+_TOLL_FREE_FORM: list[tuple[str, str | list[str]]] = [
+    ("companyInfo.companyName", "Example Corp"),
+    ("companyInfo.website", "https://www.example.com"),
+    ("companyInfo.address1", "123 Any Street"),
+    ("companyInfo.city", "Anytown"),
+    ("companyInfo.state", "WA"),
+    ("companyInfo.zipCode", "98101"),
+    ("companyInfo.isoCountryCode", "US"),
+    ("contactInfo.firstName", "Jane"),
+    ("contactInfo.lastName", "Doe"),
+    ("contactInfo.supportEmail", "support@example.com"),
+    ("contactInfo.supportPhoneNumber", "+12065550100"),
+    ("messagingUseCase.monthlyMessageVolume", ["1,000"]),
+    ("messagingUseCase.useCaseCategory", ["ONE_TIME_PASSCODES"]),
+    ("messagingUseCase.useCaseDetails", "Sign-in codes for the Example Corp app."),
+    ("messagingUseCase.optInDescription", "Users enter their number when they sign up."),
+    ("messagingUseCase.optInImage", _UPLOADED),
+    ("messageSamples.messageSample1", "Your Example Corp sign-in code is 123456."),
+]
+
+_NUMBER = {"IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"]}
+
 _DENIAL = [
     {
         "Reason": "BRAND_INFO_MISMATCH",
@@ -100,12 +127,31 @@ _BRAND_STEPS: list[tuple[str, timedelta]] = [
     ("reviewer: approve", _DAY),
     ("reviewer: complete_provisioning", _HOUR),
 ]
+_VETTING_STEPS: list[tuple[str, timedelta]] = [
+    ("associate: brand", _HOUR),
+    ("SubmitRegistrationVersion", _DAY),
+    ("reviewer: begin_review", _DAY),
+    ("reviewer: approve", _DAY),
+    ("reviewer: complete_provisioning", _HOUR),
+]
 _CAMPAIGN_STEPS: list[tuple[str, timedelta]] = [
     ("form", _HOUR),
+    ("associate: brand", _HOUR),
     ("SubmitRegistrationVersion", _DAY),
     ("reviewer: begin_review", 7 * _DAY),
     ("reviewer: approve", _DAY),
     ("reviewer: complete_provisioning", _HOUR),
+    ("number: TEN_DLC", _HOUR),
+]
+_TOLL_FREE_STEPS: list[tuple[str, timedelta]] = [
+    ("number: TOLL_FREE", _HOUR),
+    ("form", _HOUR),
+    ("associate: number", _HOUR),
+    ("SubmitRegistrationVersion", _DAY),
+    ("reviewer: begin_review", 5 * _DAY),
+    ("reviewer: approve", _DAY),
+    ("reviewer: complete_provisioning", 30 * _DAY),
+    ("release: number", _HOUR),
 ]
 
 
@@ -126,9 +172,13 @@ def run(
     clock = ManualClock()
     service = RegistrationService(backend, clock=clock)
     out.write("Simulated clock: reviews take days. Status after each call:\n")
+    made: dict[str, str] = {}
+    """The brand's id and the latest phone number's, as the steps name them."""
     for registration_type, form, steps in [
         (_BRAND, _BRAND_FORM, _BRAND_STEPS),
+        (_VETTING, [], _VETTING_STEPS),
         (_CAMPAIGN, _CAMPAIGN_FORM, _CAMPAIGN_STEPS),
+        (_TOLL_FREE, _TOLL_FREE_FORM, _TOLL_FREE_STEPS),
     ]:
         tags = [
             {"Key": "Name", "Value": f"Example Corp {registration_type.split('_')[-2].lower()}"}
@@ -136,6 +186,7 @@ def run(
         rid = service.create_registration(RegistrationType=registration_type, Tags=tags)[
             "RegistrationId"
         ]
+        made.setdefault("brand", rid)
         out.write(f"\nRegistration {rid} ({registration_type})\n")
         if hint is not None:
             out.write(f"  ({hint} --registration {rid} prints its log)\n")
@@ -145,9 +196,21 @@ def run(
                 _fill(out, service, rid, form)
             elif call == "fix":
                 _fix(out, service, rid)
+            elif call.startswith("number: "):
+                _request(out, service, rid, call.removeprefix("number: "), made)
+            elif call == "associate: number" or call == "associate: brand":
+                resource = made[call.removeprefix("associate: ")]
+                service.create_registration_association(RegistrationId=rid, ResourceId=resource)
+                _show(out, service, rid, "CreateRegistrationAssociation")
+            elif call == "release: number":
+                service.release_phone_number(PhoneNumberId=made["number"])
+                _number(out, service, made["number"], "ReleasePhoneNumber")
+                _show(out, service, rid, "  (the last number released)")
             else:
                 _call(service, rid, call)
                 _show(out, service, rid, call)
+                if call == "reviewer: complete_provisioning" and "number" in made:
+                    _number(out, service, made["number"], "  (its number)")
             clock.advance(wait)
         _history(out, service, rid)
     return service
@@ -181,6 +244,26 @@ def _fill(
         shown = attachment if value == _UPLOADED else value
         shown = ", ".join(shown) if isinstance(shown, list) else shown
         out.write(f"  PutRegistrationFieldValue          {path} = {shown}\n")
+
+
+def _request(
+    out: TextIO, service: RegistrationService, rid: str, number_type: str, made: dict[str, str]
+) -> None:
+    """Request a number of ``number_type``: for the registration if it takes one once
+    COMPLETE (10DLC), else on its own (toll-free: it is associated before submit)."""
+    request = {**_NUMBER, "NumberType": number_type}
+    if number_type == "TEN_DLC":
+        request["RegistrationId"] = rid
+    made["number"] = service.request_phone_number(**request)["PhoneNumberId"]
+    _number(out, service, made["number"], "RequestPhoneNumber")
+
+
+def _number(out: TextIO, service: RegistrationService, number_id: str, title: str) -> None:
+    number = service.describe_phone_numbers(PhoneNumberIds=[number_id])["PhoneNumbers"][0]
+    out.write(
+        f"  {title:<34} phone number {number['PhoneNumber']} {number['NumberType']} "
+        f"{number['Status']}\n"
+    )
 
 
 def _fix(out: TextIO, service: RegistrationService, rid: str) -> None:

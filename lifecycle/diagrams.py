@@ -25,10 +25,11 @@ from pathlib import Path
 import attrs
 
 from lifecycle import aggregate
-from lifecycle.errors import ValidationException
+from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.machines import (
     ATTACHMENT,
+    CLOSING_EVENT,
     INTERNAL_EVENTS,
     NEW,
     PHONE_NUMBER,
@@ -146,13 +147,14 @@ def coupling() -> dict[tuple[str, str, str], list[tuple[str, str]]]:
     todo = [start]
     while todo:
         registration = todo.pop()
-        for event in aggregate.legal_events(registration):
+        # The system's close too: the release of a registration's last identity fires it.
+        for event in (*aggregate.legal_events(registration), CLOSING_EVENT):
             if event in INTERNAL_EVENTS:
                 continue  # an edit (of the form or the tags) moves no status
             for aws_review in (False, True) if event == "submit" else (False,):
                 try:
                     step = aggregate.step(registration, event, _EPOCH, aws_review=aws_review)
-                except ValidationException:  # pragma: no cover - legal_events said legal
+                except (ValidationException, ConflictException):  # close, where refused
                     continue
                 first = step.events[0]
                 key = (registration.status.value, step.registration.status.value, event)

@@ -305,6 +305,10 @@ PAGINATORS: Mapping[str, tuple[str, tuple[str, ...]]] = {
     ),
     "describe_registration_attachments": ("RegistrationAttachments", ()),
     "describe_phone_numbers": ("PhoneNumbers", ()),
+    "list_registration_associations": (
+        "RegistrationAssociations",
+        ("RegistrationId", "RegistrationArn", "RegistrationType"),
+    ),
 }
 """The operations the service pages, by method name: every one of its operations that
 botocore's ``paginators-1.json`` pages. Each has its result key and the keys

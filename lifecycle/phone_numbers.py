@@ -279,10 +279,12 @@ def request(
     deletion_protection_enabled: bool,
     tags: tuple[Tag, ...],
     now: datetime,
+    registration_id: str | None = None,
 ) -> PhoneNumberStep:
     """A new number (the ``request_phone_number`` event): PENDING for a type in
-    :data:`AWAITS_REGISTRATION`, ACTIVE otherwise; the event's ``detail`` records the
-    number and its ``tags``, if any."""
+    :data:`AWAITS_REGISTRATION`, ACTIVE otherwise; associated with ``registration_id``
+    if given. The event's ``detail`` records the number, its registration and its
+    ``tags``, if any."""
     number = PhoneNumber(
         phone_number_id=phone_number_id,
         account_id=account_id,
@@ -297,6 +299,7 @@ def request(
         deletion_protection_enabled=deletion_protection_enabled,
         created_timestamp=now,
         tags=tags,
+        registration_id=registration_id,
     )
     spec = PHONE_NUMBER.resolve(NEW, "request_phone_number", Conditions.of(number))
     if spec is None:  # pragma: no cover - the machine definition guarantees it
@@ -311,16 +314,25 @@ def request(
         "InternationalSendingEnabled": international_sending_enabled,
         "DeletionProtectionEnabled": deletion_protection_enabled,
     }
+    if registration_id is not None:
+        detail["RegistrationId"] = registration_id
     if tags:
         detail.update(TagChange(put=tags).detail())
     return PhoneNumberStep(number, (_event(number, spec, None, now, detail),))
 
 
 def step(
-    number: PhoneNumber, event: str, now: datetime, *, tags: TagChange | None = None
+    number: PhoneNumber,
+    event: str,
+    now: datetime,
+    *,
+    tags: TagChange | None = None,
+    registration_id: str | None = None,
 ) -> PhoneNumberStep:
     """Apply ``event`` to ``number``; ``tag_resource`` and ``untag_resource`` bring
-    their ``tags`` change (recorded as the event's detail).
+    their ``tags`` change, ``associate_phone_number`` the ``registration_id`` it
+    associates the number with (each recorded as the event's detail). The number
+    leaves its registration when released or disassociated.
 
     Raises:
         ConflictException: the machine refuses ``event`` from the number's status
@@ -331,15 +343,33 @@ def step(
     spec = PHONE_NUMBER.resolve(number.status, event, conditions)
     if spec is None:
         raise _refusal(number, event, conditions)
+    registration = REGISTRATION_AFTER.get(event, number.registration_id)
+    if registration is ASSOCIATED:
+        if registration_id is None:
+            raise ValidationException.for_field("registration_id", f"{event} needs it")
+        registration = registration_id
     after = attrs.evolve(
         number,
         status=number.status if spec.dest is None else PhoneNumberStatus(spec.dest),
         tags=number.tags if tags is None else tags.applied_to(number.tags),
         revision=number.revision + 1,
+        registration_id=registration,
     )
-    detail = None if tags is None else tags.detail()
+    detail: dict[str, Any] | None = None if tags is None else tags.detail()
+    if registration != number.registration_id:
+        detail = {"RegistrationId": registration or number.registration_id}
     return PhoneNumberStep(after, (_event(after, spec, number.status, now, detail),))
 
+
+ASSOCIATED = "associated"
+"""In :data:`REGISTRATION_AFTER`: the registration the event associates the number with."""
+REGISTRATION_AFTER: Mapping[str, str | None] = {
+    "associate_phone_number": ASSOCIATED,
+    "disassociate_phone_number": None,
+    "release_phone_number": None,
+}
+"""The registration a number is associated with after each event that changes it
+(:data:`ASSOCIATED`: the one the event names, as its detail's ``RegistrationId``)."""
 
 _FILTERED: Mapping[str, str] = {
     "status": "Status",

@@ -34,6 +34,12 @@ REGISTRATION_ATTACHMENTS_CREATED_PER_DAY = "REGISTRATION_ATTACHMENTS_CREATED_PER
 PHONE_NUMBERS_PER_ACCOUNT = "PHONE_NUMBERS_PER_ACCOUNT"
 """Phone numbers that exist (are not DELETED) in the account and region."""
 
+ASSOCIATIONS_PER_REGISTRATION = "ASSOCIATIONS_PER_REGISTRATION"
+"""Resources (phone numbers, sender IDs, a registration) associated with one
+registration."""
+PHONE_NUMBERS_PER_REGISTRATION = "PHONE_NUMBERS_PER_REGISTRATION"
+"""Phone numbers associated with one registration."""
+
 DEFAULT_QUOTAS: Mapping[str, int] = {
     REGISTRATIONS_PER_ACCOUNT: 1_000_000,
     REGISTRATION_VERSIONS_CREATED_PER_DAY: 100_000,
@@ -41,6 +47,8 @@ DEFAULT_QUOTAS: Mapping[str, int] = {
     REGISTRATION_ATTACHMENTS_PER_ACCOUNT: 1_000_000,
     REGISTRATION_ATTACHMENTS_CREATED_PER_DAY: 100_000,
     PHONE_NUMBERS_PER_ACCOUNT: 100_000,
+    ASSOCIATIONS_PER_REGISTRATION: 100_000,
+    PHONE_NUMBERS_PER_REGISTRATION: 100_000,
 }
 """The limits when none are given. The account quotas are far above AWS's, so that
 only a test that sets one meets it; ``TAGS_PER_RESOURCE`` is AWS's own 50 ("Each
@@ -108,12 +116,20 @@ class Quotas:
         Raises:
             ServiceQuotaExceededException: Reason ``TAGS_PER_RESOURCE``.
         """
-        limit = self.limits[TAGS_PER_RESOURCE]
-        if len(tags) > limit:
+        self.check_count(TAGS_PER_RESOURCE, len(tags), resource, "tags")
+
+    def check_count(self, quota: str, count: int, resource: str, what: str) -> None:
+        """Refuse leaving the resource named ``resource`` with ``count`` ``what`` (tags,
+        associations) if that is more than the per-resource ``quota`` allows.
+
+        Raises:
+            ServiceQuotaExceededException: Reason ``quota``.
+        """
+        limit = self.limits[quota]
+        if count > limit:
             raise ServiceQuotaExceededException(
-                f"The {TAGS_PER_RESOURCE} quota of {limit} is exceeded: {resource} would "
-                f"have {len(tags)} tags.",
-                reason=TAGS_PER_RESOURCE,
+                f"The {quota} quota of {limit} is exceeded: {resource} would have {count} {what}.",
+                reason=quota,
             )
 
     def charges(self, event: str, now: datetime) -> tuple[QuotaCharge, ...]:

@@ -20,21 +20,23 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from lifecycle import aggregate, attachments, errors, pagination, phone_numbers
+from lifecycle import aggregate, associations, attachments, errors, pagination, phone_numbers
 from lifecycle.attachments import RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException, inside_commit
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
+from lifecycle.machines import NUMBER_FOLLOW_UPS, PHONE_NUMBER
 from lifecycle.models import DeniedReason, Registration, resource_id_of
+from lifecycle.operations import associations as association_operations
 from lifecycle.operations import attachments as attachment_operations
 from lifecycle.operations import definitions, form, registrations, tags, versions
 from lifecycle.operations import phone_numbers as phone_number_operations
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS as DEFAULT_MAX_RESULTS  # re-exported
 from lifecycle.pagination import Paginator, TokenCodec
 from lifecycle.phone_numbers import PhoneNumber
-from lifecycle.ports import Backend, IdempotencyRecord, QuotaCharge
+from lifecycle.ports import Backend, IdempotencyRecord, NumberWrite, PhoneNumberQuery, QuotaCharge
 from lifecycle.quotas import Quotas
 from lifecycle.reviewer import Reviewer as Reviewer  # re-exported: lifecycle.service.Reviewer
 from lifecycle.statuses import RegistrationStatus
@@ -184,6 +186,8 @@ class RegistrationService:
     request_phone_number = phone_number_operations.request_phone_number
     describe_phone_numbers = phone_number_operations.describe_phone_numbers
     release_phone_number = phone_number_operations.release_phone_number
+    create_registration_association = association_operations.create_registration_association
+    list_registration_associations = association_operations.list_registration_associations
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A paginator for an operation of :data:`lifecycle.pagination.PAGINATORS`
@@ -241,7 +245,8 @@ class RegistrationService:
         check: Callable[[aggregate.Step], None] | None = None,
     ) -> aggregate.Step:
         """Load (unless given the ``registration`` it names), apply ``event``, run
-        ``check`` on the step the machines accepted (it refuses by raising), commit;
+        ``check`` on the step the machines accepted (it refuses by raising), commit
+        with the phone numbers the step moves (:data:`~lifecycle.machines.NUMBER_FOLLOW_UPS`);
         the registration must not be DELETED."""
         if registration is None:
             registration = self._live(value)
@@ -256,10 +261,45 @@ class RegistrationService:
             field=field,
             tags=tags,
             flags=flags,
+            identities_block_delete=(
+                event == "delete"
+                and associations.identities_block_delete(self.registration_types, registration)
+            ),
         )
         if check is not None:
             check(step)
-        return self._commit(step, registration.revision, None, self.quotas.charges(event, now))
+        charges = self.quotas.charges(event, now)
+        follow_up = None
+        if registration.identities and step.registration.status is not registration.status:
+            follow_up = NUMBER_FOLLOW_UPS.get(step.registration.status)
+        if follow_up is None:
+            return self._commit(step, registration.revision, None, charges)
+        moved = [
+            phone_numbers.step(number, follow_up, now)
+            for number in self._numbers_of(registration)
+            if PHONE_NUMBER.resolve(number.status, follow_up, phone_numbers.Conditions.of(number))
+        ]
+        return self._commit(
+            step, registration.revision, None, charges,
+            numbers=[NumberWrite(m.phone_number, m.phone_number.revision - 1) for m in moved],
+            events=[*step.events, *(e for m in moved for e in m.events)],
+        )  # fmt: skip
+
+    def _numbers_of(self, registration: Registration) -> list[PhoneNumber]:
+        """The phone numbers associated with ``registration`` (none is DELETED)."""
+        found: list[PhoneNumber] = []
+        after = None
+        while True:
+            page = self.backend.query_phone_numbers(
+                PhoneNumberQuery(
+                    self.account_id, self.region, after=after,
+                    registration_id=registration.registration_id,
+                )
+            )  # fmt: skip
+            found += page.items
+            if page.next_position is None:
+                return found
+            after = page.next_position
 
     def _live(self, value: str) -> Registration:
         """The registration named by ``value``, which must not be DELETED."""
@@ -278,23 +318,30 @@ class RegistrationService:
         expected_revision: int | None,
         idempotency: IdempotencyRecord | None,
         quotas: Sequence[QuotaCharge],
+        *,
+        numbers: Sequence[NumberWrite] = (),
+        events: Sequence[TransitionEvent] | None = None,
     ) -> aggregate.Step:
-        """Commit ``step`` with the quota usage it ``quotas``; returns it as the backend
-        stored it."""
+        """Commit ``step`` with the quota usage it ``quotas`` and the phone ``numbers``
+        it moved; ``events`` are the step's and the numbers', in log order (``None``:
+        the step's alone). Returns the step as the backend stored it."""
         transactional = self._transactional
+        logged = step.events if events is None else events
         stored = self.backend.commit(
             step.registration,
             expected_revision=expected_revision,
-            events=step.events,
+            events=logged,
             versions=step.written,
             idempotency=idempotency,
             quotas=quotas,
             before_commit=_deliver_to(transactional) if transactional else None,
             form=step.form,
+            numbers=numbers,
         )
         if stored is not step.registration:
             step = aggregate.restate(step, stored)
-        self._deliver(step.events)
+            logged = step.events if events is None else events
+        self._deliver(logged)
         return step
 
     def _attachment(self, value: str, field: str) -> RegistrationAttachment:

@@ -359,6 +359,16 @@ OPERATIONS: Final[Mapping[str, Mapping[str, tuple[Rule, bool]]]] = {
         "Owner": (one_of(("SELF", "SHARED")), False),
     },
     "ReleasePhoneNumber": {"PhoneNumberId": (ID_OR_ARN, True)},
+    "CreateRegistrationAssociation": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "ResourceId": (ID_OR_ARN, True),
+    },
+    "ListRegistrationAssociations": {
+        "RegistrationId": (REGISTRATION_ID, True),
+        "Filters": (_filters(("resource-type", "iso-country-code")), False),
+        "NextToken": (NEXT_TOKEN, False),
+        "MaxResults": (MAX_RESULTS, False),
+    },
 }
 """Per operation: each parameter's rule and whether it is required."""
 

@@ -101,6 +101,10 @@ REFUSED: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
         "ResourceNotFoundException", lambda rid: {"PhoneNumberIds": ["phone-" + "0" * 32]}),
     "ReleasePhoneNumber": (
         "ResourceNotFoundException", lambda rid: {"PhoneNumberId": "phone-" + "0" * 32}),
+    "CreateRegistrationAssociation": (  # a brand takes no association
+        "ValidationException", lambda rid: {"RegistrationId": rid, "ResourceId": rid}),
+    "ListRegistrationAssociations": (
+        "ResourceNotFoundException", lambda rid: {"RegistrationId": MISSING_ID}),
 }  # fmt: skip
 
 

@@ -36,19 +36,30 @@ def test_demo_command_runs_and_prints_the_timeline() -> None:
         ("reviewer: begin_review", "REVIEWING", "2 REVIEWING"),
         ("reviewer: approve", "PROVISIONING", "2 APPROVED"),
         ("reviewer: complete_provisioning", "COMPLETE", "2 APPROVED"),
-        ("CreateRegistration", "CREATED", "1 DRAFT"),
-        ("SubmitRegistrationVersion", "SUBMITTED", "1 SUBMITTED"),
-        ("reviewer: begin_review", "REVIEWING", "1 REVIEWING"),
-        ("reviewer: approve", "PROVISIONING", "1 APPROVED"),
-        ("reviewer: complete_provisioning", "COMPLETE", "1 APPROVED"),
+        *[
+            ("CreateRegistration", "CREATED", "1 DRAFT"),
+            ("CreateRegistrationAssociation", "CREATED", "1 DRAFT"),
+            ("SubmitRegistrationVersion", "SUBMITTED", "1 SUBMITTED"),
+            ("reviewer: begin_review", "REVIEWING", "1 REVIEWING"),
+            ("reviewer: approve", "PROVISIONING", "1 APPROVED"),
+            ("reviewer: complete_provisioning", "COMPLETE", "1 APPROVED"),
+        ] * 3,  # the vetting, the campaign, the toll-free registration
     ]  # fmt: skip
     rows = re.findall(r"^  (\S.*?)\s{2,}registration (\S+)\s+version (\d+ \S+)$", out, re.M)
     assert rows == expected
+    numbers = re.findall(r"^  \s*(\S.*?)\s{2,}phone number \+1\d{10} (\S+) (\S+)$", out, re.M)
+    assert numbers == [
+        ("RequestPhoneNumber", "TEN_DLC", "ACTIVE"),  # requested for the COMPLETE campaign
+        ("RequestPhoneNumber", "TOLL_FREE", "PENDING"),  # waits for its registration
+        ("(its number)", "TOLL_FREE", "ACTIVE"),  # in the step that completes it
+        ("ReleasePhoneNumber", "TOLL_FREE", "DELETED"),
+    ]
+    assert re.search(r"^    \(the last number released\)\s+registration CLOSED ", out, re.M)
     assert "ApprovedTimestamp" in out and "DeniedTimestamp" in out
     assert "RequiresAuthenticationTimestamp" in out
     # Filled in field by field; the denied field flagged on version 1, fixed in 2.
     puts = re.findall(r"^  PutRegistrationFieldValue\s+(\S+) = (.*)$", out, re.M)
-    assert len(puts) == 14 + 1 + 17 and puts[14] == ("companyInfo.taxId", "98-7654321")
+    assert len(puts) == 14 + 1 + 17 + 17 and puts[14] == ("companyInfo.taxId", "98-7654321")
     assert "flagged on version 1: companyInfo.taxId = 12-3456789: The tax ID" in out
     upload = re.search(
         r"^  CreateRegistrationAttachment\s+(attachment-\w+) UPLOAD_COMPLETE", out, re.M
@@ -61,7 +72,7 @@ def test_demo_in_process_returns_the_service() -> None:
     buffer = io.StringIO()
     service = demo.run(buffer)
     statuses = [r["RegistrationStatus"] for r in service.describe_registrations()["Registrations"]]
-    assert statuses == ["COMPLETE", "COMPLETE"]
+    assert statuses == ["COMPLETE", "COMPLETE", "COMPLETE", "CLOSED"]
     assert main(["demo", "--db", ":memory:"]) == 0
 
 

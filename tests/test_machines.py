@@ -32,7 +32,7 @@ ALL_EVENTS = [
     "create", "create_version", "submit", "discard", "begin_review", "require_authentication",
     "complete_authentication", "require_offline_review", "approve", "archive", "deny",
     "revoke", "complete_provisioning", "close", "delete", "put_field_value",
-    "delete_field_value", "tag_resource", "untag_resource",
+    "delete_field_value", "tag_resource", "untag_resource", "associate", "disassociate",
 ]  # fmt: skip
 FLAGS = list(CONDITIONS)
 
@@ -49,9 +49,9 @@ EXPECTED_ACTORS = {
     "delete": "user", "begin_review": "reviewer", "require_authentication": "reviewer",
     "complete_authentication": "reviewer", "require_offline_review": "reviewer",
     "approve": "reviewer", "deny": "reviewer", "revoke": "reviewer",
-    "complete_provisioning": "reviewer", "close": "reviewer", "archive": "system",
+    "complete_provisioning": "reviewer", "close": "system", "archive": "system",
     "put_field_value": "user", "delete_field_value": "user", "tag_resource": "user",
-    "untag_resource": "user",
+    "untag_resource": "user", "associate": "user", "disassociate": "system",
 }  # fmt: skip
 EXPECTED_OPERATIONS = {
     "create": ("CreateRegistration",),
@@ -63,6 +63,7 @@ EXPECTED_OPERATIONS = {
     "delete_field_value": ("DeleteRegistrationFieldValue",),
     "tag_resource": ("TagResource",),
     "untag_resource": ("UntagResource",),
+    "associate": ("CreateRegistrationAssociation", "RequestPhoneNumber"),
 }
 
 FLAG_COMBINATIONS = [

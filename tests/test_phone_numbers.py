@@ -112,8 +112,6 @@ def test_a_client_token_answers_the_first_call(service: RegistrationService) -> 
         ({**LONG_CODE, "MessageType": None}, "MessageType", None),
         ({**LONG_CODE, "PoolId": "pool-1"}, "PoolId", None),
         ({**LONG_CODE, "OptOutListName": "Mine"}, "OptOutListName", None),
-        ({**LONG_CODE, "RegistrationId": "registration-1"}, "RegistrationId",
-         "INVALID_REGISTRATION_ASSOCIATION"),
         ({**LONG_CODE, "NumberPreference": [{"PreferenceType": ["Prefix"], "Filter": ["1"]}]},
          "NumberPreference[0].PreferenceType[0]", None),
         ({**LONG_CODE, "NumberPreference": [{"PreferenceType": ["StartsWith"],

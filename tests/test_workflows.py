@@ -1,8 +1,10 @@
-"""End to end: a brand and a toll-free registration filled in field by field, denied on
-one field, fixed in version 2 and approved, and phone numbers requested, found and
-released. The same workflow code runs unchanged on
-the in-process boto3 client, on a boto3 client of ``lifecycle serve`` and on the AWS
-CLI against ``lifecycle serve``."""
+"""End to end: the 10DLC chain (a brand filled in field by field, denied on one field,
+fixed in version 2 and approved; a vetting and a campaign associated with it; a number
+requested for the campaign, ACTIVE) and the toll-free path (a number requested and
+associated, PENDING until its registration completes, whose release closes the
+registration), and phone numbers found and released. The same workflow code runs
+unchanged on the in-process boto3 client, on a boto3 client of ``lifecycle serve`` and
+on the AWS CLI against ``lifecycle serve``."""
 
 from __future__ import annotations
 
@@ -85,16 +87,40 @@ TOLL_FREE_FORM: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+CAMPAIGN_FORM: list[tuple[str, dict[str, Any]]] = [
+    ("campaignInfo.campaignName", _text("Example sign-in codes, sent when users sign in")),
+    ("campaignInfo.vertical", _choice("TECHNOLOGY")),
+    ("campaignInfo.optInWorkflow", _text("Users enter their number on the sign-up page.")),
+    ("campaignInfo.optInMessage", _text("Example: you will get sign-in codes. Reply STOP.")),
+    ("campaignInfo.helpMessage", _text("Example: help at support@example.com.")),
+    ("campaignInfo.stopMessage", _text("Example: you will get no more messages.")),
+    ("campaignCapabilities.numberCapabilities", _choice("SMS")),
+    ("campaignUseCase.useCase", _choice("TWO_FACTOR_AUTHENTICATION")),
+    ("campaignUseCase.subscriberOptIn", _choice("Yes")),
+    ("campaignUseCase.subscriberOptOut", _choice("Yes")),
+    ("campaignUseCase.subscriberHelp", _choice("Yes")),
+    ("campaignUseCase.directLending", _choice("No")),
+    ("campaignUseCase.embeddedLink", _choice("No")),
+    ("campaignUseCase.embeddedPhone", _choice("No")),
+    ("campaignUseCase.ageGated", _choice("No")),
+    ("messageSamples.messageSample1", _text("Your Example code is 123456.")),
+]
+
+
 def register(
     client: Any, reviewer: Reviewer, registration_type: str, form: list[tuple[str, Any]],
     flagged: str, fixed: dict[str, Any], attachment: bytes | None = None,
+    associate: str | None = None,
 ) -> str:  # fmt: skip
-    """The workflow: create, upload (if the form takes a file), fill in, submit; on a
-    denial read the flagged field, fix it in a new version and submit again; returns
-    the registration's id once it is COMPLETE."""
+    """The workflow: create, upload (if the form takes a file), fill in, associate
+    ``associate`` (a brand, a phone number), submit; on a denial read the flagged
+    field, fix it in a new version and submit again; returns the registration's id
+    once it is COMPLETE."""
     rid: str = client.create_registration(
         RegistrationType=registration_type, Tags=[{"Key": "Name", "Value": "Example Corp"}]
     )["RegistrationId"]
+    if associate is not None:
+        client.create_registration_association(RegistrationId=rid, ResourceId=associate)
     values = list(form)
     if attachment is not None:
         upload = client.create_registration_attachment(AttachmentBody=attachment)
@@ -155,12 +181,53 @@ def numbers(client: Any) -> None:
     assert shown["PhoneNumbers"][0]["DeletionProtectionEnabled"] is True
 
 
+def ten_dlc(client: Any, reviewer: Reviewer) -> None:
+    """The 10DLC chain: brand, vetting and campaign associated with it, and a number."""
+    brand = register(client, reviewer, "US_TEN_DLC_BRAND_REGISTRATION", BRAND_FORM, TAX_ID,
+                     _text("98-7654321"))  # fmt: skip
+    vetting = client.create_registration(RegistrationType="US_TEN_DLC_BRAND_VETTING")
+    client.create_registration_association(
+        RegistrationId=vetting["RegistrationId"], ResourceId=brand
+    )
+    client.submit_registration_version(RegistrationId=vetting["RegistrationId"])
+    campaign = register(client, reviewer, "US_TEN_DLC_CAMPAIGN_REGISTRATION", CAMPAIGN_FORM,
+                        "messageSamples.messageSample1",
+                        _text("Your Example sign-in code is 654321."), associate=brand)  # fmt: skip
+    number = client.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+        NumberType="TEN_DLC", RegistrationId=campaign,
+    )  # fmt: skip
+    assert number["Status"] == "ACTIVE" and number["RegistrationId"] == campaign
+    pages = client.get_paginator("list_registration_associations").paginate(
+        RegistrationId=campaign, PaginationConfig={"PageSize": 1}
+    )
+    listed = pages.build_full_result()
+    assert [(a["ResourceType"], a["ResourceId"]) for a in listed["RegistrationAssociations"]] == [
+        ("US_TEN_DLC_BRAND_REGISTRATION", brand), ("TEN_DLC", number["PhoneNumberId"])
+    ]  # fmt: skip
+    assert listed["RegistrationId"] == campaign
+
+
+def toll_free(client: Any, reviewer: Reviewer) -> None:
+    """The toll-free path: a number waits for its registration, which its release closes."""
+    number = client.request_phone_number(
+        IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+        NumberType="TOLL_FREE",
+    )  # fmt: skip
+    assert number["Status"] == "PENDING"
+    rid = register(client, reviewer, "US_TOLL_FREE_REGISTRATION", TOLL_FREE_FORM,
+                   "messagingUseCase.useCaseDetails",
+                   _text("One-time sign-in codes, nothing else."), attachment=EXAMPLE_PNG,
+                   associate=number["PhoneNumberArn"])  # fmt: skip
+    shown = client.describe_phone_numbers(PhoneNumberIds=[number["PhoneNumberId"]])
+    assert shown["PhoneNumbers"][0]["Status"] == "ACTIVE"
+    client.release_phone_number(PhoneNumberId=number["PhoneNumberId"])
+    assert _status(client, rid) == "CLOSED"
+
+
 def _both(client: Any, reviewer: Reviewer) -> None:
-    register(client, reviewer, "US_TEN_DLC_BRAND_REGISTRATION", BRAND_FORM, TAX_ID,
-             _text("98-7654321"))  # fmt: skip
-    register(client, reviewer, "US_TOLL_FREE_REGISTRATION", TOLL_FREE_FORM,
-             "messagingUseCase.useCaseDetails", _text("One-time sign-in codes, nothing else."),
-             attachment=EXAMPLE_PNG)  # fmt: skip
+    ten_dlc(client, reviewer)
+    toll_free(client, reviewer)
     numbers(client)
 
 

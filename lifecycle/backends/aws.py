@@ -51,7 +51,7 @@ from lifecycle.errors import (
 )
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
-from lifecycle.machines import INTERNAL_EVENTS
+from lifecycle.machines import ASSOCIATION_EVENTS, INTERNAL_EVENTS
 from lifecycle.models import HISTORY_FIELD_OF_STATUS, Registration, RegistrationVersion
 from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import (
@@ -63,6 +63,7 @@ from lifecycle.ports import (
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
+    NumberWrite,
     Page,
     PhoneNumberQuery,
     QuotaCharge,
@@ -391,9 +392,11 @@ class AwsBackend:
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
         form: FormChange | None = None,
+        numbers: Sequence[NumberWrite] = (),
     ) -> Registration:
         """Forward the user operation of ``events`` to AWS, then mirror AWS's answer
-        (with ``form``, the field values change).
+        (with ``form``, the field values change). Associations, and the steps that move
+        phone numbers with a registration (``numbers``), are not forwarded yet.
 
         The service's quotas are checked against the mirror's usage before anything
         reaches AWS (concurrent calls through other mirrors or the console are AWS's
@@ -412,6 +415,13 @@ class AwsBackend:
                 "event",
                 f"{name} is done by AWS and the carriers, not through this backend: "
                 "call sync(registration_id) to apply what AWS did",
+            )
+        if numbers or events[0].event in ASSOCIATION_EVENTS:
+            raise ValidationException.for_field(
+                "event",
+                f"{events[0].event} moves phone numbers with registration "
+                f"{registration.registration_id}; this backend does not forward "
+                "associations to AWS yet: associate in the console or with boto3",
             )
         self._check_quotas(registration.account_id, registration.region, quotas)
         answered = self._forward(registration, events[0], idempotency)

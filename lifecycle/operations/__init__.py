@@ -17,6 +17,8 @@ method (``submit_registration_version`` answers ``SubmitRegistrationVersion``):
   DescribeRegistrationAttachments, DeleteRegistrationAttachment.
 - :mod:`~lifecycle.operations.phone_numbers`: RequestPhoneNumber, DescribePhoneNumbers,
   ReleasePhoneNumber.
+- :mod:`~lifecycle.operations.associations`: CreateRegistrationAssociation,
+  ListRegistrationAssociations.
 
 :class:`~lifecycle.service.RegistrationService` binds them as its methods.
 :data:`OPERATIONS` below is the one table from API names to those methods: the HTTP
@@ -56,6 +58,8 @@ OPERATIONS: Mapping[str, str] = {
     "RequestPhoneNumber": "request_phone_number",
     "DescribePhoneNumbers": "describe_phone_numbers",
     "ReleasePhoneNumber": "release_phone_number",
+    "CreateRegistrationAssociation": "create_registration_association",
+    "ListRegistrationAssociations": "list_registration_associations",
 }
 """The operations the library answers, by API name, with the service method of each.
 

@@ -10,17 +10,21 @@ name; ``service`` is that service.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lifecycle import errors, phone_numbers
+from lifecycle import aggregate, errors, phone_numbers
+from lifecycle.associations import Association, closes_when_released
 from lifecycle.errors import ConflictException, ServiceQuotaExceededException, ValidationException
+from lifecycle.machines import CLOSING_EVENT
 from lifecycle.models import Tag
 from lifecycle.operations._queries import keyset_page_of
 from lifecycle.operations._tokens import earlier_claim
+from lifecycle.operations.associations import number_rule, number_step
 from lifecycle.pagination import query_fingerprint
-from lifecycle.ports import IdempotencyRecord, PhoneNumberQuery
+from lifecycle.ports import IdempotencyRecord, NumberWrite, PhoneNumberQuery
 from lifecycle.quotas import PHONE_NUMBERS_PER_ACCOUNT
 from lifecycle.statuses import PhoneNumberStatus
 from lifecycle.validation import MISSING, validate
@@ -59,8 +63,11 @@ def request_phone_number(
     A ``ClientToken`` already used in this account and region answers what that call
     created (same parameters) or raises ConflictException ``RESOURCE_ALREADY_EXISTS``.
     ``OptOutListName`` may only name the account's ``Default`` list, and pools
-    (``PoolId``) are not modelled; associating a number with a registration
-    (``RegistrationId``) is not supported yet.
+    (``PoolId``) are not modelled.
+
+    With ``RegistrationId`` the number is associated with that registration in the
+    same step, refused as CreateRegistrationAssociation refuses it (before a number
+    is drawn).
     """
     params = validate(
         "RequestPhoneNumber",
@@ -93,6 +100,10 @@ def request_phone_number(
         if replay is not None:
             return replay
     service.quotas.check_tags(tags, "the new phone number")
+    registration = supported = None
+    if "RegistrationId" in params:
+        registration = service._live(params["RegistrationId"])
+        supported = number_rule(service, registration, number_type, iso, "RegistrationId")
     record = None
     phone_number_id = phone_numbers.new_id()
     if token is not None:
@@ -129,13 +140,23 @@ def request_phone_number(
             deletion_protection_enabled=protected,
             tags=tags,
             now=now,
+            registration_id=None if registration is None else registration.registration_id,
         )
+        charges = service.quotas.charges("request_phone_number", now)
         try:
-            stored = service._commit_own(
-                service.backend.commit_phone_number, step.phone_number, step.events,
-                expected_revision=None, idempotency=record,
-                quotas=service.quotas.charges("request_phone_number", now),
-            )  # fmt: skip
+            if registration is None or supported is None:
+                stored = service._commit_own(
+                    service.backend.commit_phone_number, step.phone_number, step.events,
+                    expected_revision=None, idempotency=record, quotas=charges,
+                )  # fmt: skip
+            else:
+                associated = number_step(service, registration, step.phone_number, supported)
+                service._commit(
+                    associated, registration.revision, None, charges,
+                    numbers=[NumberWrite(step.phone_number, None, record)],
+                    events=[*step.events, *associated.events],
+                )  # fmt: skip
+                stored = service._phone_number(phone_number_id, "PhoneNumberId")
         except ConflictException as exc:
             replay = None if token is None else _replay(service, token, fingerprint)
             if replay is not None:
@@ -182,12 +203,6 @@ def _refuse_unmodelled(params: Mapping[str, Any]) -> None:
         )
     if params.get("PoolId"):
         raise ValidationException.for_field("PoolId", "pools are not modelled: leave it out")
-    if "RegistrationId" in params:
-        raise ValidationException.for_field(
-            "RegistrationId",
-            "associating a number with a registration is not supported yet: leave it out",
-            reason="INVALID_REGISTRATION_ASSOCIATION",
-        )
 
 
 def _replay(service: RegistrationService, token: str, fingerprint: str) -> dict[str, Any] | None:
@@ -247,7 +262,11 @@ def release_phone_number(
     """Release a number: it stays visible to DescribePhoneNumbers with status DELETED.
 
     Refused (ConflictException ``DELETION_PROTECTION_ENABLED``) while its deletion
-    protection is enabled.
+    protection is enabled. A number associated with a registration leaves it in the
+    same step (the registration's ``disassociate``); where the registration's type is
+    DISASSOCIATE_ALL_CLOSES_REGISTRATION, the release of its last identity closes a
+    COMPLETE registration too (``close``, actor system), if the machines allow it
+    (no version DRAFT or in review).
     """
     params = validate("ReleasePhoneNumber", {"PhoneNumberId": PhoneNumberId, **unknown})
     number = service._phone_number(params["PhoneNumberId"], "PhoneNumberId")
@@ -255,9 +274,25 @@ def release_phone_number(
         raise phone_numbers.not_found(params["PhoneNumberId"])
     now = service._now()
     step = phone_numbers.step(number, "release_phone_number", now)
-    stored = service._commit_own(
-        service.backend.commit_phone_number, step.phone_number, step.events,
-        expected_revision=number.revision,
-        quotas=service.quotas.charges("release_phone_number", now),
+    charges = service.quotas.charges("release_phone_number", now)
+    if number.registration_id is None:
+        stored = service._commit_own(
+            service.backend.commit_phone_number, step.phone_number, step.events,
+            expected_revision=number.revision, quotas=charges,
+        )  # fmt: skip
+        return stored.to_release_dict()
+    registration = service._load(number.registration_id, "RegistrationId")
+    left = aggregate.step(
+        registration, "disassociate", now, association=Association.of_number(number)
+    )
+    if left.registration.identities == 0 and closes_when_released(
+        service.registration_types, registration.registration_type
+    ):
+        with contextlib.suppress(ConflictException):  # the machines say when it closes
+            left = aggregate.then(left, aggregate.step(left.registration, CLOSING_EVENT, now))
+    service._commit(
+        left, registration.revision, None, charges,
+        numbers=[NumberWrite(step.phone_number, number.revision)],
+        events=[*step.events, *left.events],
     )  # fmt: skip
-    return stored.to_release_dict()
+    return step.phone_number.to_release_dict()

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lifecycle import aggregate, errors
+from lifecycle import aggregate, associations, errors
 from lifecycle.errors import ConflictException
 from lifecycle.models import Tag
 from lifecycle.operations._queries import (
@@ -106,10 +106,28 @@ def _replay(service: RegistrationService, token: str, fingerprint: str) -> dict[
 def delete_registration(
     service: RegistrationService, /, *, RegistrationId: str = MISSING, **unknown: Any
 ) -> dict[str, Any]:
-    """Delete a registration (CREATED, REQUIRES_UPDATES or CLOSED); it stays
-    visible to the describe calls with status DELETED."""
+    """Delete a registration (CREATED, REQUIRES_UPDATES, COMPLETE or CLOSED); it
+    stays visible to the describe calls with status DELETED.
+
+    Refused (ConflictException ``RESOURCE_DELETION_NOT_ALLOWED``, naming them) while
+    phone numbers are associated that its type wants released first
+    (DISASSOCIATE_ALL_ALLOWS_DELETE_REGISTRATION, DISASSOCIATE_ALL_CLOSES_REGISTRATION);
+    under DELETE_REGISTRATION_DISASSOCIATES the delete disassociates them.
+    """
     params = validate("DeleteRegistration", {"RegistrationId": RegistrationId, **unknown})
-    return service._step(params["RegistrationId"], "delete").registration.to_dict()
+    registration = service._live(params["RegistrationId"])
+    if associations.identities_block_delete(service.registration_types, registration):
+        held = [n.phone_number_id for n in service._numbers_of(registration)]
+        raise ConflictException(
+            f"Registration {registration.registration_id} cannot be deleted while phone "
+            f"numbers are associated with it: release {', '.join(held)} first.",
+            reason="RESOURCE_DELETION_NOT_ALLOWED",
+            resource_type="registration",
+            resource_id=registration.registration_id,
+        )
+    return service._step(
+        registration.registration_id, "delete", registration=registration
+    ).registration.to_dict()
 
 
 @errors.operation

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from lifecycle import errors
+from lifecycle import associations, errors
+from lifecycle.errors import ValidationException
 from lifecycle.form import check_complete
+from lifecycle.models import Registration
 from lifecycle.operations._queries import (
     check_version,
     filter_sets,
@@ -68,12 +70,31 @@ def submit_registration_version(
             current.version_number,
         )  # fmt: skip
         check_complete(service.registration_types.fields(registration.registration_type), values)
+        _check_associated(service, registration)
     step = service._step(
         registration.registration_id, "submit", aws_review=aws_review, registration=registration
     )
     response = step.version_dict()
     response["AwsReview"] = aws_review
     return response
+
+
+def _check_associated(service: RegistrationService, registration: Registration) -> None:
+    """Refuse a submit that misses an ASSOCIATE_BEFORE_SUBMIT association (a linked
+    registration must be COMPLETE: a choice)."""
+    linked_id = registration.associated_registration_id
+    linked = None
+    if linked_id is not None:
+        linked = service.backend.get(registration.account_id, registration.region, linked_id)
+    missing = associations.missing_before_submit(service.registration_types, registration, linked)
+    if missing:
+        raise ValidationException.for_field(
+            "RegistrationId",
+            f"registration {registration.registration_id} must be associated with "
+            f"{' and '.join(missing)} before it is submitted (ASSOCIATE_BEFORE_SUBMIT): "
+            "see CreateRegistrationAssociation",
+            reason="INVALID_REGISTRATION_ASSOCIATION",
+        )
 
 
 @errors.operation
