@@ -94,7 +94,9 @@ _TOLL_FREE_FORM: list[tuple[str, str | list[str]]] = [
     ("messageSamples.messageSample1", "Your Example Corp sign-in code is 123456."),
 ]
 
-_NUMBER = {"IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"]}
+_NUMBER: dict[str, Any] = {
+    "IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"]
+}  # fmt: skip
 
 _DENIAL = [
     {
