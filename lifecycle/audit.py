@@ -243,6 +243,10 @@ def replay_resource(state: _Replayed, event: TransitionEvent) -> str | None:
         after = REGISTRATION_AFTER[event.event]
         state.linked = (event.detail or {}).get("RegistrationId") if after == ASSOCIATED else after
     problem = _move(machine, state.status, event, event.registration_to, state.conditions)
+    if problem and isinstance(state.conditions, NumberConditions):
+        # The log does not say whether the registration was COMPLETE: either is legal.
+        completed = state.conditions.completed()
+        problem = _move(machine, state.status, event, event.registration_to, completed)
     if problem:
         return problem
     problem = _retag(state, event)

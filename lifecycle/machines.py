@@ -138,6 +138,8 @@ _VERSION_TRANSITIONS: list[dict[str, Any]] = [
 
 _DISCARDABLE_IN_REVIEW = _states(_G.SUBMITTED, _G.AWS_REVIEWING, _G.REQUIRES_AUTHENTICATION)
 _TAGGABLE = _states(*(s for s in _G if s is not _G.DELETED))
+_ASSOCIATED = _states(*(s for s in _G if s not in (_G.DELETED, _G.CLOSED)))
+"""The statuses in which a registration may have identities."""
 
 _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
     dict(trigger="create", source=NEW, dest=_G.CREATED, actor=_U,
@@ -199,8 +201,8 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
          dest=None, unless=["associates_after_complete", "no_open_version"], actor=_U,
          operations=["CreateRegistrationAssociation", "RequestPhoneNumber"]),
     # An identity leaves the registration when it is released (or the registration
-    # deleted); a close may follow in the same step.
-    dict(trigger="disassociate", source=_TAGGABLE, dest=None, actor=_S),
+    # deleted); a close may follow in the same step. A CLOSED registration has none.
+    dict(trigger="disassociate", source=_ASSOCIATED, dest=None, actor=_S),
     # Tags change in every status but DELETED (a deleted registration is not found), and
     # a tag change moves no status.
     dict(trigger="tag_resource", source=_TAGGABLE, dest=None, actor=_U,
@@ -238,18 +240,22 @@ _LIVE = _states(_P.PENDING, _P.ACTIVE)
 
 _PHONE_NUMBER_TRANSITIONS: list[dict[str, Any]] = [
     # A number that may carry messages only once a registration is COMPLETE waits in
-    # PENDING (a toll-free number, until its registration completes); others start ACTIVE.
+    # PENDING (a toll-free number, until its registration completes); others start
+    # ACTIVE, as does one requested for a registration that is COMPLETE.
     dict(trigger="request_phone_number", source=NEW, dest=_P.PENDING,
-         conditions="awaits_registration", actor=_U, operations=["RequestPhoneNumber"]),
+         conditions="awaits_registration", unless="registration_complete", actor=_U,
+         operations=["RequestPhoneNumber"]),
     dict(trigger="request_phone_number", source=NEW, dest=_P.ACTIVE, actor=_U,
          operations=["RequestPhoneNumber"]),
     dict(trigger="release_phone_number", source=_LIVE, dest=_P.DELETED,
          unless="deletion_protection_enabled", actor=_U, operations=["ReleasePhoneNumber"]),
-    # Associated with a registration; the number stays as it is (a PENDING one waits
-    # for the registration to complete).
+    # Associated with a registration: a waiting (PENDING) number becomes ACTIVE if the
+    # registration is COMPLETE, else in the step that completes it.
+    dict(trigger="associate_phone_number", source=_P.PENDING, dest=_P.ACTIVE,
+         conditions="registration_complete", actor=_U,
+         operations=["CreateRegistrationAssociation"]),
     dict(trigger="associate_phone_number", source=_LIVE, dest=None, actor=_U,
          operations=["CreateRegistrationAssociation"]),
-    # In the step that completes its registration, a waiting number becomes ACTIVE.
     dict(trigger="activate_phone_number", source=_P.PENDING, dest=_P.ACTIVE, actor=_S),
     # Its registration deleted (DELETE_REGISTRATION_DISASSOCIATES): the number stays.
     dict(trigger="disassociate_phone_number", source=_LIVE, dest=None, actor=_S),

@@ -180,16 +180,29 @@ class Conditions:
     whose deletion protection is ``protected`` (the service's steps and the replay of
     ``lifecycle verify`` both ask the machine with it)."""
 
-    __slots__ = ("awaits_registration", "deletion_protection_enabled")
+    __slots__ = ("awaits_registration", "deletion_protection_enabled", "registration_complete")
 
-    def __init__(self, number_type: str, protected: bool) -> None:
+    def __init__(
+        self, number_type: str, protected: bool, registration_complete: bool = False
+    ) -> None:
         self.awaits_registration = number_type in AWAITS_REGISTRATION
         self.deletion_protection_enabled = protected
+        self.registration_complete = registration_complete
+        """The registration the number is being associated with is COMPLETE."""
+
+    def completed(self) -> Conditions:
+        """These conditions, with the registration COMPLETE."""
+        twin = Conditions.__new__(Conditions)
+        twin.awaits_registration = self.awaits_registration
+        twin.deletion_protection_enabled = self.deletion_protection_enabled
+        twin.registration_complete = True
+        return twin
 
     @classmethod
-    def of(cls, number: PhoneNumber) -> Conditions:
-        """The conditions of ``number``."""
-        return cls(number.number_type, number.deletion_protection_enabled)
+    def of(cls, number: PhoneNumber, registration_complete: bool = False) -> Conditions:
+        """The conditions of ``number`` (being associated with a registration that is
+        ``registration_complete``)."""
+        return cls(number.number_type, number.deletion_protection_enabled, registration_complete)
 
 
 def ranges(iso_country_code: str, number_type: str) -> tuple[FictionalRange, ...]:
@@ -280,11 +293,12 @@ def request(
     tags: tuple[Tag, ...],
     now: datetime,
     registration_id: str | None = None,
+    registration_complete: bool = False,
 ) -> PhoneNumberStep:
     """A new number (the ``request_phone_number`` event): PENDING for a type in
-    :data:`AWAITS_REGISTRATION`, ACTIVE otherwise; associated with ``registration_id``
-    if given. The event's ``detail`` records the number, its registration and its
-    ``tags``, if any."""
+    :data:`AWAITS_REGISTRATION`, ACTIVE otherwise or if requested for a
+    ``registration_id`` that is ``registration_complete``. The event's ``detail``
+    records the number, its registration and its ``tags``, if any."""
     number = PhoneNumber(
         phone_number_id=phone_number_id,
         account_id=account_id,
@@ -301,7 +315,8 @@ def request(
         tags=tags,
         registration_id=registration_id,
     )
-    spec = PHONE_NUMBER.resolve(NEW, "request_phone_number", Conditions.of(number))
+    conditions = Conditions.of(number, registration_complete)
+    spec = PHONE_NUMBER.resolve(NEW, "request_phone_number", conditions)
     if spec is None:  # pragma: no cover - the machine definition guarantees it
         raise RuntimeError("the phone number machine refused request_phone_number")
     number = attrs.evolve(number, status=PhoneNumberStatus(spec.dest))
@@ -328,10 +343,12 @@ def step(
     *,
     tags: TagChange | None = None,
     registration_id: str | None = None,
+    registration_complete: bool = False,
 ) -> PhoneNumberStep:
     """Apply ``event`` to ``number``; ``tag_resource`` and ``untag_resource`` bring
     their ``tags`` change, ``associate_phone_number`` the ``registration_id`` it
-    associates the number with (each recorded as the event's detail). The number
+    associates the number with, and whether that registration is
+    ``registration_complete`` (each recorded as the event's detail). The number
     leaves its registration when released or disassociated.
 
     Raises:
@@ -339,7 +356,7 @@ def step(
             (Reason ``DELETION_PROTECTION_ENABLED`` for the release of a protected
             number).
     """
-    conditions = Conditions.of(number)
+    conditions = Conditions.of(number, registration_complete)
     spec = PHONE_NUMBER.resolve(number.status, event, conditions)
     if spec is None:
         raise _refusal(number, event, conditions)

@@ -84,6 +84,7 @@ def create_registration_association(
     moved = phone_numbers.step(
         number, "associate_phone_number", step.events[0].timestamp,
         registration_id=registration.registration_id,
+        registration_complete=registration.status is RegistrationStatus.COMPLETE,
     )  # fmt: skip
     service._commit(
         step, registration.revision, None, (),

@@ -26,7 +26,7 @@ from lifecycle.operations.associations import number_rule, number_step
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import IdempotencyRecord, NumberWrite, PhoneNumberQuery
 from lifecycle.quotas import PHONE_NUMBERS_PER_ACCOUNT
-from lifecycle.statuses import PhoneNumberStatus
+from lifecycle.statuses import PhoneNumberStatus, RegistrationStatus
 from lifecycle.validation import MISSING, validate
 
 if TYPE_CHECKING:
@@ -141,6 +141,8 @@ def request_phone_number(
             tags=tags,
             now=now,
             registration_id=None if registration is None else registration.registration_id,
+            registration_complete=registration is not None
+            and registration.status is RegistrationStatus.COMPLETE,
         )
         charges = service.quotas.charges("request_phone_number", now)
         try:

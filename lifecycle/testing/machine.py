@@ -16,12 +16,15 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    multiple,
     precondition,
     rule,
     run_state_machine_as_test,
 )
 
-from lifecycle import phone_numbers
+from lifecycle import associations, phone_numbers
+from lifecycle.associations import AFTER_COMPLETE
+from lifecycle.catalogue import Catalogue
 from lifecycle.catalogue.definitions import ATTACHMENT
 from lifecycle.clock import ManualClock
 from lifecycle.errors import (
@@ -31,7 +34,7 @@ from lifecycle.errors import (
     ValidationException,
 )
 from lifecycle.events import TransitionEvent
-from lifecycle.machines import EVENTS, FOLLOW_UPS, MACHINES
+from lifecycle.machines import ASSOCIATION_EVENTS, EVENTS, FOLLOW_UPS, MACHINES
 from lifecycle.media import EXAMPLE_PNG
 from lifecycle.models import Tag, registration_arn, resource_arn
 from lifecycle.ports import Backend
@@ -50,6 +53,7 @@ from lifecycle.testing.reference import (
     REVIEWER_EVENTS,
     TERMINAL,
     USER_EVENTS,
+    AssociationRule,
     Move,
     ReferenceRegistration,
     Values,
@@ -135,6 +139,29 @@ _GOALS = st.deferred(
 (computed on first use)."""
 
 
+def association_rules(catalogue: Catalogue, registration_type: str) -> tuple[AssociationRule, ...]:
+    """The reference's reading of what ``registration_type`` takes as associations."""
+    rules = associations.supported(catalogue, registration_type)
+    return tuple(
+        AssociationRule(r.resource_type, r.iso_country_code, r.association_behavior,
+                        r.disassociation_behavior, _is_type(catalogue, r.resource_type))
+        for r in rules
+    )  # fmt: skip
+
+
+def _is_type(catalogue: Catalogue, name: str) -> bool:
+    try:
+        catalogue.definition(name)
+    except ValidationException:
+        return False
+    return True
+
+
+Expected = tuple[type[Exception], str | None] | None
+"""What the reference predicts of a call: ``None`` (it succeeds), or the exception it
+raises and its Reason (``None``: any)."""
+
+
 class LifecycleStateMachine(RuleBasedStateMachine):
     """Drives a :class:`~lifecycle.RegistrationService` through user and reviewer
     operations, legal and illegal, and after every step checks it against the
@@ -218,13 +245,17 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                 created = ReferenceRegistration(now, "UNKNOWN")
                 created.tags = None
             else:
+                catalogue = self.service.registration_types
                 created = ReferenceRegistration(
-                    now, kind, self.service.registration_types.fields(kind)
+                    now, kind, catalogue.fields(kind), association_rules(catalogue, kind)
                 )
             self.reference[event.registration_id] = created
             return
         model = self.reference.get(event.registration_id)
         assert model is not None, f"{event.event} on a registration the harness never saw"
+        if event.event in ASSOCIATION_EVENTS:
+            self._follow_association(model, event)
+            return
         reasons = self._pending_reasons if event.event == "deny" else None
         # AwsReview is not in the event: take the value that explains it.
         aws_review = _explains(model.moves(event.event, True), event)
@@ -237,14 +268,41 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             + (f"an incomplete form forbids: {problems}" if problems else "the machines forbid")
         )
 
+    def _follow_association(self, model: ReferenceRegistration, event: TransitionEvent) -> None:
+        """Apply a committed association or disassociation: the rule of the
+        registration's type must take the resource, the machines allow the move."""
+        detail, rid = dict(event.detail or {}), event.registration_id
+        identity = "PhoneNumber" in detail
+        if event.event == "disassociate":
+            assert identity and model.identities > 0, f"{rid} disassociated {detail}"
+            assert model.apply("disassociate", self.clock.now()), f"disassociate of {rid}"
+            model.identities -= 1
+            return
+        rule = model.rule(str(detail.get("ResourceType")))
+        unknown = model.registration_type == "UNKNOWN"  # created by other code
+        assert rule is not None or unknown, f"{rid} associated with {detail}, not in its rules"
+        after_complete = rule is not None and rule.association_behavior == AFTER_COMPLETE
+        applied = model.apply("associate", self.clock.now(), after_complete=after_complete)
+        if unknown and not applied:
+            applied = model.apply("associate", self.clock.now(), after_complete=True)
+        assert applied, f"{rid} associated from {model.status}/{model.versions[-1]}"
+        if identity:
+            model.identities += 1
+        else:
+            assert model.linked is None, f"{rid} associated with a second registration"
+            model.linked = self.reference[detail["ResourceId"]]
+
     def _follow_number(self, event: TransitionEvent) -> None:
         """Apply a phone number's committed event to its reference, by the rules: a
-        TOLL_FREE number waits in PENDING, any other is ACTIVE; a protected number is
-        never released; a DELETED one never moves again."""
+        TOLL_FREE number waits in PENDING until its registration is COMPLETE, any other
+        is ACTIVE; a protected number is never released; a DELETED one never moves
+        again; a number has one registration at most."""
         number_id, detail = event.registration_id, dict(event.detail or {})
         if event.event == "request_phone_number":
             assert number_id not in self.numbers, f"{number_id} requested twice"
-            expected = "PENDING" if detail.get("NumberType") == "TOLL_FREE" else "ACTIVE"
+            registration = detail.get("RegistrationId")
+            waits = detail.get("NumberType") == "TOLL_FREE" and not self._complete(registration)
+            expected = "PENDING" if waits else "ACTIVE"
             assert event.registration_to == expected, (
                 f"{number_id} ({detail.get('NumberType')}) requested {event.registration_to}"
             )
@@ -254,6 +312,9 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                 "Tags": {t["Key"]: t["Value"] for t in detail.get("Tags", ())},
                 "Arn": resource_arn(event.region, event.account_id,
                                     phone_numbers.RESOURCE_TYPE, number_id),
+                "Registration": registration,
+                "NumberType": detail.get("NumberType"),
+                "IsoCountryCode": detail.get("IsoCountryCode"),
             }  # fmt: skip
             return
         model = self.numbers.get(number_id)
@@ -261,11 +322,30 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         assert model["Status"] != "DELETED", f"{event.event} of the DELETED {number_id}"
         if event.event == "release_phone_number":
             assert not model["DeletionProtectionEnabled"], f"protected {number_id} released"
-            model["Status"] = "DELETED"
+            model["Status"], model["Registration"] = "DELETED", None
+        elif event.event == "associate_phone_number":
+            assert model["Registration"] is None, f"{number_id} associated twice"
+            model["Registration"] = detail["RegistrationId"]
+            if model["Status"] == "PENDING" and self._complete(model["Registration"]):
+                model["Status"] = "ACTIVE"
+            assert event.registration_to == model["Status"], f"{number_id}: {event}"
+        elif event.event == "activate_phone_number":
+            assert model["Status"] == "PENDING" and self._complete(model["Registration"]), (
+                f"{number_id} activated: {model}"
+            )
+            model["Status"] = "ACTIVE"
+        elif event.event == "disassociate_phone_number":
+            registration = self.reference[model["Registration"]]
+            assert registration.status == "DELETED", f"{number_id} left {registration.status}"
+            model["Registration"] = None
         else:  # a tag edit
             now = tuple(Tag(k, v) for k, v in model["Tags"].items())
             after = TagChange.of_detail(detail).applied_to(now)
             model["Tags"] = {tag.key: tag.value for tag in after}
+
+    def _complete(self, rid: str | None) -> bool:
+        """Whether the registration ``rid`` is COMPLETE by the reference."""
+        return rid is not None and self.reference[rid].status == "COMPLETE"
 
     # -- rules -----------------------------------------------------------------------
 
@@ -282,13 +362,15 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         return self._create(kind)
 
     def _create(self, kind: str) -> str:
-        """CreateRegistration, then the form completed (so that it can be submitted)."""
+        """CreateRegistration, then the form and the associations completed (so that it
+        can be submitted)."""
         self._pending_type = kind
         try:
             rid = str(self.service.create_registration(RegistrationType=kind)["RegistrationId"])
         finally:
             self._pending_type = None  # creates by other code: read the type back
         self.complete_form(rid)
+        self.complete_associations(rid)
         return rid
 
     @rule(minutes=st.integers(-600, 6000))
@@ -322,23 +404,53 @@ class LifecycleStateMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: len(self.numbers) < self.max_phone_numbers)
     @rule(target=phone_numbers, kind=phone_number_kinds(), protected=st.booleans(),
-          request=tags(max_size=2, keys=_TAG_KEYS))  # fmt: skip
+          request=tags(max_size=2, keys=_TAG_KEYS),
+          registration=st.one_of(st.none(), registrations))  # fmt: skip
     def request_number(
-        self, kind: dict[str, str], protected: bool, request: list[dict[str, str]]
-    ) -> str:
-        """RequestPhoneNumber of a drawn country and type."""
-        made = self.service.request_phone_number(
-            IsoCountryCode=kind["IsoCountryCode"], NumberType=kind["NumberType"],
-            MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
-            DeletionProtectionEnabled=protected, Tags=request,
-        )  # fmt: skip
-        return str(made["PhoneNumberId"])
+        self,
+        kind: dict[str, str],
+        protected: bool,
+        request: list[dict[str, str]],
+        registration: str | None,
+    ) -> Any:
+        """RequestPhoneNumber of a drawn country and type, for a registration or not:
+        refused only as the association rules say."""
+        return self._request(kind["IsoCountryCode"], kind["NumberType"], protected, request,
+                             registration)  # fmt: skip
+
+    def _request(
+        self,
+        country: str,
+        number_type: str,
+        protected: bool,
+        request: list[dict[str, str]],
+        registration: str | None,
+    ) -> Any:
+        expected = None
+        if registration is not None:
+            number = {"NumberType": number_type, "IsoCountryCode": country, "Status": "ACTIVE",
+                      "Registration": None}  # fmt: skip
+            expected = self._expected_association(registration, number)
+        extra: dict[str, Any] = {} if registration is None else {"RegistrationId": registration}
+        made = self._expect(expected, lambda: self.service.request_phone_number(
+            IsoCountryCode=country, NumberType=number_type, MessageType="TRANSACTIONAL",
+            NumberCapabilities=["SMS"], DeletionProtectionEnabled=protected, Tags=request,
+            **extra,
+        ))  # fmt: skip
+        return multiple() if made is None else str(made["PhoneNumberId"])
 
     @rule(number=phone_numbers)
     def release_number(self, number: str) -> None:
         """ReleasePhoneNumber, whatever the number's status: refused only as the rules
-        say (the reference follows a release that is committed)."""
+        say (the reference follows a release that is committed); the release of a
+        registration's last number closes it exactly when the rules say."""
         model = self.numbers[number]
+        registration = self.reference.get(model["Registration"] or "")
+        closes = False
+        if registration is not None and registration.closes():
+            after = registration.copy()
+            after.identities -= 1
+            closes = after.identities == 0 and after.allows("close")
         try:
             self.service.release_phone_number(PhoneNumberId=number)
         except ResourceNotFoundException:
@@ -346,6 +458,102 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         except ConflictException as exc:
             assert model["DeletionProtectionEnabled"], f"release of {number} refused: {exc}"
             assert exc.reason == "DELETION_PROTECTION_ENABLED"
+        else:
+            if registration is not None:
+                assert (registration.status == "CLOSED") == closes, (
+                    f"releasing {number} left its registration {registration.status}"
+                )
+
+    @rule(pick=st.integers(0, 9))
+    def release_associated(self, pick: int) -> None:
+        """ReleasePhoneNumber of a number associated with a registration, if any."""
+        held = [n for n, model in self.numbers.items() if model["Registration"] is not None]
+        if held:
+            self.release_number(held[pick % len(held)])
+
+    @rule(rid=registrations, number=phone_numbers)
+    def associate_number(self, rid: str, number: str) -> None:
+        """CreateRegistrationAssociation of a phone number, whatever their statuses:
+        refused only as the association rules and the machines say."""
+        expected = self._expected_association(rid, self.numbers[number])
+        self._expect(expected, lambda: self.service.create_registration_association(
+            RegistrationId=rid, ResourceId=number))  # fmt: skip
+
+    @rule(rid=registrations, other=registrations)
+    def associate_registration(self, rid: str, other: str) -> None:
+        """CreateRegistrationAssociation of a registration (a brand), whatever their
+        statuses: refused only as the association rules and the machines say."""
+        expected = self._expected_association(rid, None, self.reference[other])
+        self._expect(expected, lambda: self.service.create_registration_association(
+            RegistrationId=rid, ResourceId=other))  # fmt: skip
+
+    def _expected_association(
+        self,
+        rid: str,
+        number: dict[str, Any] | None,
+        other: ReferenceRegistration | None = None,
+    ) -> Expected:
+        """What associating the ``number`` (its reference) or the registration
+        ``other`` with ``rid`` does, in the order the rules are checked; ``(Exception,
+        None)`` where the reference cannot tell (a type other code created)."""
+        model = self.reference[rid]
+        if model.status == "DELETED" or (other or model).status == "DELETED":
+            return ResourceNotFoundException, None
+        if "UNKNOWN" in (model.registration_type, (other or model).registration_type):
+            return Exception, None
+        if number is not None:
+            if number["Status"] == "DELETED":
+                return ResourceNotFoundException, None
+            if number["Registration"] is not None:
+                same = number["Registration"] == rid
+                return ConflictException, (
+                    "RESOURCE_ALREADY_ASSOCIATED" if same
+                    else "PHONE_NUMBER_ASSOCIATED_TO_REGISTRATION"
+                )  # fmt: skip
+        kind = number["NumberType"] if number is not None else (other or model).registration_type
+        rule = model.rule(kind)
+        if rule is None:
+            return ValidationException, "INVALID_REGISTRATION_ASSOCIATION"
+        if number is not None and rule.iso_country_code not in (None, number["IsoCountryCode"]):
+            return ConflictException, "PHONE_NUMBER_NOT_IN_REGISTRATION_REGION"
+        if number is None and model.linked is not None:
+            return ConflictException, "RESOURCE_ALREADY_ASSOCIATED"
+        after_complete = rule.association_behavior == AFTER_COMPLETE
+        if model.moves("associate", after_complete=after_complete) is None:
+            return ConflictException, model.refusal_reason("associate", after_complete)
+        return None
+
+    def _expect(self, expected: Expected, call: Callable[[], dict[str, Any]]) -> Any:
+        """Make ``call`` and check its outcome is ``expected``; its answer, if any."""
+        try:
+            answer = call()
+        except (ConflictException, ValidationException, ResourceNotFoundException) as refused:
+            assert expected is not None, f"refused, the reference allows it: {refused}"
+            kind, reason = expected
+            assert isinstance(refused, kind), f"{refused!r}, the reference expects {kind}"
+            assert reason is None or refused.reason == reason, (refused.reason, reason)
+            return None
+        assert expected is None or expected[0] is Exception, (
+            f"accepted, the reference expects {expected}: {answer}"
+        )
+        return answer
+
+    def complete_associations(self, rid: str) -> None:
+        """Make the associations a submit of ``rid`` needs: link a registration of the
+        type it takes (a COMPLETE one if there is), request a number of the type it
+        takes for it."""
+        model = self.reference[rid]
+        for kind in model.unassociated():
+            rule = model.rule(kind)
+            assert rule is not None
+            if not rule.registration:
+                self._request(rule.iso_country_code or "US", kind, False, [], rid)
+                continue
+            live = [(other.status != "COMPLETE", other_id)
+                    for other_id, other in self.reference.items()
+                    if other.registration_type == kind and other.status != "DELETED"]  # fmt: skip
+            if live and model.linked is None:
+                self.associate_registration(rid, min(live)[1])
 
     @rule(number=phone_numbers, request=tags(min_size=1, max_size=2, keys=_TAG_KEYS))
     def tag_number(self, number: str, request: list[dict[str, str]]) -> None:
@@ -477,6 +685,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
              f"{model.status}/{model.versions[-1]}")  # fmt: skip
         if event == "submit":
             self.complete_form(rid)
+            self.complete_associations(rid)
         self.attempt(rid, event, aws_review=aws_review)
 
     def attempt(
@@ -497,6 +706,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         deleted = model.status == "DELETED"
         legal = model.allows(event, aws_review)
         problems = model.problems() if event == "submit" else []
+        unassociated = [] if problems or event != "submit" else model.unassociated()
         expected_reason = model.refusal_reason(event)
         if request is None:
             parameters = USER_PARAMETERS.get(event, _only_the_registration)
@@ -510,9 +720,10 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         except ResourceNotFoundException:
             assert deleted, f"{event}: ResourceNotFound on a {model.status} registration"
         except ConflictException as refused:
-            assert not legal and not problems, (
+            assert not legal and not problems and not unassociated, (
                 f"{event} refused from {model.status}, the reference allows it"
                 + (f" or refuses its form: {problems}" if problems else "")
+                + (f" or misses {unassociated}" if unassociated else "")
             )
             if event in USER_EVENTS:
                 assert refused.reason == expected_reason, (event, refused.reason)
@@ -522,6 +733,9 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             if problems:
                 assert refused.reason == "FIELD_VALIDATION_FAILED", refused.reason
                 assert named == problems, f"submit refused naming {named}, not {problems}"
+            elif unassociated:
+                assert refused.reason == "INVALID_REGISTRATION_ASSOCIATION", refused.reason
+                assert all(kind in str(refused) for kind in unassociated), (unassociated, refused)
             else:
                 assert event == "put_field_value" and model.limits_vary(request["FieldPath"]), (
                     f"{event} refused from {model.status}/{model.versions[-1]}: {refused}"
@@ -530,6 +744,7 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             assert too_many and refused.reason == TAGS_PER_RESOURCE, (event, refused.reason)
         else:
             assert not problems, f"{event} accepted, the form is incomplete: {problems}"
+            assert not unassociated, f"{event} accepted without its {unassociated}"
             assert legal, f"{event} accepted from {model.status}, the reference forbids it"
             assert not too_many, f"{event} left {rid} with more tags than {TAGS_PER_RESOURCE}"
 
@@ -577,6 +792,8 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             ), f"{number_id}: {number}"  # fmt: skip
             tags = self.service.list_tags_for_resource(ResourceArn=model["Arn"])["Tags"]
             assert tags == [{"Key": k, "Value": v} for k, v in model["Tags"].items()]
+        for number_id, model in self.numbers.items():
+            assert shown[number_id].get("RegistrationId") == model["Registration"], number_id
         live = [n["PhoneNumber"] for n in shown.values() if n["Status"] != "DELETED"]
         assert len(live) == len(set(live)), f"one number held twice: {sorted(live)}"
         used = self.service.backend.quota_usage(
@@ -584,10 +801,34 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         )
         assert used == len(live)
 
+    def _check_associations(self, rid: str, model: ReferenceRegistration) -> None:
+        """What ``rid`` is associated with is what the reference says; no identity on
+        a DELETED registration, none on a CLOSED one; no number waits (PENDING) on a
+        COMPLETE registration, and one that waits for a registration is ACTIVE only
+        on one that has been COMPLETE."""
+        numbers = [n for n, number in self.numbers.items() if number["Registration"] == rid]
+        expected = [(n, self.numbers[n]["NumberType"]) for n in numbers]
+        if model.linked is not None:
+            linked = next(k for k, v in self.reference.items() if v is model.linked)
+            expected.insert(0, (linked, model.linked.registration_type))
+        pages = self.service.get_paginator("list_registration_associations").paginate(
+            RegistrationId=rid
+        )
+        shown = pages.build_full_result()["RegistrationAssociations"]
+        assert [(a["ResourceId"], a["ResourceType"]) for a in shown] == expected, rid
+        assert model.identities == len(numbers), (rid, model.identities, numbers)
+        if model.status in ("DELETED", "CLOSED"):
+            assert not numbers, f"{model.status} {rid} has numbers {numbers}"
+        for number in numbers:
+            status = self.numbers[number]["Status"]
+            assert not (status == "PENDING" and model.status == "COMPLETE"), number
+            waits = self.numbers[number]["NumberType"] == "TOLL_FREE"
+            assert not (waits and status == "ACTIVE") or model.ever_complete, number
+
     @invariant()
     def matches_reference_and_invariants(self) -> None:
         """All eleven invariants, and the full describe output, tags and field values
-        equal the reference; so do the phone numbers."""
+        equal the reference; so do the phone numbers and the associations."""
         self._check_phone_numbers()
         for rid, model in self.reference.items():
             # 1, 2, 3, 4 and 7
@@ -599,8 +840,11 @@ class LifecycleStateMachine(RuleBasedStateMachine):
             # Payload the harness did not choose (your code's creates, denials, tag and
             # form edits) is read back; every status and timestamp is predicted.
             if model.registration_type == "UNKNOWN":
+                catalogue = self.service.registration_types
                 model.registration_type = registration["RegistrationType"]
-                model.fields = self.service.registration_types.fields(model.registration_type)
+                model.fields = catalogue.fields(model.registration_type)
+                model.rules = association_rules(catalogue, model.registration_type)
+            self._check_associations(rid, model)
             for n, version in enumerate(versions[: len(model.denied)]):
                 if model.denied[n] is None:
                     model.denied[n] = version.get("DeniedReasons", [])

@@ -150,8 +150,7 @@ _CONDITIONS: Mapping[str, Callable[[Sequence[str], bool], bool]] = {
     "has_approved_version": lambda versions, _: "APPROVED" in versions,
     "has_denied_or_revoked_version": lambda versions, _: bool({"DENIED", "REVOKED"} & {*versions}),
     "no_open_version": lambda versions, _: not OPEN.intersection(versions),
-    # The reference's registrations have no associations (the harness drives phone
-    # numbers apart from them).
+    # A registration's associations, not its versions, decide these: plan's ``extra``.
     "has_identities": lambda versions, _: False,
     "associates_after_complete": lambda versions, _: False,
     "identities_block_delete": lambda versions, _: False,
@@ -271,10 +270,16 @@ def _moves(
 
 @functools.lru_cache(maxsize=1 << 16)
 def plan(
-    status: str, versions: tuple[str, ...], event: str, aws_review: bool = False
+    status: str,
+    versions: tuple[str, ...],
+    event: str,
+    aws_review: bool = False,
+    extra: frozenset[str] = frozenset(),
 ) -> tuple[Move, ...] | None:
     """The moves ``event`` makes for a registration in ``status`` whose versions have
-    the statuses ``versions``, its follow-up events included; ``None`` if it is refused.
+    the statuses ``versions`` and whose associations make the conditions ``extra``
+    hold (see :meth:`ReferenceRegistration.extra`), its follow-up events included;
+    ``None`` if it is refused.
 
     The event moves the version its version transitions target (a new one, the
     current one or the approved one). A follow-up event (``FOLLOW_UPS``) moves the
@@ -282,7 +287,7 @@ def plan(
     """
     if event in FORM_EDITS:
         return _form_edit(versions, event)
-    held = _held(versions, aws_review)
+    held = _held(versions, aws_review) | extra
     approved = versions.index("APPROVED") if "APPROVED" in versions else None
     moves = _moves(status, versions, event, held, approved)
     if moves is None:
@@ -380,13 +385,26 @@ def _items(value: Mapping[str, Any]) -> set[str]:
     return set(given) if isinstance(given, list | tuple) else {given}
 
 
+class AssociationRule(NamedTuple):
+    """What a registration type takes, as the reference reads its catalogue's
+    ``SupportedAssociations``."""
+
+    resource_type: str
+    iso_country_code: str | None
+    association_behavior: str
+    disassociation_behavior: str
+    registration: bool
+    """The resource is a registration (else a phone number)."""
+
+
 class ReferenceRegistration:
     """What one registration should look like after the calls applied to it.
 
     ``versions`` holds each version's status; ``history`` each version's timestamps
     by boto3 key; ``denied`` each version's denied reasons; ``values`` each version's
     field values; ``tags`` its tags. ``fields`` is the form of its type (none: a
-    formless type).
+    formless type), ``rules`` what it takes as associations; ``identities`` counts its
+    associated phone numbers, ``linked`` is the registration it is associated with.
     """
 
     def __init__(
@@ -394,9 +412,15 @@ class ReferenceRegistration:
         created: datetime,
         registration_type: str,
         fields: Sequence[RegistrationFieldDefinition] = (),
+        rules: Sequence[AssociationRule] = (),
     ) -> None:
         self.registration_type = registration_type
         self.fields = tuple(fields)
+        self.rules = tuple(rules)
+        self.identities = 0
+        self.linked: ReferenceRegistration | None = None
+        self.ever_complete = False
+        """Whether it has been COMPLETE."""
         self.created = created
         self.status = NEW
         self.versions: list[str] = []
@@ -419,6 +443,9 @@ class ReferenceRegistration:
         twin.registration_type, twin.fields, twin.created, twin.status = (
             self.registration_type, self.fields, self.created, self.status,
         )  # fmt: skip
+        twin.rules, twin.identities, twin.linked, twin.ever_complete = (
+            self.rules, self.identities, self.linked, self.ever_complete,
+        )  # fmt: skip
         twin.versions = list(self.versions)
         twin.history = [dict(h) for h in self.history]
         twin.denied = [None if d is None else list(d) for d in self.denied]
@@ -426,16 +453,67 @@ class ReferenceRegistration:
         twin.tags = None if self.tags is None else dict(self.tags)
         return twin
 
-    def moves(self, event: str, aws_review: bool = False) -> tuple[Move, ...] | None:
+    def extra(self, after_complete: bool = False) -> frozenset[str]:
+        """The conditions its associations make hold: ``has_identities`` while a number
+        is associated, ``identities_block_delete`` while one is whose rule is not
+        DELETE_REGISTRATION_DISASSOCIATES; ``associates_after_complete`` for an
+        association whose rule is ASSOCIATE_AFTER_COMPLETE (``after_complete``)."""
+        held = set()
+        if self.identities:
+            held.add("has_identities")
+            if any(not r.registration and r.disassociation_behavior !=
+                   "DELETE_REGISTRATION_DISASSOCIATES" for r in self.rules):  # fmt: skip
+                held.add("identities_block_delete")
+        if after_complete:
+            held.add("associates_after_complete")
+        return frozenset(held)
+
+    def moves(
+        self, event: str, aws_review: bool = False, after_complete: bool = False
+    ) -> tuple[Move, ...] | None:
         """The transitions ``event`` would take now (see :func:`plan`); ``None`` if it
-        is refused, by the machines or, for a submit, by the form (:meth:`problems`)."""
-        if event == "submit" and self.problems():
+        is refused, by the machines or, for a submit, by the form (:meth:`problems`) or
+        a missing association (:meth:`unassociated`)."""
+        if event == "submit" and (self.problems() or self.unassociated()):
             return None
-        return plan(self.status, tuple(self.versions), event, aws_review)
+        extra = self.extra(after_complete)
+        return plan(self.status, tuple(self.versions), event, aws_review, extra)
 
     def allows(self, event: str, aws_review: bool = False) -> bool:
         """Whether ``event`` is legal now."""
         return self.moves(event, aws_review) is not None
+
+    def unassociated(self) -> list[str]:
+        """The ASSOCIATE_BEFORE_SUBMIT resources a submit of the current DRAFT lacks:
+        a COMPLETE registration of a rule's type (a choice of the library), a number."""
+        if not self.versions or self.versions[-1] != VersionStatus.DRAFT:
+            return []
+        return [
+            rule.resource_type
+            for rule in self.rules
+            if rule.association_behavior == "ASSOCIATE_BEFORE_SUBMIT"
+            and not (
+                self.linked is not None
+                and self.linked.registration_type == rule.resource_type
+                and self.linked.status == RegistrationStatus.COMPLETE
+                if rule.registration
+                else self.identities
+            )
+        ]
+
+    def rule(self, resource_type: str) -> AssociationRule | None:
+        """Its rule for associating a resource of ``resource_type``, if a user may."""
+        return next(
+            (r for r in self.rules if r.resource_type == resource_type
+             and r.association_behavior != "ASSOCIATE_ON_APPROVAL"), None,
+        )  # fmt: skip
+
+    def closes(self) -> bool:
+        """Whether releasing its last number closes it (a rule says so)."""
+        return any(
+            not r.registration and r.disassociation_behavior ==
+            "DISASSOCIATE_ALL_CLOSES_REGISTRATION" for r in self.rules
+        )  # fmt: skip
 
     def apply(
         self,
@@ -445,16 +523,21 @@ class ReferenceRegistration:
         aws_review: bool = False,
         reasons: list[dict[str, str]] | None = None,
         request: Mapping[str, Any] | None = None,
+        after_complete: bool = False,
     ) -> bool:
         """Apply ``event`` at ``now`` if the machines allow it; whether they did.
 
         ``reasons`` are what a denial records, ``request`` the call of a tag edit
         (``Tags`` or ``TagKeys``) or of a form edit (``FieldPath``, and the value of a
-        put); ``None``: unknown, read back later.
+        put); ``None``: unknown, read back later. ``after_complete``: an association's
+        rule is ASSOCIATE_AFTER_COMPLETE. A delete ends every association (the other
+        association events change them through their caller).
         """
-        moves = self.moves(event, aws_review)
+        moves = self.moves(event, aws_review, after_complete)
         if moves is None:
             return False
+        if event == "delete":
+            self.identities, self.linked = 0, None
         if event in TAG_EDITS:
             self.tags = None if request is None else self.tags_after(event, request)
         if event in FORM_EDITS:
@@ -474,6 +557,7 @@ class ReferenceRegistration:
             self._stamp(move.position, _STAMPS[(move.event, move.source, move.dest)], now)
             if move.dest == "DENIED":
                 self.denied[move.position] = None if reasons is None else list(reasons)
+        self.ever_complete = self.ever_complete or self.status == RegistrationStatus.COMPLETE
         return True
 
     def _stamp(self, index: int, stamps: Sequence[str], now: datetime) -> None:
@@ -532,9 +616,12 @@ class ReferenceRegistration:
             return None
         return [{"Key": key, "Value": value} for key, value in self.tags.items()]
 
-    def refusal_reason(self, event: str) -> str | None:
-        """The ConflictException Reason the reference gives for a refused ``event``."""
-        if event == "submit" and self.versions[-1] in IN_REVIEW:
+    def refusal_reason(self, event: str, after_complete: bool = False) -> str | None:
+        """The ConflictException Reason the reference gives for a refused ``event``
+        (``after_complete``: an ASSOCIATE_AFTER_COMPLETE association's)."""
+        if event == "associate" and after_complete:
+            return "REGISTRATION_NOT_COMPLETE"
+        if event in ("submit", "associate") and self.versions[-1] in IN_REVIEW:
             return "REGISTRATION_ALREADY_SUBMITTED"
         return REFUSAL_REASONS.get(event)
 
