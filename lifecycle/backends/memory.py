@@ -548,11 +548,17 @@ class InMemoryBackend:
 
     def snapshot(self) -> AbstractContextManager[Snapshot]:
         """A copy of the whole store, taken between two commits."""
+        return nullcontext(self.copy())
+
+    def copy(self) -> InMemoryBackend:
+        """An independent copy of the whole store (registrations, numbers, attachments,
+        the log; not the outbox cursors), taken between two commits: to branch a test
+        from one state into several."""
         copy = InMemoryBackend()
         with self._lock:
             copy._partitions = {key: part.copy() for key, part in self._partitions.items()}
             copy._log = list(self._log)
-        return nullcontext(copy)
+        return copy
 
     def get_cursor(self, name: str) -> LogPosition | None:
         """The position reader ``name`` has processed up to."""
