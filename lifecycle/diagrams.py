@@ -30,6 +30,7 @@ from lifecycle.events import TransitionEvent
 from lifecycle.machines import (
     ATTACHMENT,
     CLOSING_EVENT,
+    NUMBER_FOLLOW_UPS,
     INTERNAL_EVENTS,
     NEW,
     PHONE_NUMBER,
@@ -55,6 +56,10 @@ CONDITION_TEXT = {
     "no_open_version": "no open version",
     "awaits_registration": "a type that awaits a registration (TOLL_FREE)",
     "deletion_protection_enabled": "deletion protection enabled",
+    "has_identities": "numbers associated",
+    "identities_block_delete": "numbers to release first",
+    "associates_after_complete": "ASSOCIATE_AFTER_COMPLETE",
+    "registration_complete": "its registration COMPLETE",
 }
 """How each machine condition reads on an edge."""
 
@@ -186,19 +191,34 @@ def _abstract(registration: Registration) -> tuple[object, ...]:
 
 
 def coupled_edges() -> list[Edge]:
-    """The registration machine's edges, each labelled with its version moves."""
+    """The registration machine's edges, each labelled with its version moves, and with
+    what it does to the registration's phone numbers (:data:`NUMBER_FOLLOW_UPS`; the
+    release of the last one fires ``close``)."""
     moves = coupling()
     edges = []
     for edge in machine_edges(REGISTRATION):
         pairs = sorted(moves.get((edge.source, edge.dest, edge.event), []))
+        label = edge.label
         if pairs:
             by_dest: dict[str, list[str]] = {}
             for v_from, v_to in pairs:
                 by_dest.setdefault(v_to, []).append(_state_label(v_from))
             version = "; ".join(f"{'/'.join(src)} → {dst}" for dst, src in by_dest.items())
-            edge = attrs.evolve(edge, label=f"{edge.label}\nversion: {version}")
-        edges.append(edge)
+            label += f"\nversion: {version}"
+        follow_up = NUMBER_FOLLOW_UPS.get(edge.dest) if edge.source != edge.dest else None
+        if follow_up is not None:
+            label += f"\nnumbers: {follow_up} ({_number_moves(follow_up)})"
+        if edge.event == CLOSING_EVENT:
+            label += "\nby ReleasePhoneNumber of the last number"
+        edges.append(attrs.evolve(edge, label=label) if label != edge.label else edge)
     return edges
+
+
+def _number_moves(event: str) -> str:
+    """The moves a phone number makes on ``event``: ``PENDING → ACTIVE``, ``stays``."""
+    moves = [f"{spec.source} → {spec.dest}" for spec in PHONE_NUMBER.transitions
+             if spec.event == event and spec.dest is not None]  # fmt: skip
+    return ", ".join(moves) or "status stays"
 
 
 # -- Mermaid -----------------------------------------------------------------------
