@@ -30,9 +30,9 @@ from lifecycle.events import TransitionEvent
 from lifecycle.machines import (
     ATTACHMENT,
     CLOSING_EVENT,
-    NUMBER_FOLLOW_UPS,
     INTERNAL_EVENTS,
     NEW,
+    NUMBER_FOLLOW_UPS,
     PHONE_NUMBER,
     REGISTRATION,
     VERSION,
