@@ -302,6 +302,10 @@ part), its deletion disassociates them (where its type's behaviour is
 DELETE_REGISTRATION_DISASSOCIATES; otherwise the delete is refused while any are
 associated)."""
 
+ALSO_BY_REVIEWER: tuple[str, ...] = ("close",)
+"""System events that the reviewer's API fires too, standing in for AWS doing them on
+its own: AWS closes a registration when asked to (it is logged with actor system)."""
+
 CLOSING_EVENT: str = "close"
 """The registration event the release of its last identity fires, in the same step,
 where its type's disassociation behaviour is DISASSOCIATE_ALL_CLOSES_REGISTRATION."""

@@ -264,6 +264,7 @@ class Reviewer:
     approve = _reviewer_event("approve")
     revoke = _reviewer_event("revoke")
     complete_provisioning = _reviewer_event("complete_provisioning")
+    # The system's close, which AWS also makes when asked to (logged with actor system).
     close = _reviewer_event("close")
 
     def deny(

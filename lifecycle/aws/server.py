@@ -47,7 +47,7 @@ from lifecycle.aws.protocol import (
 from lifecycle.aws.sigv4 import AuthFailure, InvalidSignature, Verifier
 from lifecycle.aws.write_slots import WriteSlots
 from lifecycle.errors import ThrottlingException, ValidationException
-from lifecycle.machines import ATTACHMENT_EVENTS, EVENTS
+from lifecycle.machines import ALSO_BY_REVIEWER, ATTACHMENT_EVENTS, EVENTS
 from lifecycle.statuses import Actor
 from lifecycle.validation import reject_unknown
 
@@ -62,10 +62,11 @@ an attachment id or ARN for these)."""
 
 REVIEW_ACTIONS: tuple[str, ...] = (
     *(name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER),
+    *ALSO_BY_REVIEWER,
     *UPLOAD_ACTIONS,
 )
-"""The reviewer's events and the attachment's system events, read from the machines:
-the admin route's actions."""
+"""The reviewer's events (and the system's it fires too) and the attachment's system
+events, read from the machines: the admin route's actions."""
 
 HEALTH_PATH = "/_lifecycle/health"
 REVIEW_PREFIX = "/_lifecycle/review/"

@@ -46,6 +46,7 @@ from lifecycle.catalogue.definitions import (
     RegistrationFieldDefinition,
 )
 from lifecycle.machines import (
+    ALSO_BY_REVIEWER,
     ASSOCIATION_EVENTS,
     CONDITIONS,
     EVENTS,
@@ -83,10 +84,11 @@ USER_EVENTS: tuple[str, ...] = tuple(
     if spec.actor is Actor.USER and name != CREATE and name not in ASSOCIATION_EVENTS
 )
 """The user's events on an existing registration, in the machines' order."""
-REVIEWER_EVENTS: tuple[str, ...] = tuple(
-    name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER
+REVIEWER_EVENTS: tuple[str, ...] = (
+    *(name for name, spec in EVENTS.items() if spec.actor is Actor.REVIEWER),
+    *ALSO_BY_REVIEWER,
 )
-"""The reviewer's events, in the machines' order."""
+"""The reviewer's events, in the machines' order, and the system's it fires too."""
 ALL_EVENTS: tuple[str, ...] = tuple(EVENTS)
 """Every event of the vocabulary, system events (fired as follow-ups) included."""
 
