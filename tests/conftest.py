@@ -139,15 +139,26 @@ def postgres_factory(schemas: list[str], **options: Any) -> BackendFactory:
     return lambda: PostgresBackend(POSTGRES_DSN or "", schema=schema, **options)
 
 
+def back_to_schema_6(conn: Any) -> None:
+    """Undo schema version 7 on ``conn`` (sqlite3 or psycopg), leaving the database as
+    the library before it made it: no associations."""
+    conn.execute("DROP INDEX phone_numbers_by_registration")
+    conn.execute("ALTER TABLE phone_numbers DROP COLUMN registration_id")
+    conn.execute("ALTER TABLE registrations DROP COLUMN identities")
+    conn.execute("ALTER TABLE registrations DROP COLUMN associated_registration_id")
+    conn.execute("DELETE FROM schema_version WHERE version > 6")
+
+
 def back_to_schema_5(conn: Any) -> None:
-    """Undo schema version 6 on ``conn`` (sqlite3 or psycopg), leaving the database as
-    the library before it made it: no phone numbers."""
+    """Undo schema versions 7 and 6 on ``conn`` (sqlite3 or psycopg), leaving the
+    database as the library before it made them: no phone numbers."""
+    back_to_schema_6(conn)
     conn.execute("DROP TABLE phone_numbers")  # its indexes go with it
     conn.execute("DELETE FROM schema_version WHERE version > 5")
 
 
 def back_to_schema_4(conn: Any) -> None:
-    """Undo schema versions 6 and 5 on ``conn`` (sqlite3 or psycopg), leaving the
+    """Undo schema versions 7 to 5 on ``conn`` (sqlite3 or psycopg), leaving the
     database as the library before it made them: no phone numbers, no attachments, no
     resource type in the log, no flags on the field values."""
     back_to_schema_5(conn)
@@ -168,7 +179,7 @@ def formless() -> Catalogue:
 
 
 def back_to_schema_3(conn: Any) -> None:
-    """Undo schema versions 6 to 4 on ``conn`` (sqlite3 or psycopg), leaving the
+    """Undo schema versions 7 to 4 on ``conn`` (sqlite3 or psycopg), leaving the
     database as the library before it made them: no field values, no event details."""
     back_to_schema_4(conn)
     conn.execute("DROP TABLE field_values")

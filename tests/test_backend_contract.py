@@ -22,7 +22,7 @@ from lifecycle.audit import verify
 from lifecycle.catalogue import Catalogue
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
-from lifecycle.models import Tag
+from lifecycle.models import Registration, Tag
 from lifecycle.outbox import Outbox
 from lifecycle.ports import (
     AttachmentQuery,
@@ -30,8 +30,10 @@ from lifecycle.ports import (
     CursorLease,
     FormChange,
     IdempotencyRecord,
+    NumberWrite,
     PhoneNumberQuery,
     QuotaCharge,
+    RegistrationQuery,
 )
 from lifecycle.statuses import AttachmentStatus, PhoneNumberStatus
 from lifecycle.tags import TagChange
@@ -912,3 +914,195 @@ def test_phone_numbers_are_queried_by_page_ids_and_filters(make_backend: Backend
     ]
     assert pages(5, phone_number_ids=frozenset()) == [()]
     assert backend.query_phone_numbers(PhoneNumberQuery("999999999999", "us-east-1")).items == ()
+
+
+# -- associations: phone numbers committed with their registration -----------------------
+
+
+def _associate(
+    service: RegistrationService, rid: str, number: phone_numbers.PhoneNumber
+) -> TransitionEvent:
+    """An event of registration ``rid`` that logs the association of ``number`` (the
+    contract stores events as they come: no step needs to have made it)."""
+    create = service.backend.read_log(registration_id=rid)[0].event
+    return create._replace(
+        event="associate", registration_from=create.registration_to,
+        detail={"ResourceId": number.phone_number_id, "PhoneNumber": number.phone_number},
+    )  # fmt: skip
+
+
+def _moved(stored: Registration, **changes: Any) -> Registration:
+    """``stored`` one revision on, with ``changes``."""
+    return attrs.evolve(stored, revision=stored.revision + 1, **changes)
+
+
+def test_a_registration_commit_writes_its_numbers(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    here = RegistrationService(backend)
+    there = RegistrationService(backend, account_id="222222222222", region="eu-west-1")
+    rid, other = new_id(here, filled=False), new_id(here, filled=False)
+    stored = backend.get(here.account_id, here.region, rid)
+    assert stored is not None
+    step = _number(here, 1)
+    new = attrs.evolve(step.phone_number, registration_id=rid)
+    record = IdempotencyRecord(
+        here.account_id, here.region, phone_numbers.TOKEN_PREFIX + "new", "d", new.phone_number_id
+    )
+    kept = _request(here, 2)
+    theirs = backend.commit_phone_number(
+        attrs.evolve(_number(here, 3).phone_number, registration_id=other),
+        expected_revision=None, events=(),
+    )  # fmt: skip
+    _request(there, 4)
+    log = backend.read_log()
+    # A new number (with its token) and a stored one, associated in one commit.
+    joined = attrs.evolve(kept, registration_id=rid, revision=kept.revision + 1)
+    events = [*step.events, _associate(here, rid, new), _associate(here, rid, joined)]
+    changed = _moved(stored, identities=2)
+    assert backend.commit(
+        changed, expected_revision=stored.revision, events=events, versions=(),
+        numbers=[NumberWrite(new, None, record), NumberWrite(joined, kept.revision)],
+    ) == changed  # fmt: skip
+    assert backend.get(here.account_id, here.region, rid) == changed
+    assert backend.get_phone_number(here.account_id, here.region, new.phone_number_id) == new
+    assert backend.get_phone_number(here.account_id, here.region, kept.phone_number_id) == joined
+    assert backend.find_idempotency(here.account_id, here.region, record.token) == record
+    assert [e.event for e in backend.read_log()[len(log) :]] == events
+
+    def associated(registration_id: str, service: RegistrationService = here, **kw: Any) -> Any:
+        query = PhoneNumberQuery(service.account_id, service.region,
+                                 registration_id=registration_id, **kw)  # fmt: skip
+        return backend.query_phone_numbers(query)
+
+    # In creation order: the stored number was made first.
+    assert associated(rid).items == (joined, new)
+    first = associated(rid, limit=1)
+    assert first.items == (joined,) and first.next_position is not None
+    assert associated(rid, limit=1, after=first.next_position).items == (new,)
+    assert associated(rid, filters=(("status", frozenset({"ACTIVE"})),)).items == (joined, new)
+    assert associated(rid, phone_number_ids=frozenset({joined.phone_number_id})).items == (joined,)
+    assert associated(other).items == (theirs,)
+    assert associated("registration-" + "0" * 32).items == ()
+    assert associated(rid, there).items == ()
+    # An update that ends the association writes that too.
+    left = attrs.evolve(joined, registration_id=None, revision=joined.revision + 1)
+    backend.commit(
+        _moved(changed, identities=1), expected_revision=changed.revision, events=(),
+        versions=(), numbers=[NumberWrite(left, joined.revision)],
+    )  # fmt: skip
+    assert associated(rid).items == (new,)
+    assert make_backend().get_phone_number(here.account_id, here.region, kept.phone_number_id) == (
+        left
+    )
+
+
+def test_a_stale_number_refuses_its_registration_commit(service: RegistrationService) -> None:
+    backend = service.backend
+    rid = new_id(service, filled=False)
+    made = _request(service, 1)
+    stored = backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    log = backend.read_log()
+    quota = "PHONE_NUMBERS_PER_ACCOUNT"
+    fresh = _number(service, 2)
+    new = attrs.evolve(fresh.phone_number, registration_id=rid)
+    record = IdempotencyRecord(
+        service.account_id, service.region, phone_numbers.TOKEN_PREFIX + "fresh", "d",
+        new.phone_number_id,
+    )  # fmt: skip
+    moved = attrs.evolve(made, registration_id=rid, revision=made.revision + 1)
+    for expected in (made.revision - 1, made.revision + 1):
+        # The new number comes first: it is written before the stale one is refused.
+        with pytest.raises(ConflictException) as info:
+            backend.commit(
+                _moved(stored, identities=2), expected_revision=stored.revision,
+                events=[*fresh.events, _associate(service, rid, new),
+                        _associate(service, rid, moved)],
+                versions=(), quotas=[QuotaCharge(quota, "", 1, None)],
+                numbers=[NumberWrite(new, None, record), NumberWrite(moved, expected)],
+            )  # fmt: skip
+        assert (info.value.reason, info.value.resource_type, info.value.resource_id) == (
+            "RESOURCE_MODIFICATION_NOT_ALLOWED", "phone-number", made.phone_number_id
+        )  # fmt: skip
+    assert backend.get(service.account_id, service.region, rid) == stored
+    assert backend.get_phone_number(service.account_id, service.region, made.phone_number_id) == (
+        made
+    )
+    assert backend.get_phone_number(service.account_id, service.region, new.phone_number_id) is None
+    assert backend.find_idempotency(service.account_id, service.region, record.token) is None
+    assert backend.quota_usage(service.account_id, service.region, quota, "") == 0
+    assert backend.read_log() == log
+    assert list(backend.phone_numbers()) == [made]
+
+
+def test_associations_of_a_registration_round_trip(make_backend: BackendFactory) -> None:
+    backend = make_backend()
+    service = RegistrationService(backend)
+    brand, campaign = new_id(service, filled=False), new_id(service, filled=False)
+    first = backend.get(service.account_id, service.region, brand)
+    stored = backend.get(service.account_id, service.region, campaign)
+    assert first is not None and stored is not None
+    assert (stored.identities, stored.associated_registration_id) == (0, None)
+    linked = _moved(stored, identities=3, associated_registration_id=brand)
+    backend.commit(linked, expected_revision=stored.revision, events=(), versions=())
+    # A new registration stores them too.
+    made = attrs.evolve(
+        first, registration_id="registration-" + "c" * 32, identities=1,
+        associated_registration_id=brand,
+    )  # fmt: skip
+    backend.commit(made, expected_revision=None, events=(), versions=[made.current_version])
+    expected = [first, linked, made]
+    for reader in (backend, make_backend()):  # and after reopening
+        assert reader.get(service.account_id, service.region, campaign) == linked
+        assert reader.get(service.account_id, service.region, made.registration_id) == made
+        query = RegistrationQuery(service.account_id, service.region)
+        assert list(reader.query_registrations(query).items) == expected
+        assert list(reader.registrations()) == expected
+        with reader.snapshot() as snap:
+            assert list(snap.registrations()) == expected
+    # An update that ends them writes that too.
+    unlinked = _moved(linked, identities=0, associated_registration_id=None)
+    backend.commit(unlinked, expected_revision=linked.revision, events=(), versions=())
+    assert backend.get(service.account_id, service.region, campaign) == unlinked
+
+
+def test_a_number_whose_e164_is_held_refuses_its_registration_commit(
+    service: RegistrationService,
+) -> None:
+    backend = service.backend
+    rid = new_id(service, filled=False)
+    held = _request(service, 1, e164="+12015550177")
+    stored = backend.get(service.account_id, service.region, rid)
+    assert stored is not None
+    log = backend.read_log()
+    twin = _number(service, 2, e164=held.phone_number)
+    new = attrs.evolve(twin.phone_number, registration_id=rid)
+    record = IdempotencyRecord(
+        service.account_id, service.region, phone_numbers.TOKEN_PREFIX + "twin", "d",
+        new.phone_number_id,
+    )  # fmt: skip
+    events = [*twin.events, _associate(service, rid, new)]
+
+    def associate() -> Registration:
+        return backend.commit(
+            _moved(stored, identities=1), expected_revision=stored.revision, events=events,
+            versions=(), numbers=[NumberWrite(new, None, record)],
+        )  # fmt: skip
+
+    with pytest.raises(ConflictException) as info:
+        associate()
+    assert (info.value.reason, info.value.resource_type, info.value.resource_id) == (
+        "RESOURCE_ALREADY_EXISTS", "phone-number", new.phone_number_id
+    )  # fmt: skip
+    assert held.phone_number_id in str(info.value) and held.phone_number in str(info.value)
+    assert backend.get(service.account_id, service.region, rid) == stored
+    assert backend.get_phone_number(service.account_id, service.region, new.phone_number_id) is None
+    assert backend.find_idempotency(service.account_id, service.region, record.token) is None
+    assert backend.read_log() == log
+    # Released (DELETED), the held number frees its E.164 number.
+    released = phone_numbers.step(held, "release_phone_number", service._now())
+    backend.commit_phone_number(
+        released.phone_number, expected_revision=held.revision, events=released.events
+    )
+    associate()
+    assert backend.get_phone_number(service.account_id, service.region, new.phone_number_id) == new

@@ -37,7 +37,7 @@ from lifecycle.backends.sqlite import MIGRATIONS as SQLITE_MIGRATIONS
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.clock import ManualClock
 from lifecycle.form import FieldValue
-from lifecycle.ports import Backend, FormChange
+from lifecycle.ports import Backend, FormChange, NumberWrite, PhoneNumberQuery
 from lifecycle.testing import invariants
 from tests.conftest import (
     FILLED,
@@ -45,6 +45,7 @@ from tests.conftest import (
     back_to_schema_3,
     back_to_schema_4,
     back_to_schema_5,
+    back_to_schema_6,
     formless,
     new_id,
     postgres_factory,
@@ -618,6 +619,54 @@ def test_a_schema_5_store_upgrades_keeping_its_data_and_takes_phone_numbers(
     twin = _phone_number(upgraded, 2, number.phone_number)
     with pytest.raises(ConflictException):
         backend.commit_phone_number(twin.phone_number, expected_revision=None, events=twin.events)
+
+
+def test_a_schema_6_store_upgrades_keeping_its_data_and_takes_associations(
+    store: tuple[str, Callable[[], Backend]],
+) -> None:
+    """Schema 7 adds the associations: a store made before them keeps its
+    registrations, phone numbers and log, none of them associated (no identities, no
+    associated registration, no registration of a number), and takes associations."""
+    spec, make = store
+    clock = ManualClock()
+    service = RegistrationService(make(), clock=clock)
+    rid = new_id(service, ClientToken="kept")
+    step = _phone_number(service, 1, "+12015550160")
+    number = service.backend.commit_phone_number(
+        step.phone_number, expected_revision=None, events=step.events
+    )
+    before, log = invariants.describe(service, rid), service.backend.read_log()
+    service.backend.close()  # type: ignore[attr-defined]
+    with _raw(spec) as conn:
+        back_to_schema_6(conn)
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 6
+    upgraded = RegistrationService(make(), clock=clock)
+    with _raw(spec) as conn:
+        assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == len(
+            SQLITE_MIGRATIONS
+        )
+    backend, account, region = upgraded.backend, upgraded.account_id, upgraded.region
+    assert invariants.describe(upgraded, rid) == before
+    assert backend.read_log() == log
+    assert backend.find_idempotency(account, region, "kept")
+    stored = backend.get(account, region, rid)
+    assert stored is not None
+    assert (stored.identities, stored.associated_registration_id) == (0, None)
+    assert backend.get_phone_number(account, region, number.phone_number_id) == number
+    assert number.registration_id is None
+    assert verify(backend)[2] == []
+    joined = attrs.evolve(number, registration_id=rid, revision=number.revision + 1)
+    changed = attrs.evolve(
+        stored, identities=1, associated_registration_id="registration-" + "b" * 32,
+        revision=stored.revision + 1,
+    )  # fmt: skip
+    backend.commit(
+        changed, expected_revision=stored.revision, events=(), versions=(),
+        numbers=[NumberWrite(joined, number.revision)],
+    )  # fmt: skip
+    assert backend.get(account, region, rid) == changed
+    query = PhoneNumberQuery(account, region, registration_id=rid)
+    assert backend.query_phone_numbers(query).items == (joined,)
 
 
 def test_the_held_e164_index_refuses_what_the_read_did_not_see(

@@ -35,6 +35,7 @@ from lifecycle.backends.sql import (
     EVENT_COLUMNS,
     SCHEMA_V2,
     SCHEMA_V3,
+    SCHEMA_V7,
     Cursor,
     SqlBackend,
     check_schema_version,
@@ -81,6 +82,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     schema_v4(),
     schema_v5(serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", blob="BYTEA"),
     schema_v6(serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    SCHEMA_V7,
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 

@@ -5,12 +5,14 @@ the connection (:meth:`SqlBackend._transaction`), its migrations and the few sta
 whose dialects differ. SQL here is written with ``?`` placeholders; a dialect that uses
 ``%s`` sets :attr:`SqlBackend.paramstyle`.
 
-Schema (version 6), in both dialects:
+Schema (version 7), in both dialects:
 
 - ``registrations``: one row per registration; ``seq`` is the keyset position, and
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
   as columns (version 2 adds ``latest_revoked_version``), so reading a registration
-  joins exactly two version rows: the current and the approved one.
+  joins exactly two version rows: the current and the approved one. Version 7 adds
+  ``identities`` (how many origination identities are associated) and
+  ``associated_registration_id`` (a campaign's brand, NULL for none).
 - ``versions``: one row per version, with one column per status-history timestamp
   (integer microseconds since the epoch, UTC).
 - ``events``: the transition log, in commit order; ``detail`` (version 4) is the
@@ -29,7 +31,9 @@ Schema (version 6), in both dialects:
 - ``phone_numbers`` (version 6): one row per phone number, ``seq`` its keyset position,
   ``revision`` what optimistic concurrency compares; ``number_capabilities`` and
   ``tags`` are JSON. A partial unique index (``phone_numbers_held``) lets one number
-  that is not DELETED hold each E.164 number of an account and region.
+  that is not DELETED hold each E.164 number of an account and region. Version 7 adds
+  ``registration_id``: the registration the number is associated with (NULL for
+  none), indexed per account and region for the numbers of one registration.
 - ``quota_usage``: each account's usage of each quota (per day for daily ones);
 - ``idempotency``: ``ClientToken`` records; ``meta``: the pagination key;
   ``schema_version``: the applied migrations.
@@ -69,6 +73,7 @@ from lifecycle.ports import (
     IdempotencyRecord,
     LoggedEvent,
     LogPosition,
+    NumberWrite,
     Page,
     PhoneNumberQuery,
     QuotaCharge,
@@ -100,7 +105,7 @@ HISTORY_COLUMNS = tuple(f"{name}_at" for name in HISTORY_KEYS)
 VERSION_COLUMNS = ("version_number", "status", *HISTORY_COLUMNS, "denied_reasons", "feedback")
 REGISTRATION_COLUMNS = (
     "seq", "registration_id", "account_id", "region", "registration_type", "status",
-    "revision", "tags",
+    "revision", "tags", "identities", "associated_registration_id",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "account_id", "region", "registration_id", "event", "actor", "version_number",
@@ -115,6 +120,7 @@ PHONE_NUMBER_COLUMNS = (
     "seq", "phone_number_id", "account_id", "region", "phone_number", "status", "revision",
     "iso_country_code", "message_type", "number_capabilities", "number_type",
     "international_sending_enabled", "deletion_protection_enabled", "tags", "created_at",
+    "registration_id",
 )  # fmt: skip
 
 DERIVED_COLUMNS = ("latest_denied_version", "latest_revoked_version", "created_at")
@@ -129,13 +135,14 @@ _READ = (
 )
 _INSERT_REGISTRATION = (
     "INSERT INTO registrations (registration_id, account_id, region, registration_type, "
-    "status, revision, tags, current_version, approved_version, latest_denied_version, "
-    "latest_revoked_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "RETURNING seq"
+    "status, revision, tags, identities, associated_registration_id, current_version, "
+    "approved_version, latest_denied_version, latest_revoked_version, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
 )
 _UPDATE_REGISTRATION = (
-    "UPDATE registrations SET status = ?, revision = ?, tags = ?, current_version = ?, "
-    "approved_version = ?, latest_denied_version = ?, latest_revoked_version = ? "
+    "UPDATE registrations SET status = ?, revision = ?, tags = ?, identities = ?, "
+    "associated_registration_id = ?, current_version = ?, approved_version = ?, "
+    "latest_denied_version = ?, latest_revoked_version = ? "
     "WHERE registration_id = ? AND account_id = ? AND region = ? AND revision = ? RETURNING seq"
 )
 # The version rows find their registration by id, so no earlier result is needed.
@@ -394,6 +401,18 @@ def schema_v6(*, serial: str) -> tuple[str, ...]:
     )
 
 
+SCHEMA_V7: tuple[str, ...] = (
+    "ALTER TABLE registrations ADD COLUMN identities INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE registrations ADD COLUMN associated_registration_id TEXT",
+    "ALTER TABLE phone_numbers ADD COLUMN registration_id TEXT",
+    "CREATE INDEX phone_numbers_by_registration "
+    "ON phone_numbers (account_id, region, registration_id, seq)",
+)
+"""Schema version 7 in both dialects: associations. A registration counts its
+identities and names the registration it is associated with; a phone number names
+its registration. What was stored before has none (0, NULL)."""
+
+
 def check_schema_version(
     current: int, known: int, field: str, where: str, *, read_only: bool
 ) -> None:
@@ -519,14 +538,14 @@ def _phone_number_row(n: PhoneNumber) -> tuple[Any, ...]:
         n.phone_number_id, n.account_id, n.region, n.phone_number, n.status.value, n.revision,
         n.iso_country_code, n.message_type, json.dumps(list(n.number_capabilities)),
         n.number_type, n.international_sending_enabled, n.deletion_protection_enabled,
-        _tags_json(n.tags), to_micros(n.created_timestamp),
+        _tags_json(n.tags), to_micros(n.created_timestamp), n.registration_id,
     )  # fmt: skip
 
 
 def _phone_number(row: Sequence[Any]) -> PhoneNumber:
     """A phone number from a row of ``PHONE_NUMBER_COLUMNS``."""
     (_, pid, account, region, e164, status, revision, country, message_type, capabilities,
-     number_type, international, protected, tags, at) = row  # fmt: skip
+     number_type, international, protected, tags, at, registration) = row  # fmt: skip
     return PhoneNumber(
         phone_number_id=pid,
         account_id=account,
@@ -542,6 +561,7 @@ def _phone_number(row: Sequence[Any]) -> PhoneNumber:
         created_timestamp=_EPOCH + at * _MICRO,
         tags=_tags(tags),
         revision=revision,
+        registration_id=registration,
     )
 
 
@@ -570,7 +590,8 @@ def _filter_in(
 def _registration(row: Sequence[Any]) -> Registration:
     """A registration from a ``_READ`` row."""
     width = len(REGISTRATION_COLUMNS) + len(DERIVED_COLUMNS)
-    _, rid, account, region, rtype, status, revision, tags, denied, revoked, created = row[:width]
+    (_, rid, account, region, rtype, status, revision, tags, identities, associated, denied,
+     revoked, created) = row[:width]  # fmt: skip
     current = row[width : width + len(VERSION_COLUMNS)]
     approved = row[width + len(VERSION_COLUMNS) :]
     return Registration(
@@ -586,6 +607,8 @@ def _registration(row: Sequence[Any]) -> Registration:
         created_timestamp=_EPOCH + created * _MICRO,
         tags=_tags(tags),
         revision=revision,
+        identities=identities,
+        associated_registration_id=associated,
     )
 
 
@@ -662,9 +685,17 @@ class SqlBackend(ABC):
         quotas: Sequence[QuotaCharge] = (),
         before_commit: BeforeCommit | None = None,
         form: FormChange | None = None,
+        numbers: Sequence[NumberWrite] = (),
     ) -> Registration:
-        """Store ``registration`` with its versions, events, quota usage and field
-        values in one transaction."""
+        """Store ``registration`` with its versions, events, quota usage, field values
+        and phone numbers in one transaction; see :meth:`lifecycle.ports.Backend.commit`.
+
+        The ``numbers`` are written (each by :meth:`_write_number`) after the
+        registration's checks and before the quotas are charged, as
+        :meth:`commit_phone_number` writes its number: every commit locks number rows
+        before quota rows, so two cannot deadlock on them (PostgreSQL). The in-memory
+        backend charges first: where both refuse, it names the quota.
+        """
         r = registration
         derived = (r.current_version_number, r.approved_version_number,
                    r.latest_denied_version_number, r.latest_revoked_version_number)  # fmt: skip
@@ -679,14 +710,16 @@ class SqlBackend(ABC):
                     written.execute(
                         self._sql(_INSERT_REGISTRATION),
                         (r.registration_id, r.account_id, r.region, r.registration_type,
-                         r.status.value, r.revision, _tags_column(r.tags),
-                         *derived, to_micros(r.created_timestamp)),
+                         r.status.value, r.revision, _tags_column(r.tags), r.identities,
+                         r.associated_registration_id, *derived,
+                         to_micros(r.created_timestamp)),
                     )  # fmt: skip
                 else:
                     written.execute(
                         self._sql(_UPDATE_REGISTRATION),
-                        (r.status.value, r.revision, _tags_column(r.tags), *derived,
-                         r.registration_id, r.account_id, r.region, expected_revision),
+                        (r.status.value, r.revision, _tags_column(r.tags), r.identities,
+                         r.associated_registration_id, *derived, r.registration_id,
+                         r.account_id, r.region, expected_revision),
                     )  # fmt: skip
                 if versions:
                     cur.executemany(
@@ -706,7 +739,6 @@ class SqlBackend(ABC):
                         resource_type="registration",
                         resource_id=r.registration_id,
                     )
-                self._charge(cur, r.account_id, r.region, quotas)
             except Exception as exc:
                 if not self._is_unique_violation(exc):
                     raise
@@ -716,6 +748,9 @@ class SqlBackend(ABC):
                     resource_type="registration",
                     resource_id=r.registration_id,
                 ) from None
+            for write in numbers:
+                self._write_number(cur, write)
+            self._charge(cur, r.account_id, r.region, quotas)
             if before_commit is not None:
                 before_commit(events)
         return registration
@@ -902,54 +937,59 @@ class SqlBackend(ABC):
         """Store ``number`` with its events and quota usage in one transaction; see
         :meth:`lifecycle.ports.Backend.commit_phone_number`.
 
-        The checks come in the in-memory backend's order: the token (a new number) or
-        the revision (a change), then the holder of its E.164 number, then the quotas.
+        The checks come in the in-memory backend's order: the number's own (see
+        :meth:`_write_number`), then the quotas.
         """
-        n = number
-        what = f"Phone number {n.phone_number_id}"
-        row = _phone_number_row(n)
         with self._transaction(write=True) as cur:
-            try:
-                if expected_revision is None:
-                    if idempotency is not None:
-                        cur.execute(self._sql(_CLAIM), _claim_row(idempotency))
-                    self._check_holder(cur, n, what)
-                    written = cur.execute(self._sql(_INSERT_PHONE_NUMBER), row).fetchone()
-                else:
-                    written = cur.execute(
-                        self._sql(_UPDATE_PHONE_NUMBER), (*row[3:], *row[:3], expected_revision)
-                    ).fetchone()
-                    if written is not None:
-                        self._check_holder(cur, n, what)
-            except Exception as exc:
-                if not self._is_unique_violation(exc):
-                    raise
-                # A race the holder's read did not see (PostgreSQL): the index decides.
-                held = "phone_numbers_held" in str(exc) or str(exc).rstrip().endswith(
-                    "phone_numbers.phone_number"
-                )
-                raise ConflictException(
-                    f"{what}: {n.phone_number} is held by another phone number."
-                    if held
-                    else f"{what} ClientToken already used.",
-                    reason="RESOURCE_ALREADY_EXISTS",
-                    resource_type=phone_numbers.RESOURCE_TYPE,
-                    resource_id=n.phone_number_id,
-                ) from None
-            if written is None:
-                raise ConflictException(
-                    f"{what} was changed by another call since it was read; read it again "
-                    "and retry.",
-                    reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
-                    resource_type=phone_numbers.RESOURCE_TYPE,
-                    resource_id=n.phone_number_id,
-                )
-            self._charge(cur, n.account_id, n.region, quotas)
+            self._write_number(cur, NumberWrite(number, expected_revision, idempotency))
+            self._charge(cur, number.account_id, number.region, quotas)
             if before_commit is not None:
                 before_commit(events)
             if events:
                 cur.executemany(self._sql(_INSERT_EVENT), [_event_row(e) for e in events])
         return number
+
+    def _write_number(self, cur: Cursor, write: NumberWrite) -> None:
+        """Write one phone number in the transaction of ``cur``, after its checks: the
+        token (a new number) or the revision (a change), then the holder of its E.164
+        number. Raises ConflictException as :meth:`commit_phone_number` documents."""
+        n, expected_revision, idempotency = write
+        what = f"Phone number {n.phone_number_id}"
+        row = _phone_number_row(n)
+        try:
+            if expected_revision is None:
+                if idempotency is not None:
+                    cur.execute(self._sql(_CLAIM), _claim_row(idempotency))
+                self._check_holder(cur, n, what)
+                written = cur.execute(self._sql(_INSERT_PHONE_NUMBER), row).fetchone()
+            else:
+                written = cur.execute(
+                    self._sql(_UPDATE_PHONE_NUMBER), (*row[3:], *row[:3], expected_revision)
+                ).fetchone()
+                if written is not None:
+                    self._check_holder(cur, n, what)
+        except Exception as exc:
+            if not self._is_unique_violation(exc):
+                raise
+            # A race the holder's read did not see (PostgreSQL): the index decides.
+            held = "phone_numbers_held" in str(exc) or str(exc).rstrip().endswith(
+                "phone_numbers.phone_number"
+            )
+            raise ConflictException(
+                f"{what}: {n.phone_number} is held by another phone number."
+                if held
+                else f"{what} ClientToken already used.",
+                reason="RESOURCE_ALREADY_EXISTS",
+                resource_type=phone_numbers.RESOURCE_TYPE,
+                resource_id=n.phone_number_id,
+            ) from None
+        if written is None:
+            raise ConflictException(
+                f"{what} was changed by another call since it was read; read it again and retry.",
+                reason="RESOURCE_MODIFICATION_NOT_ALLOWED",
+                resource_type=phone_numbers.RESOURCE_TYPE,
+                resource_id=n.phone_number_id,
+            )
 
     def _check_holder(self, cur: Cursor, number: PhoneNumber, what: str) -> None:
         """Refuse ``number`` if another number of its account and region that is not
@@ -967,12 +1007,15 @@ class SqlBackend(ABC):
             )
 
     def query_phone_numbers(self, query: PhoneNumberQuery) -> Page[PhoneNumber]:
-        """One page of matching phone numbers, in creation order: ids and statuses are
-        filtered in SQL, the other filters by
+        """One page of matching phone numbers, in creation order: ids, statuses and the
+        registration are filtered in SQL, the other filters by
         :func:`lifecycle.phone_numbers.matches`, reading on in batches until the page
         is full and one more match is seen (so a next position means more follow)."""
         where = ["account_id = ?", "region = ?"]
         params: list[Any] = [query.account_id, query.region]
+        if query.registration_id is not None:
+            where.append("registration_id = ?")
+            params.append(query.registration_id)
         if not _filter_in(where, params, [
             ("phone_number_id", query.phone_number_ids),
             ("status", query.statuses()),

@@ -28,6 +28,7 @@ from lifecycle.backends.sql import (
     EVENT_COLUMNS,
     SCHEMA_V2,
     SCHEMA_V3,
+    SCHEMA_V7,
     Cursor,
     SqlBackend,
     check_schema_version,
@@ -51,6 +52,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     schema_v4(without_rowid=" WITHOUT ROWID"),
     schema_v5(serial="INTEGER PRIMARY KEY AUTOINCREMENT", blob="BLOB"),
     schema_v6(serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
+    SCHEMA_V7,
 )
 """Forward migrations: entry N brings the schema from version N to N + 1."""
 
