@@ -107,16 +107,20 @@ class Conditions:
 
     @staticmethod
     def key(
-        registration: Registration, aws_review: bool = False, *request: bool
+        registration: Registration,
+        aws_review: bool = False,
+        after_complete: bool = False,
+        block_delete: bool = False,
     ) -> tuple[object, ...]:
         """What :meth:`of` reads, and the statuses the machines move from: for equal
         keys the machines answer an event alike, so a step remembers their answer.
-        ``request`` are the values of :meth:`of`'s ``request``, in its order."""
+        ``after_complete`` and ``block_delete`` are :meth:`of`'s
+        ``associates_after_complete`` and ``identities_block_delete``."""
         approved = registration.approved_version
-        return (aws_review, registration.status, registration.current_version.status,
+        return (aws_review, after_complete, block_delete, registration.status,
+                registration.current_version.status,
                 None if approved is None else approved.status,
-                _denied_or_revoked(registration), registration.identities > 0,
-                *request)  # fmt: skip
+                _denied_or_revoked(registration), registration.identities > 0)  # fmt: skip
 
     @classmethod
     def of_statuses(cls, statuses: Sequence[str], aws_review: bool = False) -> Conditions:

@@ -92,11 +92,7 @@ class Association(NamedTuple):
 
 def supported(catalogue: Catalogue, registration_type: str) -> tuple[SupportedAssociation, ...]:
     """The associations ``registration_type`` supports (none for an unknown type)."""
-    try:
-        definition = catalogue.definition(registration_type)
-    except ValidationException:
-        return ()
-    return definition.supported_associations or ()
+    return catalogue.associations(registration_type)
 
 
 def rule(
@@ -152,8 +148,8 @@ def missing_before_submit(
     """What ``registration`` lacks of the ASSOCIATE_BEFORE_SUBMIT associations of its
     type, each said in words (empty: it may be submitted). ``linked`` is the
     registration it is associated with, if any: it must be COMPLETE (a choice)."""
-    missing = []
-    for r in supported(catalogue, registration.registration_type):
+    missing: list[str] = []
+    for r in catalogue.associations(registration.registration_type):
         if r.association_behavior != BEFORE_SUBMIT:
             continue
         if _is_registration_type(catalogue, r.resource_type):

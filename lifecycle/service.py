@@ -276,7 +276,7 @@ class RegistrationService:
             return self._commit(step, registration.revision, None, charges)
         moved = [
             phone_numbers.step(number, follow_up, now)
-            for number in self._numbers_of(registration)
+            for number in self._numbers_of(registration, _SOURCES[follow_up])
             if PHONE_NUMBER.resolve(number.status, follow_up, phone_numbers.Conditions.of(number))
         ]
         return self._commit(
@@ -285,14 +285,18 @@ class RegistrationService:
             events=[*step.events, *(e for m in moved for e in m.events)],
         )  # fmt: skip
 
-    def _numbers_of(self, registration: Registration) -> list[PhoneNumber]:
-        """The phone numbers associated with ``registration`` (none is DELETED)."""
+    def _numbers_of(
+        self, registration: Registration, statuses: frozenset[str] | None = None
+    ) -> list[PhoneNumber]:
+        """The phone numbers associated with ``registration`` (none is DELETED), only
+        those in ``statuses`` if given."""
         found: list[PhoneNumber] = []
         after = None
+        filters = () if statuses is None else (("status", statuses),)
         while True:
             page = self.backend.query_phone_numbers(
                 PhoneNumberQuery(
-                    self.account_id, self.region, after=after,
+                    self.account_id, self.region, filters=filters, after=after,
                     registration_id=registration.registration_id,
                 )
             )  # fmt: skip
@@ -422,6 +426,13 @@ class RegistrationService:
     def _after(self, params: Mapping[str, Any], scope: list[Any]) -> int | None:
         token = params.get("NextToken")
         return None if token is None else self._codec.decode(token, scope)
+
+
+_SOURCES: Mapping[str, frozenset[str]] = {
+    event: frozenset(spec.source for spec in PHONE_NUMBER.transitions if spec.event == event)
+    for event in NUMBER_FOLLOW_UPS.values()
+}
+"""The statuses each number follow-up moves a number from (the others take no part)."""
 
 
 def _deliver_to(subscribers: list[Subscriber]) -> Callable[[Sequence[TransitionEvent]], None]:

@@ -92,6 +92,14 @@ def _drive(client: Any, service: RegistrationService) -> dict[str, Any]:
         NumberType="LONG_CODE", DeletionProtectionEnabled=True,
     )  # fmt: skip
     out["DescribePhoneNumbers"] = client.describe_phone_numbers()
+    toll_free = client.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")
+    out["CreateRegistrationAssociation"] = client.create_registration_association(
+        RegistrationId=toll_free["RegistrationId"],
+        ResourceId=out["RequestPhoneNumber"]["PhoneNumberId"],
+    )
+    out["ListRegistrationAssociations"] = client.list_registration_associations(
+        RegistrationId=toll_free["RegistrationArn"]
+    )
     out["ReleasePhoneNumber"] = client.release_phone_number(
         PhoneNumberId=out["RequestPhoneNumber"]["PhoneNumberArn"]
     )

@@ -83,7 +83,7 @@ def test_the_demo_hint_repeats_its_db(tmp_path: Path, capsys: pytest.CaptureFixt
     db.parent.mkdir()
     assert main(["demo", "--db", str(db)]) == 0
     hints = _hints(capsys.readouterr().out)
-    assert len(hints) == 2
+    assert len(hints) == 4  # the brand, the vetting, the campaign, the toll-free one
     for hint in hints:
         assert hint[:4] == ["lifecycle", "events", "--db", str(db)]
         assert main(hint[1:]) == 0  # runs as printed, on the demo's database

@@ -93,13 +93,15 @@ def test_default_database_is_in_the_data_directory(
         "begin_review", "approve", "complete_provisioning",
     ]  # fmt: skip
     assert main(["verify"]) == 0
-    # 26 events of the brand, 22 of the campaign and 2 of its screenshot's upload.
-    assert "2 registrations, 50 events replayed: OK" in capsys.readouterr().out
+    # 26 events of the brand; 6 of the vetting; 23 of the campaign, 2 of its
+    # screenshot's upload and 2 of its number's request; 31 of the toll-free path (its
+    # number's request, association, activation and release, the close, an upload).
+    assert "4 registrations, 90 events replayed: OK" in capsys.readouterr().out
     # A second run adds to the same file.
     assert main(["demo", "--db", str(database)]) == 0
     capsys.readouterr()
     assert main(["verify", "--db", str(database)]) == 0
-    assert "4 registrations, 100 events replayed: OK" in capsys.readouterr().out
+    assert "8 registrations, 180 events replayed: OK" in capsys.readouterr().out
 
 
 def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,6 +44,11 @@ def populated(service: RegistrationService) -> list[str]:
         )
     for rid in created[1:3]:
         fill_form(service, rid)
+        if rid == created[2]:  # a toll-free registration is submitted with its number
+            service.request_phone_number(
+                IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+                NumberType="TOLL_FREE", RegistrationId=rid,
+            )  # fmt: skip
         service.submit_registration_version(RegistrationId=rid)
     return created
 

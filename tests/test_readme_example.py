@@ -40,7 +40,7 @@ def test_readme_boto3_example_runs() -> None:
 
 
 def test_plugin_fixtures(lifecycle_service, lifecycle_clock) -> None:  # type: ignore[no-untyped-def]
-    rid = lifecycle_service.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")[
+    rid = lifecycle_service.create_registration(RegistrationType="US_TEN_DLC_BRAND_REGISTRATION")[
         "RegistrationId"
     ]
     created = lifecycle_clock.now()

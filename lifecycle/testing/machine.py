@@ -45,7 +45,7 @@ from lifecycle.tags import TagChange
 from lifecycle.testing import invariants, planner
 from lifecycle.testing.coverage import TransitionCoverage
 from lifecycle.testing.forms import example_values
-from lifecycle.testing.planner import Key, Offer
+from lifecycle.testing.planner import RELEASE, Key, Offer
 from lifecycle.testing.reference import (
     CREATE,
     EDITABLE,
@@ -110,11 +110,12 @@ registration."""
 
 MOVE_EVENTS: frozenset[str] = frozenset(
     event
-    for event in (*USER_EVENTS, *REVIEWER_EVENTS)
+    for event in (*USER_EVENTS, *REVIEWER_EVENTS, RELEASE)
     if USER_PARAMETERS.get(event, _only_the_registration) is not None
 )
-"""The events of legal moves (all the user's and reviewer's but the form edits): the
-moves and goals of the harness's steering are theirs only."""
+"""The events of legal moves (all the user's and reviewer's but the form edits, and the
+release of a registration's number): the moves and goals of the harness's steering
+are theirs only."""
 
 _OFFERS = tuple(offer for offer in planner.OFFERS if offer[0] in MOVE_EVENTS)
 
@@ -378,7 +379,10 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         """Time passes (or the clock goes back)."""
         self.clock.advance(timedelta(minutes=minutes))
 
-    @rule(rid=registrations, offer=st.sampled_from([o for o in _OFFERS if o[0] != "deny"]))
+    @rule(
+        rid=registrations,
+        offer=st.sampled_from([o for o in _OFFERS if o[0] not in ("deny", RELEASE)]),
+    )
     def call(self, rid: str, offer: Offer) -> None:
         """A user or reviewer event other than deny, legal or not: ``(event, aws_review)``."""
         self.attempt(rid, offer[0], aws_review=offer[1])
@@ -683,6 +687,12 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         event, aws_review = offer
         note(f"# {event}{' (AwsReview)' if aws_review else ''} from "
              f"{model.status}/{model.versions[-1]}")  # fmt: skip
+        if event == RELEASE:
+            held = [n for n, number in self.numbers.items() if number["Registration"] == rid
+                    and not number["DeletionProtectionEnabled"]]  # fmt: skip
+            if held:
+                self.release_number(held[0])
+            return
         if event == "submit":
             self.complete_form(rid)
             self.complete_associations(rid)
@@ -893,7 +903,9 @@ def _planned(model: ReferenceRegistration, offer: Offer) -> tuple[Move, ...] | N
 
 
 def _can(model: ReferenceRegistration, offer: Offer) -> bool:
-    """Whether ``offer`` is a legal move now."""
+    """Whether ``offer`` is a legal move now (a release needs a number to release)."""
+    if offer[0] == RELEASE and not model.identities:
+        return False
     return offer[0] in MOVE_EVENTS and _planned(model, offer) is not None
 
 

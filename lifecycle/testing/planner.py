@@ -23,9 +23,13 @@ Offer = tuple[str, bool]
 Shape = tuple[str, str, frozenset[str]]
 """A registration's status, its current version's status and its versions' statuses."""
 
+RELEASE = "disassociate"
+"""The registration's move when one of its phone numbers is released: the harness
+offers it as a move of the registration, so that steering reaches it in every status."""
+
 OFFERS: tuple[Offer, ...] = tuple(
     (event, aws_review)
-    for event in (*USER_EVENTS, *REVIEWER_EVENTS)
+    for event in (*USER_EVENTS, *REVIEWER_EVENTS, RELEASE)
     for aws_review in ((False, True) if event == "submit" else (False,))
 )
 """Every move a registration can be offered, in the machines' event order."""

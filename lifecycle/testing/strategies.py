@@ -231,7 +231,7 @@ def valid_requests(
     ``registration_type`` (whose form the field operations fill), in ``account_id`` and
     ``region`` (what their ``ResourceArn`` names), ``attachment_ids`` those to draw
     ``RegistrationAttachmentId`` from and ``phone_number_ids`` those to draw
-    ``PhoneNumberId`` from."""
+    ``PhoneNumberId`` (and an association's ``ResourceId``, as registrations) from."""
     ids = st.sampled_from(list(registration_ids)) if registration_ids else st.just(RID)
     arns = ids.map(lambda rid: registration_arn(region, account_id, rid))
     files = st.sampled_from(list(attachment_ids)) if attachment_ids else st.just(ATTACHMENT_ID)
@@ -333,6 +333,17 @@ def valid_requests(
         })  # fmt: skip
     if operation == "ReleasePhoneNumber":
         return st.fixed_dictionaries({"PhoneNumberId": phones})
+    if operation == "CreateRegistrationAssociation":
+        return st.fixed_dictionaries({"RegistrationId": ids, "ResourceId": phones | ids})
+    if operation == "ListRegistrationAssociations":
+        return st.fixed_dictionaries({"RegistrationId": ids}, optional={
+            "Filters": st.lists(st.fixed_dictionaries({
+                "Name": st.sampled_from(["resource-type", "iso-country-code"]),
+                "Values": st.lists(st.sampled_from(["TEN_DLC", "TOLL_FREE", "US", "CA"]),
+                                   min_size=1, max_size=3),
+            }), max_size=2),
+            "MaxResults": st.integers(1, 100),
+        })  # fmt: skip
     raise ValueError(f"unknown operation {operation!r}")
 
 
