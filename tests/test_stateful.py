@@ -40,10 +40,11 @@ def test_harness_on_every_backend(
 
 
 def test_standard_run_covers_every_transition() -> None:
-    # 300 examples leave a margin: a transition that needs a registration with no
-    # approved or denied version (discard back to CREATED) is the rarest.
+    # 500 examples leave a margin: the rarest transitions need a registration with no
+    # approved or denied version (discard back to CREATED), or a toll-free one with its
+    # number in REQUIRES_AUTHENTICATION (disassociate there); 400 reach them all.
     coverage = run_harness(
-        settings=settings(max_examples=300, stateful_step_count=50, deadline=None, derandomize=True)
+        settings=settings(max_examples=500, stateful_step_count=50, deadline=None, derandomize=True)
     )
     # Every transition, the form edits' included.
     assert coverage.missing() == [], coverage.report()
@@ -149,6 +150,8 @@ def test_harness_catches_a_submit_of_an_incomplete_form_by_other_code(
 
 class ResubmitsBlindly(LifecycleStateMachine):
     """Opens a new version whenever updates are required, even while a draft is open."""
+
+    registration_kinds = (BRAND,)
 
     @rule(rid=LifecycleStateMachine.registrations)
     def resubmit(self, rid: str) -> None:

@@ -69,8 +69,9 @@ def submit_registration_version(
             registration.account_id, registration.region, registration.registration_id,
             current.version_number,
         )  # fmt: skip
-        check_complete(service.registration_types.fields(registration.registration_type), values)
+        # Its associations first: a form is worth checking once it can be submitted.
         _check_associated(service, registration)
+        check_complete(service.registration_types.fields(registration.registration_type), values)
     step = service._step(
         registration.registration_id, "submit", aws_review=aws_review, registration=registration
     )
