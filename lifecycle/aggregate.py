@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from lifecycle.associations import Association
+from lifecycle.associations import SENDER_ID, Association
 from lifecycle.errors import ConflictException, ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FLAG_MEMBERS, FieldValue, FormChange
@@ -492,13 +492,19 @@ def _associations_after(
 ) -> Registration:
     """``registration`` once ``event`` made or ended ``association`` (``delete``: all)."""
     if event == "delete":
-        return attrs.evolve(registration, identities=0, associated_registration_id=None)
+        return attrs.evolve(
+            registration, identities=0, associated_registration_id=None, sender_id=None
+        )
     assert association is not None  # _association_detail refused it
+    ends = event == "disassociate"
+    if association.resource_type == SENDER_ID:
+        return attrs.evolve(registration, identities=registration.identities + (-1 if ends else 1),
+                            sender_id=None if ends else association.resource_id)  # fmt: skip
     if association.identity:
-        change = 1 if event == "associate" else -1
-        return attrs.evolve(registration, identities=registration.identities + change)
-    linked = association.resource_id if event == "associate" else None
-    return attrs.evolve(registration, associated_registration_id=linked)
+        return attrs.evolve(registration, identities=registration.identities + (-1 if ends else 1))
+    return attrs.evolve(
+        registration, associated_registration_id=None if ends else association.resource_id
+    )
 
 
 def _denied_or_revoked(registration: Registration) -> bool:

@@ -17,12 +17,17 @@ from typing import Any, NamedTuple
 from lifecycle.catalogue import Catalogue
 from lifecycle.catalogue.definitions import SupportedAssociation
 from lifecycle.errors import ConflictException, ValidationException
-from lifecycle.models import Registration
+from lifecycle.models import Registration, resource_arn
 from lifecycle.phone_numbers import PhoneNumber
 
 BEFORE_SUBMIT = "ASSOCIATE_BEFORE_SUBMIT"
 ON_APPROVAL = "ASSOCIATE_ON_APPROVAL"
 AFTER_COMPLETE = "ASSOCIATE_AFTER_COMPLETE"
+SENDER_ID = "SENDER_ID"
+"""The resource type of a sender ID (an origination identity without a number)."""
+SENDER_ID_FIELD = "senderId"
+"""The name of the field whose value a type's approval provisions as its sender ID
+(``senderIdInfo.senderId``): a choice of this library."""
 CLOSES = "DISASSOCIATE_ALL_CLOSES_REGISTRATION"
 ALLOWS_DELETE = "DISASSOCIATE_ALL_ALLOWS_DELETE_REGISTRATION"
 DELETE_DISASSOCIATES = "DELETE_REGISTRATION_DISASSOCIATES"
@@ -42,7 +47,7 @@ class Association(NamedTuple):
     @property
     def identity(self) -> bool:
         """Whether the resource is an origination identity (not a registration)."""
-        return self.phone_number is not None
+        return self.phone_number is not None or self.resource_type == SENDER_ID
 
     def to_dict(self) -> dict[str, Any]:
         """The boto3 ``RegistrationAssociationMetadata`` dictionary (also the ``detail``
@@ -78,6 +83,18 @@ class Association(NamedTuple):
             number.iso_country_code,
             number.phone_number,
         )
+
+    @classmethod
+    def of_sender_id(
+        cls, registration: Registration, sender_id: str, iso_country_code: str
+    ) -> Association:
+        """The association of ``registration``'s ``sender_id`` in ``iso_country_code``
+        (ARN ``sender-id/SENDERID/COUNTRY``, as AWS's)."""
+        arn = resource_arn(
+            registration.region, registration.account_id, "sender-id",
+            f"{sender_id}/{iso_country_code}",
+        )  # fmt: skip
+        return cls(SENDER_ID, sender_id, arn, iso_country_code)
 
     @classmethod
     def of_registration(cls, registration: Registration, iso_country_code: str) -> Association:
@@ -118,6 +135,15 @@ def rule(
         f"registration is associated with {takes or 'nothing by a user'}",
         reason="INVALID_REGISTRATION_ASSOCIATION",
     )
+
+
+def on_approval(catalogue: Catalogue, registration_type: str) -> SupportedAssociation | None:
+    """The type's ASSOCIATE_ON_APPROVAL rule of a sender ID, if it has one."""
+    return next(
+        (r for r in catalogue.associations(registration_type)
+         if r.association_behavior == ON_APPROVAL and r.resource_type == SENDER_ID),
+        None,
+    )  # fmt: skip
 
 
 def identities_block_delete(catalogue: Catalogue, registration: Registration) -> bool:

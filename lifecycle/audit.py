@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from lifecycle.aggregate import Conditions
-from lifecycle.associations import Association
+from lifecycle.associations import SENDER_ID, Association
 from lifecycle.attachments import RESOURCE_TYPE as ATTACHMENT_TYPE
 from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
@@ -74,6 +74,8 @@ class _Replayed:
     """A registration's associated identities."""
     linked: str | None = None
     """The registration a registration, or a phone number, is associated with."""
+    sender: str | None = None
+    """A registration's sender ID."""
     events: int = 0
 
 
@@ -166,19 +168,22 @@ def _associations(state: _Replayed, event: TransitionEvent) -> str | None:
     """Apply what an association event or a delete does to a registration's replayed
     associations."""
     if event.event == "delete":
-        state.identities, state.linked = 0, None
+        state.identities, state.linked, state.sender = 0, None, None
     if event.event not in ASSOCIATION_EVENTS:
         return None
     try:
         association = Association.from_dict(event.detail or {})
     except (KeyError, TypeError):
         return f"{event.event} records no association: {event.detail!r}"
+    ends = event.event == "disassociate"
     if association.identity:
-        state.identities += 1 if event.event == "associate" else -1
+        state.identities += -1 if ends else 1
         if state.identities < 0:
             return f"{event.event} of {association.resource_id}: no identity is associated"
+        if association.resource_type == SENDER_ID:
+            state.sender = None if ends else association.resource_id
     else:
-        state.linked = association.resource_id if event.event == "associate" else None
+        state.linked = None if ends else association.resource_id
     return None
 
 
@@ -322,11 +327,15 @@ def _compare(
         return f"stored versions {stored}, replayed {state.versions}"
     if registration.tags != state.tags:
         return f"stored tags {_shown(registration.tags)}, replayed {_shown(state.tags)}"
-    stored_links = (registration.identities, registration.associated_registration_id)
-    if stored_links != (state.identities, state.linked):
+    stored_links = (
+        registration.identities,
+        registration.associated_registration_id,
+        registration.sender_id,
+    )
+    if stored_links != (state.identities, state.linked, state.sender):
         return (
-            f"stored associations (identities, registration) {stored_links}, replayed "
-            f"{(state.identities, state.linked)}"
+            f"stored associations (identities, registration, sender ID) {stored_links}, "
+            f"replayed {(state.identities, state.linked, state.sender)}"
         )
     for version, replayed in zip(versions, state.history, strict=True):
         for field in HISTORY_KEYS:

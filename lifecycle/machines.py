@@ -200,6 +200,9 @@ _REGISTRATION_TRANSITIONS: list[dict[str, Any]] = [
     dict(trigger="associate", source=_states(_G.CREATED, _G.REQUIRES_UPDATES, _G.COMPLETE),
          dest=None, unless=["associates_after_complete", "no_open_version"], actor=_U,
          operations=["CreateRegistrationAssociation", "RequestPhoneNumber"]),
+    # ASSOCIATE_ON_APPROVAL: the first approval provisions the identity (a sender ID)
+    # and associates it, in the approve's step.
+    dict(trigger="associate_on_approval", source=_G.PROVISIONING, dest=None, actor=_S),
     # An identity leaves the registration when it is released (or the registration
     # deleted); a close may follow in the same step. A CLOSED registration has none.
     dict(trigger="disassociate", source=_ASSOCIATED, dest=None, actor=_S),
@@ -497,7 +500,9 @@ CONDITIONS: tuple[str, ...] = tuple(
 FIELD_EDITS: frozenset[str] = frozenset({"put_field_value", "delete_field_value"})
 """The events that edit the field values of a DRAFT; each carries its edit."""
 
-ASSOCIATION_EVENTS: frozenset[str] = frozenset({"associate", "disassociate"})
+ASSOCIATION_EVENTS: frozenset[str] = frozenset(
+    {"associate", "associate_on_approval", "disassociate"}
+)
 """The events that make or end an association of a registration; each carries it."""
 
 TAG_EDITS: frozenset[str] = frozenset({"tag_resource", "untag_resource"})

@@ -389,6 +389,8 @@ class Registration:
     """How many origination identities (phone numbers, sender IDs) are associated."""
     associated_registration_id: str | None = None
     """The registration this one is associated with (a campaign's brand), if any."""
+    sender_id: str | None = None
+    """The sender ID its approval provisioned and associated (ASSOCIATE_ON_APPROVAL)."""
 
     @property
     def arn(self) -> str:
@@ -442,7 +444,7 @@ class Registration:
             self.registration_id, self.account_id, self.region, self.registration_type,
             status, current, self.created_timestamp, approved, denied, revoked,
             self.tags if tags is None else tags, revision, self.identities,
-            self.associated_registration_id,
+            self.associated_registration_id, self.sender_id,
         )  # fmt: skip
 
     @classmethod

@@ -268,6 +268,8 @@ class RegistrationService:
         )
         if check is not None:
             check(step)
+        if event == "approve":
+            step = self._on_approval(step, now)
         charges = self.quotas.charges(event, now)
         follow_up = None
         if registration.identities and step.registration.status is not registration.status:
@@ -284,6 +286,38 @@ class RegistrationService:
             numbers=[NumberWrite(m.phone_number, m.phone_number.revision - 1) for m in moved],
             events=[*step.events, *(e for m in moved for e in m.events)],
         )  # fmt: skip
+
+    def _on_approval(self, step: aggregate.Step, now: datetime) -> aggregate.Step:
+        """``step`` (an approve), followed in the same step by the provisioning and
+        association of the sender ID the approved version names, where the type's rule
+        is ASSOCIATE_ON_APPROVAL, none is associated yet and the machines allow it (the
+        first approval)."""
+        registration = step.registration
+        rule = associations.on_approval(self.registration_types, registration.registration_type)
+        if rule is None or registration.sender_id is not None or step.version is None:
+            return step
+        paths = [
+            f.field_path
+            for f in self.registration_types.fields(registration.registration_type)
+            if f.field_path.rpartition(".")[2] == associations.SENDER_ID_FIELD
+        ]
+        values = self.backend.field_values(
+            self.account_id, self.region, registration.registration_id,
+            step.version.version_number, paths,
+        )  # fmt: skip
+        sender_id = next((v.text for v in values.values() if v.text is not None), None)
+        if sender_id is None:  # a catalogue of the user's without the field
+            return step
+        association = associations.Association.of_sender_id(
+            registration, sender_id, rule.iso_country_code or ""
+        )
+        try:
+            provisioned = aggregate.step(
+                registration, "associate_on_approval", now, association=association
+            )
+        except errors.ConflictException:  # the machines say when: the first approval
+            return step
+        return aggregate.then(step, provisioned)
 
     def _numbers_of(
         self, registration: Registration, statuses: frozenset[str] | None = None

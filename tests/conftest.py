@@ -146,6 +146,7 @@ def back_to_schema_6(conn: Any) -> None:
     conn.execute("ALTER TABLE phone_numbers DROP COLUMN registration_id")
     conn.execute("ALTER TABLE registrations DROP COLUMN identities")
     conn.execute("ALTER TABLE registrations DROP COLUMN associated_registration_id")
+    conn.execute("ALTER TABLE registrations DROP COLUMN sender_id")
     conn.execute("DELETE FROM schema_version WHERE version > 6")
 
 

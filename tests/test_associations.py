@@ -30,6 +30,7 @@ BRAND, CAMPAIGN, VETTING = (
     "US_TEN_DLC_BRAND_VETTING",
 )  # fmt: skip
 TOLL_FREE_TYPE = "US_TOLL_FREE_REGISTRATION"
+SENDER_ID_TYPE = "JO_SENDER_ID_REGISTRATION"
 NUMBER = {"IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"]}
 TEN_DLC = {**NUMBER, "NumberType": "TEN_DLC"}
 TOLL_FREE = {**NUMBER, "NumberType": "TOLL_FREE"}
@@ -356,3 +357,43 @@ def test_bad_requests_name_the_field(service: RegistrationService, brand: str) -
     assert "Filters[0].Name" in str(info.value)
     assert service.list_registration_associations(RegistrationId=brand)[
         "RegistrationAssociations"] == []  # fmt: skip
+
+
+def test_a_sender_id_is_provisioned_and_associated_on_approval(
+    service: RegistrationService,
+) -> None:
+    rid = _new(service, SENDER_ID_TYPE)
+    number = service.request_phone_number(**TOLL_FREE)["PhoneNumberId"]
+    with pytest.raises(ValidationException) as info:  # ASSOCIATE_ON_APPROVAL: the system's
+        service.create_registration_association(RegistrationId=rid, ResourceId=number)
+    assert info.value.reason == "INVALID_REGISTRATION_ASSOCIATION"
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    assert _associations(service, rid) == []
+    before = len(service.backend.read_log())
+    service.reviewer.approve(rid)
+    assert _logged(service, before) == [
+        ("approve", "registration", "reviewer"),
+        ("associate_on_approval", "registration", "system"),
+    ]
+    sender = {
+        "ResourceArn": "arn:aws:sms-voice:us-east-1:123456789012:sender-id/EXAMPLECO/JO",
+        "ResourceId": "EXAMPLECO", "ResourceType": "SENDER_ID", "IsoCountryCode": "JO",
+    }  # fmt: skip
+    assert _associations(service, rid) == [sender]
+    service.reviewer.complete_provisioning(rid)
+    # An update's approval provisions nothing more.
+    service.create_registration_version(RegistrationId=rid)
+    service.put_registration_field_value(
+        RegistrationId=rid, FieldPath="senderIdInfo.senderId", TextValue="OTHER"
+    )
+    service.submit_registration_version(RegistrationId=rid)
+    service.reviewer.begin_review(rid)
+    service.reviewer.approve(rid)
+    assert _status(service, rid) == "COMPLETE" and _associations(service, rid) == [sender]
+    with pytest.raises(ConflictException):  # CLOSED only with no identity left
+        service.reviewer.close(rid)
+    # DELETE_REGISTRATION_DISASSOCIATES
+    assert service.delete_registration(RegistrationId=rid)["RegistrationStatus"] == "DELETED"
+    assert _associations(service, rid) == []
+    assert verify(service.backend)[2] == []

@@ -1043,12 +1043,12 @@ def test_associations_of_a_registration_round_trip(make_backend: BackendFactory)
     stored = backend.get(service.account_id, service.region, campaign)
     assert first is not None and stored is not None
     assert (stored.identities, stored.associated_registration_id) == (0, None)
-    linked = _moved(stored, identities=3, associated_registration_id=brand)
+    linked = _moved(stored, identities=3, associated_registration_id=brand, sender_id="EXAMPLE")
     backend.commit(linked, expected_revision=stored.revision, events=(), versions=())
     # A new registration stores them too.
     made = attrs.evolve(
         first, registration_id="registration-" + "c" * 32, identities=1,
-        associated_registration_id=brand,
+        associated_registration_id=brand, sender_id="EXAMPLE-2",
     )  # fmt: skip
     backend.commit(made, expected_revision=None, events=(), versions=[made.current_version])
     expected = [first, linked, made]
@@ -1061,7 +1061,7 @@ def test_associations_of_a_registration_round_trip(make_backend: BackendFactory)
         with reader.snapshot() as snap:
             assert list(snap.registrations()) == expected
     # An update that ends them writes that too.
-    unlinked = _moved(linked, identities=0, associated_registration_id=None)
+    unlinked = _moved(linked, identities=0, associated_registration_id=None, sender_id=None)
     backend.commit(unlinked, expected_revision=linked.revision, events=(), versions=())
     assert backend.get(service.account_id, service.region, campaign) == unlinked
 

@@ -651,7 +651,9 @@ def test_a_schema_6_store_upgrades_keeping_its_data_and_takes_associations(
     assert backend.find_idempotency(account, region, "kept")
     stored = backend.get(account, region, rid)
     assert stored is not None
-    assert (stored.identities, stored.associated_registration_id) == (0, None)
+    assert (stored.identities, stored.associated_registration_id, stored.sender_id) == (
+        0, None, None
+    )  # fmt: skip
     assert backend.get_phone_number(account, region, number.phone_number_id) == number
     assert number.registration_id is None
     assert verify(backend)[2] == []

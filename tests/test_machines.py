@@ -33,6 +33,7 @@ ALL_EVENTS = [
     "complete_authentication", "require_offline_review", "approve", "archive", "deny",
     "revoke", "complete_provisioning", "close", "delete", "put_field_value",
     "delete_field_value", "tag_resource", "untag_resource", "associate", "disassociate",
+    "associate_on_approval",
 ]  # fmt: skip
 FLAGS = list(CONDITIONS)
 
@@ -52,6 +53,7 @@ EXPECTED_ACTORS = {
     "complete_provisioning": "reviewer", "close": "system", "archive": "system",
     "put_field_value": "user", "delete_field_value": "user", "tag_resource": "user",
     "untag_resource": "user", "associate": "user", "disassociate": "system",
+    "associate_on_approval": "system",
 }  # fmt: skip
 EXPECTED_OPERATIONS = {
     "create": ("CreateRegistration",),

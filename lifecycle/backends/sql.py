@@ -11,8 +11,9 @@ Schema (version 7), in both dialects:
   ``revision`` is what optimistic concurrency compares. The derived numbers are kept
   as columns (version 2 adds ``latest_revoked_version``), so reading a registration
   joins exactly two version rows: the current and the approved one. Version 7 adds
-  ``identities`` (how many origination identities are associated) and
-  ``associated_registration_id`` (a campaign's brand, NULL for none).
+  ``identities`` (how many origination identities are associated),
+  ``associated_registration_id`` (a campaign's brand, NULL for none) and ``sender_id``
+  (the sender ID its approval provisioned, NULL for none).
 - ``versions``: one row per version, with one column per status-history timestamp
   (integer microseconds since the epoch, UTC).
 - ``events``: the transition log, in commit order; ``detail`` (version 4) is the
@@ -105,7 +106,7 @@ HISTORY_COLUMNS = tuple(f"{name}_at" for name in HISTORY_KEYS)
 VERSION_COLUMNS = ("version_number", "status", *HISTORY_COLUMNS, "denied_reasons", "feedback")
 REGISTRATION_COLUMNS = (
     "seq", "registration_id", "account_id", "region", "registration_type", "status",
-    "revision", "tags", "identities", "associated_registration_id",
+    "revision", "tags", "identities", "associated_registration_id", "sender_id",
 )  # fmt: skip
 EVENT_COLUMNS = (
     "account_id", "region", "registration_id", "event", "actor", "version_number",
@@ -135,13 +136,13 @@ _READ = (
 )
 _INSERT_REGISTRATION = (
     "INSERT INTO registrations (registration_id, account_id, region, registration_type, "
-    "status, revision, tags, identities, associated_registration_id, current_version, "
-    "approved_version, latest_denied_version, latest_revoked_version, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
+    "status, revision, tags, identities, associated_registration_id, sender_id, "
+    "current_version, approved_version, latest_denied_version, latest_revoked_version, "
+    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"
 )
 _UPDATE_REGISTRATION = (
     "UPDATE registrations SET status = ?, revision = ?, tags = ?, identities = ?, "
-    "associated_registration_id = ?, current_version = ?, approved_version = ?, "
+    "associated_registration_id = ?, sender_id = ?, current_version = ?, approved_version = ?, "
     "latest_denied_version = ?, latest_revoked_version = ? "
     "WHERE registration_id = ? AND account_id = ? AND region = ? AND revision = ? RETURNING seq"
 )
@@ -404,13 +405,14 @@ def schema_v6(*, serial: str) -> tuple[str, ...]:
 SCHEMA_V7: tuple[str, ...] = (
     "ALTER TABLE registrations ADD COLUMN identities INTEGER NOT NULL DEFAULT 0",
     "ALTER TABLE registrations ADD COLUMN associated_registration_id TEXT",
+    "ALTER TABLE registrations ADD COLUMN sender_id TEXT",
     "ALTER TABLE phone_numbers ADD COLUMN registration_id TEXT",
     "CREATE INDEX phone_numbers_by_registration "
     "ON phone_numbers (account_id, region, registration_id, seq)",
 )
 """Schema version 7 in both dialects: associations. A registration counts its
-identities and names the registration it is associated with; a phone number names
-its registration. What was stored before has none (0, NULL)."""
+identities and names the registration it is associated with and its sender ID; a
+phone number names its registration. What was stored before has none (0, NULL)."""
 
 
 def check_schema_version(
@@ -590,8 +592,8 @@ def _filter_in(
 def _registration(row: Sequence[Any]) -> Registration:
     """A registration from a ``_READ`` row."""
     width = len(REGISTRATION_COLUMNS) + len(DERIVED_COLUMNS)
-    (_, rid, account, region, rtype, status, revision, tags, identities, associated, denied,
-     revoked, created) = row[:width]  # fmt: skip
+    (_, rid, account, region, rtype, status, revision, tags, identities, associated, sender,
+     denied, revoked, created) = row[:width]  # fmt: skip
     current = row[width : width + len(VERSION_COLUMNS)]
     approved = row[width + len(VERSION_COLUMNS) :]
     return Registration(
@@ -609,6 +611,7 @@ def _registration(row: Sequence[Any]) -> Registration:
         revision=revision,
         identities=identities,
         associated_registration_id=associated,
+        sender_id=sender,
     )
 
 
@@ -711,15 +714,15 @@ class SqlBackend(ABC):
                         self._sql(_INSERT_REGISTRATION),
                         (r.registration_id, r.account_id, r.region, r.registration_type,
                          r.status.value, r.revision, _tags_column(r.tags), r.identities,
-                         r.associated_registration_id, *derived,
+                         r.associated_registration_id, r.sender_id, *derived,
                          to_micros(r.created_timestamp)),
                     )  # fmt: skip
                 else:
                     written.execute(
                         self._sql(_UPDATE_REGISTRATION),
                         (r.status.value, r.revision, _tags_column(r.tags), r.identities,
-                         r.associated_registration_id, *derived, r.registration_id,
-                         r.account_id, r.region, expected_revision),
+                         r.associated_registration_id, r.sender_id, *derived,
+                         r.registration_id, r.account_id, r.region, expected_revision),
                     )  # fmt: skip
                 if versions:
                     cur.executemany(

@@ -16,7 +16,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from lifecycle import aggregate, errors, phone_numbers
-from lifecycle.associations import AFTER_COMPLETE, Association, already_associated, rule
+from lifecycle.associations import (
+    AFTER_COMPLETE,
+    Association,
+    already_associated,
+    on_approval,
+    rule,
+)
 from lifecycle.catalogue.definitions import SupportedAssociation
 from lifecycle.errors import ConflictException, ResourceNotFoundException
 from lifecycle.models import Registration, resource_of_arn
@@ -217,7 +223,8 @@ def list_registration_associations(
     **unknown: Any,
 ) -> dict[str, Any]:
     """One page of what a registration is associated with: the registration it is
-    associated with first, then its phone numbers in the order they were requested.
+    associated with first, then its phone numbers in the order they were requested,
+    then the sender ID its approval provisioned.
     Filters ``resource-type`` and ``iso-country-code``. A DELETED registration has
     none (its delete ended them)."""
     params = validate(
@@ -244,7 +251,8 @@ def list_registration_associations(
 
 
 def associations_of(service: RegistrationService, registration: Registration) -> list[Association]:
-    """What ``registration`` is associated with: its registration, then its numbers."""
+    """What ``registration`` is associated with: its registration, its numbers, its
+    sender ID."""
     found = []
     linked = registration.associated_registration_id
     if linked is not None:
@@ -256,6 +264,10 @@ def associations_of(service: RegistrationService, registration: Registration) ->
             found.append(Association.of_registration(other, supported.iso_country_code or "US"))
     if registration.identities:
         found += map(Association.of_number, service._numbers_of(registration))
+    approval = on_approval(service.registration_types, registration.registration_type)
+    if registration.sender_id is not None:
+        country = "" if approval is None else approval.iso_country_code or ""
+        found.append(Association.of_sender_id(registration, registration.sender_id, country))
     return found
 
 

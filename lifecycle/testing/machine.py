@@ -282,6 +282,18 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         registration's type must take the resource, the machines allow the move."""
         detail, rid = dict(event.detail or {}), event.registration_id
         identity = "PhoneNumber" in detail
+        if event.event == "associate_on_approval":
+            # The approved (current) version's sender ID, provisioned by its first approval.
+            assert model.provisions() and model.sender is None, f"{rid} provisioned {detail}"
+            values = model.values[-1]
+            named = None if values is None else next(
+                (v.get("TextValue") for p, v in values.items() if p.endswith(".senderId")), None
+            )  # fmt: skip
+            assert values is None or named == detail.get("ResourceId"), (named, detail)
+            assert model.apply("associate_on_approval", self.clock.now()), f"{rid}: {detail}"
+            model.identities += 1
+            model.sender = detail["ResourceId"]
+            return
         if event.event == "disassociate":
             assert identity and model.identities > 0, f"{rid} disassociated {detail}"
             assert model.apply("disassociate", self.clock.now()), f"disassociate of {rid}"
@@ -830,12 +842,18 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         if model.linked is not None:
             linked = next(k for k, v in self.reference.items() if v is model.linked)
             expected.insert(0, (linked, model.linked.registration_type))
+        if model.sender is not None:
+            expected.append((model.sender, "SENDER_ID"))
+        if model.provisions() and model.status in ("PROVISIONING", "COMPLETE"):
+            assert model.sender is not None, f"{rid} approved without its sender ID"
         pages = self.service.get_paginator("list_registration_associations").paginate(
             RegistrationId=rid
         )
         shown = pages.build_full_result()["RegistrationAssociations"]
         assert [(a["ResourceId"], a["ResourceType"]) for a in shown] == expected, rid
-        assert model.identities == len(numbers), (rid, model.identities, numbers)
+        assert model.identities == len(numbers) + (model.sender is not None), (
+            rid, model.identities, numbers, model.sender
+        )  # fmt: skip
         if model.status in ("DELETED", "CLOSED"):
             assert not numbers, f"{model.status} {rid} has numbers {numbers}"
         for number in numbers:

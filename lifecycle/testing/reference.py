@@ -421,6 +421,8 @@ class ReferenceRegistration:
         self.rules = tuple(rules)
         self.identities = 0
         self.linked: ReferenceRegistration | None = None
+        self.sender: str | None = None
+        """The sender ID its approval provisioned (ASSOCIATE_ON_APPROVAL)."""
         self.ever_complete = False
         """Whether it has been COMPLETE."""
         self.created = created
@@ -445,8 +447,8 @@ class ReferenceRegistration:
         twin.registration_type, twin.fields, twin.created, twin.status = (
             self.registration_type, self.fields, self.created, self.status,
         )  # fmt: skip
-        twin.rules, twin.identities, twin.linked, twin.ever_complete = (
-            self.rules, self.identities, self.linked, self.ever_complete,
+        twin.rules, twin.identities, twin.linked, twin.sender, twin.ever_complete = (
+            self.rules, self.identities, self.linked, self.sender, self.ever_complete,
         )  # fmt: skip
         twin.versions = list(self.versions)
         twin.history = [dict(h) for h in self.history]
@@ -510,6 +512,13 @@ class ReferenceRegistration:
              and r.association_behavior != "ASSOCIATE_ON_APPROVAL"), None,
         )  # fmt: skip
 
+    def provisions(self) -> bool:
+        """Whether its approval provisions a sender ID (an ASSOCIATE_ON_APPROVAL rule)."""
+        return any(
+            r.resource_type == "SENDER_ID" and r.association_behavior == "ASSOCIATE_ON_APPROVAL"
+            for r in self.rules
+        )
+
     def closes(self) -> bool:
         """Whether releasing its last number closes it (a rule says so)."""
         return any(
@@ -539,7 +548,7 @@ class ReferenceRegistration:
         if moves is None:
             return False
         if event == "delete":
-            self.identities, self.linked = 0, None
+            self.identities, self.linked, self.sender = 0, None, None
         if event in TAG_EDITS:
             self.tags = None if request is None else self.tags_after(event, request)
         if event in FORM_EDITS:
