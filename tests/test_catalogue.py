@@ -28,6 +28,7 @@ OPERATION_OF_KEY = {
 }
 BRAND, VETTING = "US_TEN_DLC_BRAND_REGISTRATION", "US_TEN_DLC_BRAND_VETTING"
 CAMPAIGN, TOLL_FREE = "US_TEN_DLC_CAMPAIGN_REGISTRATION", "US_TOLL_FREE_REGISTRATION"
+SENDER_ID = "JO_SENDER_ID_REGISTRATION"
 CATALOGUE = Catalogue()
 
 
@@ -70,8 +71,8 @@ def test_describe_answers_conform_and_give_back_the_files(name: str) -> None:
             assert not answer[next(iter(k for k in answer if k != "RegistrationType"))]
 
 
-def test_the_builtin_types_are_the_reference_four() -> None:
-    assert BUILT_IN_REGISTRATION_TYPES == (BRAND, VETTING, CAMPAIGN, TOLL_FREE)
+def test_the_builtin_types_are_the_reference_four_and_a_sender_id_type() -> None:
+    assert BUILT_IN_REGISTRATION_TYPES == (BRAND, VETTING, CAMPAIGN, TOLL_FREE, SENDER_ID)
     assert [d["RegistrationType"] for d in CATALOGUE.describe_types()] == list(
         BUILT_IN_REGISTRATION_TYPES
     )
@@ -171,6 +172,8 @@ def test_the_supported_associations_are_the_reference_ones() -> None:
                            "DISASSOCIATE_ALL_ALLOWS_DELETE_REGISTRATION")],
         TOLL_FREE: [("TOLL_FREE", "ASSOCIATE_BEFORE_SUBMIT",
                      "DISASSOCIATE_ALL_CLOSES_REGISTRATION")],
+        # ours (a choice): the reference has no sender-ID type
+        SENDER_ID: [("SENDER_ID", "ASSOCIATE_ON_APPROVAL", "DELETE_REGISTRATION_DISASSOCIATES")],
     }  # fmt: skip
 
 
@@ -229,7 +232,7 @@ def test_unknown_names_have_their_reasons(call: Any, reason: str) -> None:
 
 def test_register_adds_a_bare_type() -> None:
     catalogue = Catalogue(["MY_TYPE"])
-    assert "MY_TYPE" in catalogue and len(catalogue) == 5
+    assert "MY_TYPE" in catalogue and len(catalogue) == len(BUILT_IN_REGISTRATION_TYPES) + 1
     assert list(catalogue)[-1] == "MY_TYPE"
     assert catalogue.describe_types(["MY_TYPE"]) == [
         {"RegistrationType": "MY_TYPE", "DisplayHints": {"Title": "MY_TYPE"}}
