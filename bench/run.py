@@ -45,6 +45,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+import weakref
 from typing import Any
 
 from lifecycle import RegistrationService
@@ -68,16 +69,16 @@ def filled(
     return rid
 
 
-_BRANDS: dict[int, str] = {}
+_BRANDS: weakref.WeakKeyDictionary[RegistrationService, str] = weakref.WeakKeyDictionary()
 
 
 def brand(service: RegistrationService) -> str:
     """A COMPLETE brand of ``service`` (made once)."""
-    if id(service) not in _BRANDS:
+    if service not in _BRANDS:
         rid = filled(service)
         complete(service, rid)
-        _BRANDS[id(service)] = rid
-    return _BRANDS[id(service)]
+        _BRANDS[service] = rid
+    return _BRANDS[service]
 
 
 def complete(service: RegistrationService, rid: str) -> None:
