@@ -155,7 +155,7 @@ def identities_block_delete(catalogue: Catalogue, registration: Registration) ->
     return any(
         r.disassociation_behavior != DELETE_DISASSOCIATES
         for r in supported(catalogue, registration.registration_type)
-        if not _is_registration_type(catalogue, r.resource_type)
+        if r.resource_type not in catalogue
     )
 
 
@@ -164,7 +164,7 @@ def closes_when_released(catalogue: Catalogue, registration_type: str) -> bool:
     return any(
         r.disassociation_behavior == CLOSES
         for r in supported(catalogue, registration_type)
-        if not _is_registration_type(catalogue, r.resource_type)
+        if r.resource_type not in catalogue
     )
 
 
@@ -178,7 +178,7 @@ def missing_before_submit(
     for r in catalogue.associations(registration.registration_type):
         if r.association_behavior != BEFORE_SUBMIT:
             continue
-        if _is_registration_type(catalogue, r.resource_type):
+        if r.resource_type in catalogue:
             if linked is None:
                 missing.append(f"a {r.resource_type} registration")
             elif str(linked.status) != "COMPLETE":
@@ -200,11 +200,3 @@ def already_associated(registration: Registration, resource_id: str) -> Conflict
         resource_type="registration",
         resource_id=registration.registration_id,
     )
-
-
-def _is_registration_type(catalogue: Catalogue, name: str) -> bool:
-    try:
-        catalogue.definition(name)
-    except ValidationException:
-        return False
-    return True

@@ -150,17 +150,9 @@ def association_rules(catalogue: Catalogue, registration_type: str) -> tuple[Ass
     rules = associations.supported(catalogue, registration_type)
     return tuple(
         AssociationRule(r.resource_type, r.iso_country_code, r.association_behavior,
-                        r.disassociation_behavior, _is_type(catalogue, r.resource_type))
+                        r.disassociation_behavior, r.resource_type in catalogue)
         for r in rules
     )  # fmt: skip
-
-
-def _is_type(catalogue: Catalogue, name: str) -> bool:
-    try:
-        catalogue.definition(name)
-    except ValidationException:
-        return False
-    return True
 
 
 Expected = tuple[type[Exception], str | None] | None
