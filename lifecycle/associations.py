@@ -113,10 +113,14 @@ def supported(catalogue: Catalogue, registration_type: str) -> tuple[SupportedAs
 
 
 def rule(
-    catalogue: Catalogue, registration: Registration, resource_type: str, resource_id: str
+    catalogue: Catalogue,
+    registration: Registration,
+    resource_type: str,
+    resource_id: str,
+    field: str = "ResourceId",
 ) -> SupportedAssociation:
-    """The catalogue's rule for associating a resource of ``resource_type`` with
-    ``registration``.
+    """The catalogue's rule for associating the resource ``resource_id`` (named by the
+    parameter ``field``) of ``resource_type`` with ``registration``.
 
     Raises:
         ValidationException: the type supports no such association, or associates it
@@ -130,7 +134,7 @@ def rule(
             return candidate
     takes = ", ".join(r.resource_type for r in rules if r.association_behavior != ON_APPROVAL)
     raise ValidationException.for_field(
-        "ResourceId",
+        field,
         f"{resource_id} is a {resource_type}; a {registration.registration_type} "
         f"registration is associated with {takes or 'nothing by a user'}",
         reason="INVALID_REGISTRATION_ASSOCIATION",
@@ -146,16 +150,22 @@ def on_approval(catalogue: Catalogue, registration_type: str) -> SupportedAssoci
     )  # fmt: skip
 
 
+def numbers_of(registration: Registration) -> int:
+    """How many phone numbers are associated with ``registration`` (its identities but
+    its sender ID)."""
+    return registration.identities - (registration.sender_id is not None)
+
+
 def identities_block_delete(catalogue: Catalogue, registration: Registration) -> bool:
-    """Whether ``registration`` has identities that must be released before it is
+    """Whether ``registration`` has phone numbers that must be released before it is
     deleted: some are associated, and its type's behaviour for them is not
     DELETE_REGISTRATION_DISASSOCIATES."""
-    if registration.identities == 0:
+    if numbers_of(registration) == 0:
         return False
     return any(
         r.disassociation_behavior != DELETE_DISASSOCIATES
         for r in supported(catalogue, registration.registration_type)
-        if r.resource_type not in catalogue
+        if r.resource_type not in catalogue and r.resource_type != SENDER_ID
     )
 
 
@@ -164,7 +174,7 @@ def closes_when_released(catalogue: Catalogue, registration_type: str) -> bool:
     return any(
         r.disassociation_behavior == CLOSES
         for r in supported(catalogue, registration_type)
-        if r.resource_type not in catalogue
+        if r.resource_type not in catalogue and r.resource_type != SENDER_ID
     )
 
 

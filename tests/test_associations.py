@@ -397,3 +397,57 @@ def test_a_sender_id_is_provisioned_and_associated_on_approval(
     assert service.delete_registration(RegistrationId=rid)["RegistrationStatus"] == "DELETED"
     assert _associations(service, rid) == []
     assert verify(service.backend)[2] == []
+
+
+def test_a_client_token_is_bound_to_its_registration(
+    service: RegistrationService, brand: str
+) -> None:
+    campaigns = []
+    for _ in range(2):
+        rid = _new(service, CAMPAIGN)
+        service.create_registration_association(RegistrationId=rid, ResourceId=brand)
+        _complete(service, rid)
+        campaigns.append(rid)
+    first = service.request_phone_number(**TEN_DLC, RegistrationId=campaigns[0], ClientToken="t")
+    again = service.request_phone_number(**TEN_DLC, RegistrationId=campaigns[0], ClientToken="t")
+    assert again["PhoneNumberId"] == first["PhoneNumberId"]
+    for other in ({"RegistrationId": campaigns[1]}, {}):
+        with pytest.raises(ConflictException) as info:
+            service.request_phone_number(**TEN_DLC, **other, ClientToken="t")
+        assert info.value.reason == "RESOURCE_ALREADY_EXISTS"
+    assert [a["ResourceType"] for a in _associations(service, campaigns[1])] == [BRAND]
+
+
+def test_paging_survives_a_release_between_pages(service: RegistrationService, brand: str) -> None:
+    campaign = _new(service, CAMPAIGN)
+    service.create_registration_association(RegistrationId=campaign, ResourceId=brand)
+    _complete(service, campaign)
+    numbers = [service.request_phone_number(**TEN_DLC, RegistrationId=campaign)["PhoneNumberId"]
+               for _ in range(5)]  # fmt: skip
+    first = service.list_registration_associations(RegistrationId=campaign, MaxResults=3)
+    assert [a["ResourceId"] for a in first["RegistrationAssociations"]] == [brand, *numbers[:2]]
+    service.release_phone_number(PhoneNumberId=numbers[0])
+    rest = service.list_registration_associations(
+        RegistrationId=campaign, MaxResults=3, NextToken=first["NextToken"]
+    )
+    assert [a["ResourceId"] for a in rest["RegistrationAssociations"]] == numbers[2:]
+    assert "NextToken" not in rest
+    with pytest.raises(ValidationException):  # a token is bound to its query
+        service.list_registration_associations(
+            RegistrationId=campaign, NextToken=first["NextToken"],
+            Filters=[{"Name": "resource-type", "Values": ["TEN_DLC"]}],
+        )  # fmt: skip
+
+
+def test_a_deleted_brand_is_replaced(service: RegistrationService, brand: str) -> None:
+    campaign = _new(service, CAMPAIGN)
+    service.create_registration_association(RegistrationId=campaign, ResourceId=brand)
+    service.delete_registration(RegistrationId=brand)
+    with pytest.raises(ValidationException):  # its brand is not COMPLETE
+        service.submit_registration_version(RegistrationId=campaign)
+    other = _new(service, BRAND)
+    _complete(service, other)
+    service.create_registration_association(RegistrationId=campaign, ResourceId=other)
+    assert [a["ResourceId"] for a in _associations(service, campaign)] == [other]
+    service.submit_registration_version(RegistrationId=campaign)
+    assert verify(service.backend)[2] == []

@@ -20,16 +20,17 @@ from lifecycle.associations import (
     AFTER_COMPLETE,
     Association,
     already_associated,
+    numbers_of,
     on_approval,
     rule,
 )
 from lifecycle.catalogue.definitions import SupportedAssociation
-from lifecycle.errors import ConflictException, ResourceNotFoundException
+from lifecycle.errors import ConflictException, ResourceNotFoundException, ValidationException
 from lifecycle.models import Registration, resource_of_arn
-from lifecycle.operations._queries import filter_sets, page_of, sorted_or_none
+from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, filter_sets, sorted_or_none
 from lifecycle.pagination import query_fingerprint
 from lifecycle.phone_numbers import PhoneNumber
-from lifecycle.ports import NumberWrite
+from lifecycle.ports import NumberWrite, PhoneNumberQuery
 from lifecycle.quotas import ASSOCIATIONS_PER_REGISTRATION, PHONE_NUMBERS_PER_REGISTRATION
 from lifecycle.statuses import PhoneNumberStatus, RegistrationStatus
 from lifecycle.validation import MISSING, validate
@@ -117,7 +118,9 @@ def number_rule(
         ServiceQuotaExceededException: ``ASSOCIATIONS_PER_REGISTRATION``,
             ``PHONE_NUMBERS_PER_REGISTRATION``.
     """
-    supported = rule(service.registration_types, registration, number_type, field)
+    supported = rule(service.registration_types, registration, number_type,
+                     "the requested number" if field == "RegistrationId" else "the number",
+                     field)  # fmt: skip
     country = supported.iso_country_code
     if country is not None and iso_country_code != country:
         raise ConflictException(
@@ -153,11 +156,16 @@ def _associate_registration(
         raise ResourceNotFoundException(
             f"Registration {value} is deleted.", resource_type="registration", resource_id=value
         )
+    if other.registration_id == registration.registration_id:
+        raise ValidationException.for_field(
+            "ResourceId", "a registration is not associated with itself",
+            reason="INVALID_REGISTRATION_ASSOCIATION",
+        )  # fmt: skip
     supported = rule(
         service.registration_types, registration, other.registration_type, other.registration_id
     )
     linked = registration.associated_registration_id
-    if linked is not None:
+    if linked is not None and not _deleted(service, registration, linked):
         raise already_associated(registration, linked)
     _check_quotas(service, registration, identity=False)
     association = Association.of_registration(other, supported.iso_country_code or "US")
@@ -167,6 +175,13 @@ def _associate_registration(
     )  # fmt: skip
     service._commit(step, registration.revision, None, ())
     return _answer(step.registration, association)
+
+
+def _deleted(service: RegistrationService, registration: Registration, linked: str) -> bool:
+    """Whether the registration ``registration`` is linked to is DELETED (another may
+    replace it)."""
+    other = service.backend.get(registration.account_id, registration.region, linked)
+    return other is None or other.status is RegistrationStatus.DELETED
 
 
 def _check_quotas(service: RegistrationService, registration: Registration, identity: bool) -> None:
@@ -179,7 +194,7 @@ def _check_quotas(service: RegistrationService, registration: Registration, iden
     )
     if identity:
         service.quotas.check_count(
-            PHONE_NUMBERS_PER_REGISTRATION, registration.identities + 1, name, "phone numbers"
+            PHONE_NUMBERS_PER_REGISTRATION, numbers_of(registration) + 1, name, "phone numbers"
         )
 
 
@@ -223,10 +238,10 @@ def list_registration_associations(
     **unknown: Any,
 ) -> dict[str, Any]:
     """One page of what a registration is associated with: the registration it is
-    associated with first, then its phone numbers in the order they were requested,
-    then the sender ID its approval provisioned.
-    Filters ``resource-type`` and ``iso-country-code``. A DELETED registration has
-    none (its delete ended them)."""
+    associated with first, then the sender ID its approval provisioned, then its phone
+    numbers in the order they were requested (paged by their keyset: a number released
+    between two pages shifts none of the others). Filters ``resource-type`` and
+    ``iso-country-code``. A DELETED registration has none (its delete ended them)."""
     params = validate(
         "ListRegistrationAssociations",
         {"RegistrationId": RegistrationId, "Filters": Filters, "NextToken": NextToken,
@@ -234,41 +249,74 @@ def list_registration_associations(
     )  # fmt: skip
     registration = service._load(params["RegistrationId"], "RegistrationId")
     filters = filter_sets(params.get("Filters", ()))
-    items = [a.to_dict() for a in associations_of(service, registration) if _passes(a, filters)]
-    head = {
+    types, countries = filters.get("resource-type"), filters.get("iso-country-code")
+    fingerprint = query_fingerprint(
+        registration.registration_id, sorted_or_none(types), sorted_or_none(countries)
+    )
+    scope = ["ListRegistrationAssociations", service.account_id, service.region, fingerprint]
+    # A token's position: 0 and 1 the two heads (the registration, the sender ID), then
+    # the numbers' keyset positions shifted by _NUMBERS (_NUMBERS itself: from the first).
+    start = service._after(params, scope) or 0
+    limit = params.get("MaxResults", DEFAULT_MAX_RESULTS)
+    found: list[Association] = []
+    resume = None
+    for slot, association in enumerate(_heads(service, registration)):
+        if slot < start or association is None or not _passes(association, filters):
+            continue
+        if len(found) == limit:
+            resume = slot
+            break
+        found.append(association)
+    if resume is None and numbers_of(registration):
+        if len(found) == limit:
+            resume = max(start, _NUMBERS)
+        else:
+            number_filters = tuple(
+                (name, values)
+                for name, values in (("number-type", types), ("iso-country-code", countries))
+                if values is not None
+            )
+            page = service.backend.query_phone_numbers(PhoneNumberQuery(
+                service.account_id, service.region, filters=number_filters,
+                after=None if start <= _NUMBERS else start - _NUMBERS - 1,
+                limit=limit - len(found), registration_id=registration.registration_id,
+            ))  # fmt: skip
+            found += map(Association.of_number, page.items)
+            if page.next_position is not None:
+                resume = page.next_position + _NUMBERS + 1
+    response = {
         "RegistrationArn": registration.arn,
         "RegistrationId": registration.registration_id,
         "RegistrationType": registration.registration_type,
+        "RegistrationAssociations": [a.to_dict() for a in found],
     }
-    fingerprint = query_fingerprint(
-        registration.registration_id, *(sorted_or_none(filters.get(n))
-                                        for n in ("resource-type", "iso-country-code")),
-    )  # fmt: skip
-    return page_of(
-        service, "ListRegistrationAssociations", fingerprint, params, head,
-        "RegistrationAssociations", items,
-    )  # fmt: skip
+    if resume is not None:
+        response["NextToken"] = service._codec.encode(scope, resume)
+    return response
 
 
-def associations_of(service: RegistrationService, registration: Registration) -> list[Association]:
-    """What ``registration`` is associated with: its registration, its numbers, its
-    sender ID."""
-    found = []
+_NUMBERS = 2
+"""Where the numbers start among a listing's token positions (after the two heads)."""
+
+
+def _heads(service: RegistrationService, registration: Registration) -> list[Association | None]:
+    """The registration ``registration`` is associated with and its sender ID, each
+    ``None`` when it has none."""
+    link = sender = None
     linked = registration.associated_registration_id
-    if linked is not None:
-        other = service.backend.get(registration.account_id, registration.region, linked)
-        if other is not None:
-            supported = rule(
-                service.registration_types, registration, other.registration_type, linked
-            )
-            found.append(Association.of_registration(other, supported.iso_country_code or "US"))
-    if registration.identities:
-        found += map(Association.of_number, service._numbers_of(registration))
-    approval = on_approval(service.registration_types, registration.registration_type)
+    other = None if linked is None else service.backend.get(
+        registration.account_id, registration.region, linked
+    )  # fmt: skip
+    if other is not None:
+        supported = rule(
+            service.registration_types, registration, other.registration_type, linked or ""
+        )
+        link = Association.of_registration(other, supported.iso_country_code or "US")
     if registration.sender_id is not None:
+        approval = on_approval(service.registration_types, registration.registration_type)
         country = "" if approval is None else approval.iso_country_code or ""
-        found.append(Association.of_sender_id(registration, registration.sender_id, country))
-    return found
+        sender = Association.of_sender_id(registration, registration.sender_id, country)
+    return [link, sender]
 
 
 def _passes(association: Association, filters: Mapping[str, frozenset[str]]) -> bool:

@@ -19,7 +19,7 @@ from lifecycle import aggregate, errors, phone_numbers
 from lifecycle.associations import Association, closes_when_released
 from lifecycle.errors import ConflictException, ServiceQuotaExceededException, ValidationException
 from lifecycle.machines import CLOSING_EVENT
-from lifecycle.models import Tag
+from lifecycle.models import Tag, resource_id_of
 from lifecycle.operations._queries import keyset_page_of
 from lifecycle.operations._tokens import earlier_claim
 from lifecycle.operations.associations import number_rule, number_step
@@ -91,9 +91,14 @@ def request_phone_number(
     international = params.get("InternationalSendingEnabled", False)
     protected = params.get("DeletionProtectionEnabled", False)
     token = params.get("ClientToken")
+    registration_id = params.get("RegistrationId")
+    if registration_id is not None:  # by id or ARN: one request either way
+        registration_id = resource_id_of(
+            registration_id, "RegistrationId", service.account_id, service.region, "registration"
+        )
     fingerprint = query_fingerprint(
         iso, params["MessageType"], capabilities, number_type, preference, international,
-        protected, tags,
+        protected, tags, *([] if registration_id is None else [registration_id]),
     )  # fmt: skip
     if token is not None:
         replay = _replay(service, token, fingerprint)

@@ -302,7 +302,9 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         if identity:
             model.identities += 1
         else:
-            assert model.linked is None, f"{rid} associated with a second registration"
+            assert model.linked is None or model.linked.status == "DELETED", (
+                f"{rid} associated with a second registration"
+            )
             model.linked = self.reference[detail["ResourceId"]]
 
     def _follow_number(self, event: TransitionEvent) -> None:
@@ -526,14 +528,16 @@ class LifecycleStateMachine(RuleBasedStateMachine):
                     "RESOURCE_ALREADY_ASSOCIATED" if same
                     else "PHONE_NUMBER_ASSOCIATED_TO_REGISTRATION"
                 )  # fmt: skip
+        if other is model:
+            return ValidationException, "INVALID_REGISTRATION_ASSOCIATION"
         kind = number["NumberType"] if number is not None else (other or model).registration_type
         rule = model.rule(kind)
         if rule is None:
             return ValidationException, "INVALID_REGISTRATION_ASSOCIATION"
         if number is not None and rule.iso_country_code not in (None, number["IsoCountryCode"]):
             return ConflictException, "PHONE_NUMBER_NOT_IN_REGISTRATION_REGION"
-        if number is None and model.linked is not None:
-            return ConflictException, "RESOURCE_ALREADY_ASSOCIATED"
+        if number is None and model.linked is not None and model.linked.status != "DELETED":
+            return ConflictException, "RESOURCE_ALREADY_ASSOCIATED"  # a DELETED one is replaced
         after_complete = rule.association_behavior == AFTER_COMPLETE
         if model.moves("associate", after_complete=after_complete) is None:
             return ConflictException, model.refusal_reason("associate", after_complete)
@@ -831,11 +835,11 @@ class LifecycleStateMachine(RuleBasedStateMachine):
         on one that has been COMPLETE."""
         numbers = [n for n, number in self.numbers.items() if number["Registration"] == rid]
         expected = [(n, self.numbers[n]["NumberType"]) for n in numbers]
+        if model.sender is not None:
+            expected.insert(0, (model.sender, "SENDER_ID"))
         if model.linked is not None:
             linked = next(k for k, v in self.reference.items() if v is model.linked)
             expected.insert(0, (linked, model.linked.registration_type))
-        if model.sender is not None:
-            expected.append((model.sender, "SENDER_ID"))
         if model.provisions() and model.status in ("PROVISIONING", "COMPLETE"):
             assert model.sender is not None, f"{rid} approved without its sender ID"
         pages = self.service.get_paginator("list_registration_associations").paginate(
