@@ -20,7 +20,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from lifecycle import aggregate, associations, attachments, errors, pagination, phone_numbers
+from lifecycle import (
+    aggregate,
+    associations,
+    attachments,
+    errors,
+    pagination,
+    phone_numbers,
+    waiters,
+)
 from lifecycle.attachments import RegistrationAttachment
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.catalogue import Catalogue
@@ -198,6 +206,16 @@ class RegistrationService:
             OperationNotPageableError: no paginator by that name (a ValidationException).
         """
         return pagination.get_paginator(self, operation_name)
+
+    def get_waiter(self, waiter_name: str) -> Any:
+        """A botocore ``Waiter`` (:mod:`lifecycle.waiters`) that calls this service:
+        ``service.get_waiter("registration_complete").wait(RegistrationIds=[...],
+        WaiterConfig={"Delay": 1, "MaxAttempts": 60})``. Needs botocore.
+
+        Raises:
+            ValidationException: no waiter by that name.
+        """
+        return waiters.waiter(waiter_name, lambda method: getattr(self, method))
 
     def can_paginate(self, operation_name: str) -> bool:
         """Whether :meth:`get_paginator` has a paginator for ``operation_name``."""

@@ -3,13 +3,15 @@
 :func:`client` returns a genuine boto3 client for ``pinpoint-sms-voice-v2`` whose
 requests are answered in process by a :class:`~lifecycle.RegistrationService`:
 botocore's own serializer, parser, paginators, waiters and exception classes, no
-network and no real credentials. Needs the ``aws`` extra (boto3).
+network and no real credentials; :func:`waiter` gives any such client, the real one
+too, this library's waiters. Needs the ``aws`` extra (boto3).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from lifecycle import waiters
 from lifecycle.aws.protocol import handle
 from lifecycle.service import RegistrationService
 
@@ -47,6 +49,19 @@ def client(service: RegistrationService | None = None, **client_kwargs: Any) -> 
 
     boto_client.meta.events.register(f"before-send.{SERVICE_NAME}", answer)
     return boto_client
+
+
+def waiter(boto_client: Any, waiter_name: str) -> Any:
+    """The waiter ``waiter_name`` of :mod:`lifecycle.waiters` (``registration_complete``,
+    ``registration_requires_updates``, ``registration_version_approved``,
+    ``phone_number_active``) on ``boto_client``, any boto3 client of
+    ``pinpoint-sms-voice-v2`` (the real one too): a botocore ``Waiter``, so
+    ``.wait(RegistrationIds=[...], WaiterConfig={...})``.
+
+    Raises:
+        ValidationException: no waiter by that name.
+    """
+    return waiters.waiter(waiter_name, lambda method: getattr(boto_client, method))
 
 
 class _Raw:
