@@ -17,10 +17,12 @@ import sys
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 from lifecycle import demo, diagrams, media
+from lifecycle import stale as stale_view
 from lifecycle.audit import timeline, verify
 from lifecycle.aws.access import ADMIN_TOKEN_ENV, AdminToken, bind_warning
 from lifecycle.aws.access_log import LEVELS
@@ -37,6 +39,7 @@ from lifecycle.errors import (
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
 from lifecycle.ports import Backend
+from lifecycle.statuses import RegistrationStatus
 from lifecycle.validation import FIELD_PATH, REGISTRATION_ID, integer, string
 
 T = TypeVar("T")
@@ -411,6 +414,30 @@ def _parser() -> argparse.ArgumentParser:
         "DeniedReason and Feedback",
     )
     review.set_defaults(check=functools.partial(_check_review, review))
+    stale = commands.add_parser(
+        "stale",
+        parents=[db],
+        help="list the registrations that have sat in a status longer than a threshold",
+        description="List the registrations of the store (every account and region) that "
+        "entered their status, by their status-history timestamps, longer ago than "
+        "--older-than: the longest waiting first.",
+    )
+    stale.add_argument(
+        "--status",
+        action="append",
+        choices=[s.value for s in RegistrationStatus if s.value not in ("CLOSED", "DELETED")],
+        metavar="STATUS",
+        help="repeatable: only registrations in this status (default: every status in "
+        "which a registration waits: CREATED, the review statuses, PROVISIONING, "
+        "REQUIRES_UPDATES)",
+    )
+    stale.add_argument(
+        "--older-than",
+        type=_argument(stale_view.duration),
+        default=stale_view.duration("30d"),
+        metavar="AGE",
+        help="days, hours or minutes, as 30d, 12h or 90m (default: 30d)",
+    )
     commands.add_parser(
         "verify",
         parents=[db],
@@ -467,6 +494,20 @@ def _registration(backend: Backend, value: str) -> tuple[Registration, list[Tran
 
 def _events(backend: Backend, value: str) -> int:
     print("\n".join(timeline(_registration(backend, value)[1])))
+    return 0
+
+
+def _stale(backend: Backend, older_than: timedelta, statuses: list[str] | None) -> int:
+    wanted = (
+        stale_view.WAITING if statuses is None else frozenset(map(RegistrationStatus, statuses))
+    )
+    with backend.snapshot() as snapshot:
+        found = stale_view.stale(snapshot, older_than, datetime.now(UTC), wanted)
+    for row in found:
+        print(f"{row.registration_id}  {row.status.value:<24} since {row.since.isoformat()}  "
+              f"{row.age.days} days  {row.registration_type}")  # fmt: skip
+    print(f"{len(found)} registration(s) in {', '.join(sorted(wanted))} for longer than "
+          f"{older_than}")  # fmt: skip
     return 0
 
 
@@ -595,12 +636,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "review":
         return _review(args)
     # The audits only read: they open the store read-only, which also works on a copy.
-    backend = open_backend(args.db, read_only=args.command in ("verify", "events"))
+    backend = open_backend(args.db, read_only=args.command in ("verify", "events", "stale"))
     if args.command == "demo":
         demo.run(sys.stdout, backend, db=args.db)
         return 0
     if args.command == "events":
         return _events(backend, args.registration)
+    if args.command == "stale":
+        return _stale(backend, args.older_than, args.status)
     return _verify(backend)
 
 
