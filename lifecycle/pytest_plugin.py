@@ -8,7 +8,7 @@ is not installed; the fixtures import :mod:`lifecycle.testing` when used.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,6 +19,7 @@ from lifecycle.service import RegistrationService
 if TYPE_CHECKING:
     from hypothesis import settings as Settings
 
+    from lifecycle.aws.mock import Mock
     from lifecycle.ports import Backend
     from lifecycle.testing import LifecycleStateMachine, TransitionCoverage
 
@@ -35,6 +36,16 @@ def lifecycle_clock() -> ManualClock:
 def lifecycle_service(lifecycle_clock: ManualClock) -> RegistrationService:
     """A service on a new in-memory backend, on ``lifecycle_clock``."""
     return RegistrationService(clock=lifecycle_clock)
+
+
+@pytest.fixture
+def lifecycle_aws() -> Iterator[Mock]:
+    """:func:`lifecycle.aws.mock` for the test: every ``pinpoint-sms-voice-v2`` client
+    of the process is answered by the library (needs the ``aws`` extra)."""
+    from lifecycle.aws import mock
+
+    with mock() as active:
+        yield active
 
 
 @pytest.fixture

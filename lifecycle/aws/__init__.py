@@ -76,3 +76,8 @@ class _Raw:
     def read(self, *_: Any, **__: Any) -> bytes:
         body, self._body = self._body, b""
         return body
+
+
+from lifecycle.aws.mock import Mock, mock  # noqa: E402 - it reads this module's _Raw
+
+__all__ = ["SERVICE_NAME", "Mock", "client", "mock", "waiter"]

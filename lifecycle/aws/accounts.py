@@ -74,6 +74,14 @@ class Accounts:
                 self._services.popitem(last=False)
         return service
 
+    def add(self, service: RegistrationService) -> None:
+        """Serve ``service``'s account and region with ``service`` itself (it must use
+        this backend)."""
+        if service.backend is not self.backend:
+            raise ValidationException.for_field("service", "must use the accounts' backend")
+        with self._lock:
+            self._services[(service.account_id, service.region)] = service
+
     def owner(self, registration: str) -> RegistrationService:
         """The service of the account and region that hold ``registration`` (an id or
         an ARN), whichever they are.
