@@ -36,6 +36,7 @@ from lifecycle.errors import (
     ValidationException,
     one_line,
 )
+from lifecycle.eventbridge import Forwarder, http_url, post
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
 from lifecycle.ports import Backend
@@ -373,6 +374,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"log to stderr from this level on: {', '.join(LEVELS)} (default: info, which "
         "includes the access log: one line per request)",
     )
+    serve.add_argument(
+        "--eventbridge-url",
+        type=_argument(http_url),
+        metavar="URL",
+        help="POST each registration status change, in AWS's EventBridge shape, to URL "
+        "(from the log: none is lost, one may come twice)",
+    )
     review = commands.add_parser(
         "review",
         help="act as the reviewer on a registration served by lifecycle serve",
@@ -555,10 +563,18 @@ def _serve(args: argparse.Namespace) -> int:
     from lifecycle.aws.accounts import Accounts
     from lifecycle.aws.server import serve
 
-    accounts = Accounts(open_backend(args.db), registration_types=args.catalog)
-    with _listening(args.host, args.port):
-        serve(accounts, args.host, args.port, credentials=_credentials(args),
-              admin_token=args.admin_token, log_level=args.log_level)  # fmt: skip
+    backend = open_backend(args.db)
+    accounts = Accounts(backend, registration_types=args.catalog)
+    forwarder = None
+    if args.eventbridge_url is not None:
+        forwarder = Forwarder(backend, post(args.eventbridge_url)).start()
+    try:
+        with _listening(args.host, args.port):
+            serve(accounts, args.host, args.port, credentials=_credentials(args),
+                  admin_token=args.admin_token, log_level=args.log_level)  # fmt: skip
+    finally:
+        if forwarder is not None:
+            forwarder.stop()
     return 0
 
 

@@ -14,16 +14,23 @@ by a crash; one may come twice, with the same ``id``.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import threading
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lifecycle.errors import ValidationException
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration, registration_arn
+from lifecycle.outbox import Outbox
 from lifecycle.ports import Backend
+
+log = logging.getLogger(__name__)
 
 SOURCE = "aws.sms-voice"
 DETAIL_TYPE = "Registration Status Change"
@@ -148,3 +155,54 @@ def json_lines(path: str | os.PathLike[str]) -> Target:
             os.fsync(out.fileno())
 
     return append
+
+
+def http_url(value: str) -> str:
+    """``value`` if it is an ``http://`` or ``https://`` URL with a host.
+
+    Raises:
+        ValidationException: anything else (naming ``eventbridge_url``).
+    """
+    parsed = urllib.parse.urlsplit(value) if isinstance(value, str) else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValidationException.for_field(
+            "eventbridge_url", f"must be an http:// or https:// URL, got {value!r}"
+        )
+    return value
+
+
+class Forwarder:
+    """Delivers the status changes of ``backend``'s log to ``target`` from a background
+    thread: an Outbox named ``name`` drained every ``interval`` seconds (a failed
+    delivery is logged and tried again on the next round; none is lost).
+    ``lifecycle serve --eventbridge-url`` runs one."""
+
+    def __init__(
+        self, backend: Backend, target: Target, name: str = "eventbridge", interval: float = 0.5
+    ) -> None:
+        self._outbox = Outbox(backend, name)
+        self._deliver = Delivery(backend, target)
+        self._interval = interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lifecycle-{name}", daemon=True)
+
+    def start(self) -> Forwarder:
+        """Start delivering; returns itself."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Deliver what is pending, then stop."""
+        self._stopped.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            self._drain()
+        self._drain()  # what is pending at the stop
+
+    def _drain(self) -> None:
+        try:
+            self._outbox.drain(self._deliver)
+        except Exception:
+            log.exception("EventBridge delivery failed; it is tried again")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -87,7 +88,7 @@ def test_json_lines_and_post(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert len(lines) == 5 and lines[0]["detail-type"] == DETAIL_TYPE
 
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
     failing = [True]
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -139,3 +140,49 @@ def test_put_events_on_a_bus() -> None:
         with pytest.raises(RuntimeError, match="refused"):
             Outbox(service.backend, "bus").drain(Delivery(service.backend, target))
         stub.assert_no_pending_responses()
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    """Collects the POSTed events in ``received``."""
+
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_serve_posts_each_status_change(tmp_path: Path) -> None:
+    pytest.importorskip("waitress", reason="the server extra is not installed")
+    from tests.served import ADMIN_TOKEN, Server
+
+    receiver = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{receiver.server_port}/events"
+    server = Server(tmp_path / "serve", "--log-level", "warning", "--admin-token", ADMIN_TOKEN,
+                    "--eventbridge-url", url)  # fmt: skip
+    try:
+        client = server.client()
+        rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
+        client.delete_registration(RegistrationId=rid)
+        deadline = time.monotonic() + 20
+        while len(_Receiver.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        server.stop()
+        receiver.shutdown()
+    assert [e["detail"]["registrationDetails"]["currentStatus"] for e in _Receiver.received] == [
+        "CREATED", "DELETED"
+    ]  # fmt: skip
+    assert _Receiver.received[0]["resources"][0].endswith(rid)
+
+
+def test_a_bad_eventbridge_url_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from lifecycle.cli import main
+
+    assert main(["serve", "--eventbridge-url", "ftp://x"]) == 2
+    assert "--eventbridge-url: must be an http:// or https:// URL" in capsys.readouterr().err
