@@ -39,7 +39,9 @@ from lifecycle.errors import (
 from lifecycle.eventbridge import Forwarder, http_url, post
 from lifecycle.events import TransitionEvent
 from lifecycle.models import Registration
+from lifecycle.policy import Policy
 from lifecycle.ports import Backend
+from lifecycle.scripted import attach
 from lifecycle.statuses import RegistrationStatus
 from lifecycle.validation import FIELD_PATH, REGISTRATION_ID, integer, string
 
@@ -375,6 +377,13 @@ def _parser() -> argparse.ArgumentParser:
         "includes the access log: one line per request)",
     )
     serve.add_argument(
+        "--review-policy",
+        type=_argument(Policy.load),
+        metavar="FILE",
+        help="a scripted reviewer's policy (JSON or TOML): it reviews every account's "
+        "registrations, on wall-clock time",
+    )
+    serve.add_argument(
         "--eventbridge-url",
         type=_argument(http_url),
         metavar="URL",
@@ -564,7 +573,8 @@ def _serve(args: argparse.Namespace) -> int:
     from lifecycle.aws.server import serve
 
     backend = open_backend(args.db)
-    accounts = Accounts(backend, registration_types=args.catalog)
+    setup = None if args.review_policy is None else attach(args.review_policy)
+    accounts = Accounts(backend, registration_types=args.catalog, setup=setup)
     forwarder = None
     if args.eventbridge_url is not None:
         forwarder = Forwarder(backend, post(args.eventbridge_url)).start()

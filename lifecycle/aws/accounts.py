@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from lifecycle.catalogue import Catalogue
 from lifecycle.errors import ResourceNotFoundException, ValidationException
@@ -29,6 +29,7 @@ class Accounts:
         backend: where every account's registrations live.
         clock, registration_types, quotas: as :class:`~lifecycle.RegistrationService`
             takes them; every account and region gets the same.
+        setup: called with each service made (a scripted reviewer attaching itself).
 
     Raises:
         ValidationException: an option is malformed (named in the message).
@@ -41,10 +42,14 @@ class Accounts:
         clock: Clock | None = None,
         registration_types: Catalogue | Iterable[str] | None = None,
         quotas: Mapping[str, int] | None = None,
+        setup: Callable[[RegistrationService], object] | None = None,
     ) -> None:
+        self._setup = setup
         # The first service checks the options, and lends its registry to the others.
         first = RegistrationService(backend, clock, registration_types=registration_types,
                                     quotas=quotas)  # fmt: skip
+        if setup is not None:
+            setup(first)
         self.backend = backend
         self._clock = clock
         self._registration_types = first.registration_types
@@ -69,6 +74,9 @@ class Accounts:
         service = RegistrationService(self.backend, self._clock, account_id, region,
                                       self._registration_types, self._quotas)  # fmt: skip
         with self._lock:
+            known = self._services.get(key)
+            if known is None and self._setup is not None:
+                self._setup(service)
             service = self._services.setdefault(key, service)
             if len(self._services) > MAX_CACHED:
                 self._services.popitem(last=False)
@@ -76,9 +84,11 @@ class Accounts:
 
     def add(self, service: RegistrationService) -> None:
         """Serve ``service``'s account and region with ``service`` itself (it must use
-        this backend)."""
+        this backend); ``setup`` is called with it."""
         if service.backend is not self.backend:
             raise ValidationException.for_field("service", "must use the accounts' backend")
+        if self._setup is not None:
+            self._setup(service)
         with self._lock:
             self._services[(service.account_id, service.region)] = service
 

@@ -27,8 +27,10 @@ from lifecycle.aws.credentials import DEFAULT_ACCOUNT
 from lifecycle.aws.protocol import handle
 from lifecycle.backends.memory import InMemoryBackend
 from lifecycle.errors import ValidationException
+from lifecycle.policy import Policy
 from lifecycle.ports import Backend
 from lifecycle.reviewer import Reviewer
+from lifecycle.scripted import ScriptedReviewer
 from lifecycle.service import RegistrationService
 
 SERVICE_NAME = "pinpoint-sms-voice-v2"
@@ -51,7 +53,9 @@ class Mock:
             and region. ``None``: a new one on ``backend``.
         backend: where every account's registrations live (``None``: a new
             in-memory backend); not with ``service``.
-        policy: a scripted reviewer's policy: not provided yet, must be ``None``.
+        policy: the scripted reviewer's :class:`~lifecycle.policy.Policy`, its
+            dictionary, or a JSON or TOML file's path: every account's service gets a
+            :class:`~lifecycle.scripted.ScriptedReviewer` of it.
         accounts: the account of each access key; any other key (moto's ``testing``,
             for one) is the default account ``123456789012``.
 
@@ -73,16 +77,16 @@ class Mock:
             )
         if service is not None and not isinstance(service, RegistrationService):
             raise ValidationException.for_field("service", "must be a RegistrationService")
-        if policy is not None:
-            raise ValidationException.for_field(
-                "policy", "scripted reviewer policies are not provided yet: leave it out"
-            )
+        self.policy = _policy(policy)
+        self.scripted: dict[tuple[str, str], ScriptedReviewer] = {}
+        """The scripted reviewer of each account and region's service (with a policy)."""
         if service is not None:
             backend = service.backend
         self.accounts = Accounts(
             InMemoryBackend() if backend is None else backend,
             clock=None if service is None else service.clock,
             registration_types=None if service is None else service.registration_types,
+            setup=None if self.policy is None else self._script,
         )  # fmt: skip
         if service is not None:
             self.accounts.add(service)
@@ -92,6 +96,15 @@ class Mock:
             if not isinstance(key, str) or not key:
                 raise ValidationException.for_field("accounts", "keys must be access key ids")
         self._saved_env: dict[str, str | None] = {}
+
+    def _script(self, service: RegistrationService) -> None:
+        assert self.policy is not None
+        self.scripted[(service.account_id, service.region)] = ScriptedReviewer(service, self.policy)
+
+    def advance(self) -> int:
+        """Make every scripted move that is due now, in every account and region (after
+        the test advanced the clock); returns how many were made."""
+        return sum(scripted.advance() for scripted in list(self.scripted.values()))
 
     @property
     def service(self) -> RegistrationService:
@@ -154,6 +167,15 @@ class Mock:
                 return function(*args, **kwargs)
 
         return run  # type: ignore[return-value]
+
+
+def _policy(policy: object) -> Policy | None:
+    """``policy`` as a Policy: given, read from a dictionary, or loaded from a path."""
+    if policy is None or isinstance(policy, Policy):
+        return policy
+    if isinstance(policy, str | os.PathLike):
+        return Policy.load(policy)
+    return Policy.from_dict(policy)
 
 
 def mock(
