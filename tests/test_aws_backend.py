@@ -490,3 +490,34 @@ def test_a_phone_number_error_at_aws_writes_nothing() -> None:
     assert list(backend.phone_numbers()) == [] and backend.read_log() == []
     with pytest.raises(ValidationException):
         backend.commit_phone_number(step.phone_number, expected_revision=None, events=())
+
+
+def test_pushed_status_change_events_sync(aws: RegistrationService, wire: Any) -> None:
+    from lifecycle.eventbridge import Delivery
+    from lifecycle.outbox import Outbox
+
+    client, _ = wire
+    backend = AwsBackend(client)
+    local = RegistrationService(backend, account_id=aws.account_id, region=aws.region)
+    rid = local.create_registration(RegistrationType=BRAND)["RegistrationId"]
+    fill_form(local, rid)
+    local.submit_registration_version(RegistrationId=rid)
+    aws.reviewer.begin_review(rid)
+    aws.reviewer.approve(rid)
+    # AWS's EventBridge events, rendered from AWS's log, pushed to the mirror
+    received: list[Any] = []
+    Outbox(aws.backend, "to-the-mirror").drain(
+        Delivery(aws.backend, lambda event: received.append(backend.receive(event)))
+    )
+    applied = [report.applied for report in received if report is not None]
+    assert ("begin_review", "approve") in applied
+    assert invariants.describe(local, rid) == invariants.describe(aws, rid)
+    assert backend.receive({"source": "aws.s3", "detail-type": "Object Created"}) is None
+    elsewhere = {"source": "aws.sms-voice", "detail-type": "Registration Status Change",
+                 "detail": {"registrationDetails": {"registrationId": "registration-x"},
+                            "registrationArn": "arn:aws:sms-voice:eu-west-1:999999999999:"
+                                               "registration/registration-x"}}  # fmt: skip
+    assert backend.receive(elsewhere) is None
+    with pytest.raises(ValidationException, match="registrationId"):
+        backend.receive({"source": "aws.sms-voice", "detail-type": "Registration Status Change",
+                         "detail": {}})  # fmt: skip

@@ -49,6 +49,7 @@ from lifecycle.errors import (
     ThrottlingException,
     ValidationException,
 )
+from lifecycle.eventbridge import DETAIL_TYPE, SOURCE
 from lifecycle.events import TransitionEvent
 from lifecycle.form import FieldValue
 from lifecycle.machines import ASSOCIATION_EVENTS, INTERNAL_EVENTS
@@ -522,6 +523,34 @@ class AwsBackend:
         raise ThrottlingException(f"AWS {operation}: still throttled")  # pragma: no cover
 
     # -- what AWS did ---------------------------------------------------------------------
+
+    def receive(self, event: Mapping[str, Any]) -> SyncReport | None:
+        """Apply a "Registration Status Change" event AWS sent (EventBridge's shape, as
+        :func:`lifecycle.eventbridge.render` gives it): :meth:`sync` of its
+        registration, pushed instead of polled. ``None`` for any other event, or one of
+        a registration this mirror does not hold (another account's, one made
+        elsewhere).
+
+        Raises:
+            ValidationException: a status change whose ``detail`` names no registration.
+        """
+        if event.get("source") != SOURCE or event.get("detail-type") != DETAIL_TYPE:
+            return None
+        detail = event.get("detail")
+        details = detail.get("registrationDetails") if isinstance(detail, Mapping) else None
+        rid = details.get("registrationId") if isinstance(details, Mapping) else None
+        if not isinstance(rid, str):
+            raise ValidationException.for_field(
+                "event.detail.registrationDetails.registrationId", "is missing"
+            )
+        arn = detail.get("registrationArn", "") if isinstance(detail, Mapping) else ""
+        parts = str(arn).split(":")
+        if len(parts) > 4 and self.store.get(parts[4], parts[3], rid) is None:
+            return None
+        try:
+            return self.sync(rid)
+        except ResourceNotFoundException:
+            return None
 
     def sync(self, registration_id: str) -> SyncReport:
         """Apply what AWS did to ``registration_id`` since the mirror last saw it.
