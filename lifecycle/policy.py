@@ -84,11 +84,18 @@ class Rule:
         return self.submissions[min(submission, len(self.submissions)) - 1]
 
 
+UPLOAD_MOVES: tuple[str, ...] = ("complete_upload", "fail_upload")
+"""What a policy's ``uploads`` does to an attachment created from a URL."""
+
+
 @attrs.frozen
 class Policy:
-    """The rules of a scripted reviewer, the first matching one applying."""
+    """The rules of a scripted reviewer, the first matching one applying; ``uploads``:
+    what happens to each attachment created from a URL (``{"event": "complete_upload"
+    | "fail_upload", "after": ..., "after_describes": ...}``), if anything."""
 
     rules: tuple[Rule, ...]
+    uploads: Move | None = None
 
     def rule_for(
         self, registration_id: str, registration_type: str, tags: Mapping[str, str]
@@ -113,9 +120,12 @@ class Policy:
             ValidationException: naming the first malformed member by its path
                 (``rules[1].submissions[0][2].event``) and the rule it breaks.
         """
-        document = _mapping(data, "policy", {"rules"})
+        document = _mapping(data, "policy", {"rules", "uploads"})
         rules = _sequence(document.get("rules"), "rules")
-        return cls(tuple(_rule(rule, f"rules[{i}]") for i, rule in enumerate(rules)))
+        uploads = None
+        if "uploads" in document:
+            uploads = _move(document["uploads"], "uploads", UPLOAD_MOVES)
+        return cls(tuple(_rule(rule, f"rules[{i}]") for i, rule in enumerate(rules)), uploads)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Policy:
@@ -167,13 +177,13 @@ def _rule(data: object, where: str) -> Rule:
     )
 
 
-def _move(data: object, where: str) -> Move:
+def _move(data: object, where: str, events: tuple[str, ...] = REVIEWER_MOVES) -> Move:
     move = _mapping(data, where, {"event", "after", "after_describes", "reasons", "fields",
                                   "feedback"})  # fmt: skip
     event = move.get("event")
-    if event not in REVIEWER_MOVES:
+    if event not in events:
         raise ValidationException.for_field(
-            f"{where}.event", f"must be one of {', '.join(REVIEWER_MOVES)}, got {event!r}"
+            f"{where}.event", f"must be one of {', '.join(events)}, got {event!r}"
         )
     after = timedelta(0)
     if "after" in move:

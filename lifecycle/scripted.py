@@ -4,7 +4,9 @@
 that a rule matches starts that rule's script for it; a move happens once it is due
 (its ``after`` on the service's clock, its ``after_describes`` describe calls), at the
 first of: the submit itself, a DescribeRegistrations or DescribeRegistrationVersions
-call naming the registration, or :meth:`ScriptedReviewer.advance`. A move's ``after``
+call naming the registration, or :meth:`ScriptedReviewer.advance`. With the policy's
+``uploads``, each attachment created from a URL completes or fails the same way
+(counting DescribeRegistrationAttachments calls naming it). A move's ``after``
 counts from when the previous one was due (by time), so a clock moved on by days makes
 every move due by then at once. Every move is the
 reviewer's own call (``service.reviewer``): the same machines, one atomic commit,
@@ -23,7 +25,7 @@ import attrs
 
 from lifecycle.errors import ConflictException, LifecycleError
 from lifecycle.machines import VERSION
-from lifecycle.policy import Move, Policy, Rule
+from lifecycle.policy import UPLOAD_MOVES, Move, Policy, Rule
 from lifecycle.service import RegistrationService
 
 
@@ -56,6 +58,22 @@ class ScriptedReviewer:
         submit = service.submit_registration_version
         describe = service.describe_registrations
         versions = service.describe_registration_versions
+        upload = service.create_registration_attachment
+        attachments = service.describe_registration_attachments
+
+        def uploaded(**params: Any) -> dict[str, Any]:
+            answer = upload(**params)
+            if policy.uploads is not None and answer["AttachmentStatus"] == "UPLOAD_IN_PROGRESS":
+                with self._lock:
+                    aid = answer["RegistrationAttachmentId"]
+                    self._runs[aid] = _Run(-1, 1, (policy.uploads,), service._now())
+                    self._advance(aid)
+            return answer
+
+        def attachments_described(**params: Any) -> dict[str, Any]:
+            named = params.get("RegistrationAttachmentIds")
+            self._described(None if named is None else [_id(v) for v in named])
+            return attachments(**params)
 
         def submitted(**params: Any) -> dict[str, Any]:
             answer = submit(**params)
@@ -75,6 +93,8 @@ class ScriptedReviewer:
         service.submit_registration_version = submitted  # type: ignore[method-assign]
         service.describe_registrations = described  # type: ignore[method-assign]
         service.describe_registration_versions = versions_described  # type: ignore[method-assign]
+        service.create_registration_attachment = uploaded  # type: ignore[method-assign]
+        service.describe_registration_attachments = attachments_described  # type: ignore[method-assign]
 
     def advance(self) -> int:
         """Make every move that is due now; returns how many were made."""
@@ -120,7 +140,10 @@ class ScriptedReviewer:
                 _fire(self.service, registration_id, move)
             except LifecycleError as exc:
                 del self._runs[registration_id]
-                rule = _rule_name(self.policy.rules[run.rule_index])
+                rule = (
+                    "uploads" if run.rule_index < 0
+                    else _rule_name(self.policy.rules[run.rule_index])
+                )  # fmt: skip
                 raise ConflictException(
                     f"Review policy rule {run.rule_index} ({rule}), submission "
                     f"{run.submission}, move {run.done} ({move.event}) on registration "
@@ -147,7 +170,9 @@ def attach(policy: Policy) -> Callable[[RegistrationService], ScriptedReviewer]:
 
 def _fire(service: RegistrationService, registration_id: str, move: Move) -> None:
     reviewer = service.reviewer
-    if move.event == "deny":
+    if move.event in UPLOAD_MOVES:
+        getattr(reviewer, move.event)(registration_id)  # an attachment's id
+    elif move.event == "deny":
         reviewer.deny(registration_id, [dict(r) for r in move.reasons], fields=move.fields,
                       feedback=move.feedback)  # fmt: skip
     elif VERSION.defines(move.event):

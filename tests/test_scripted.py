@@ -204,3 +204,25 @@ def test_serve_refuses_a_bad_policy_file(
     bad.write_text('{"rules": [{"submissions": [[{"event": "approve", "after": "soon"}]]}]}')
     assert main(["serve", "--review-policy", str(bad)]) == 2
     assert "after: must be a number of days" in capsys.readouterr().err
+
+
+def test_uploads_finish_or_fail_by_policy() -> None:
+    clock = ManualClock()
+    service = RegistrationService(clock=clock)
+    ScriptedReviewer(service, {"rules": [], "uploads": {"event": "complete_upload",
+                                                         "after": "10m"}})  # fmt: skip
+    made = service.create_registration_attachment(AttachmentUrl="s3://bucket/opt-in.png")
+    aid = made["RegistrationAttachmentId"]
+    assert made["AttachmentStatus"] == "UPLOAD_IN_PROGRESS"
+    clock.advance(timedelta(minutes=10))
+    shown = service.describe_registration_attachments(RegistrationAttachmentIds=[aid])
+    assert shown["RegistrationAttachments"][0]["AttachmentStatus"] == "UPLOAD_COMPLETE"
+    failing = RegistrationService()
+    ScriptedReviewer(failing, {"rules": [], "uploads": {"event": "fail_upload"}})
+    made = failing.create_registration_attachment(AttachmentUrl="s3://bucket/opt-in.png")
+    assert made["AttachmentStatus"] == "UPLOAD_IN_PROGRESS"  # the answer of the create
+    shown = failing.describe_registration_attachments()["RegistrationAttachments"][0]
+    assert shown["AttachmentStatus"] == "UPLOAD_FAILED"
+    with pytest.raises(ValidationException) as info:
+        Policy.from_dict({"rules": [], "uploads": {"event": "approve"}})
+    assert info.value.fields[0]["Name"] == "uploads.event"
