@@ -265,3 +265,15 @@ def snapshot(service: RegistrationService) -> list[object]:
 def body(response: Mapping[str, Any]) -> dict[str, Any]:
     """A service answer without its ``ResponseMetadata`` (a request id differs per call)."""
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Any]:
+    """A ``lifecycle serve`` in a child process (:class:`tests.served.Server`, with the
+    tests' admin token), stopped after the test."""
+    from tests.served import ADMIN_TOKEN, Server  # needs the aws and server extras
+
+    running = Server(tmp_path / "serve", "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
+    yield running
+    if running.proc.poll() is None:
+        running.stop()

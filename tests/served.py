@@ -240,3 +240,12 @@ def wait_until(predicate: Any, timeout: float, interval: float = 0.02) -> bool:
             return True
         time.sleep(interval)
     return bool(predicate())
+
+
+def review(server: Server, action: str, rid: str, *options: str) -> None:
+    """``lifecycle review ACTION RID OPTIONS`` against ``server``, with the tests' admin
+    token; it must succeed."""
+    command = [sys.executable, "-m", "lifecycle", "review", action, rid, "--endpoint-url",
+               server.url, "--admin-token", ADMIN_TOKEN, *options]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -3,12 +3,9 @@ and a boto3 client of ``lifecycle serve``; success, failure states and time-outs
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,7 +19,7 @@ import lifecycle.aws
 from lifecycle import RegistrationService, ValidationException
 from lifecycle.testing.forms import fill_form
 from lifecycle.waiters import WAITER_NAMES
-from tests.served import ADMIN_TOKEN, Server
+from tests.served import Server, review
 
 BRAND = "US_TEN_DLC_BRAND_REGISTRATION"
 FAST = {"Delay": 0, "MaxAttempts": 3}
@@ -124,14 +121,6 @@ def test_an_unknown_waiter_names_the_known_ones() -> None:
     assert RegistrationService().get_waiter("RegistrationComplete").name == "RegistrationComplete"
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "serve", "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
-    yield running
-    if running.proc.poll() is None:
-        running.stop()
-
-
 def test_waiters_on_a_client_of_lifecycle_serve(server: Server) -> None:
     client = server.client()
     rid = client.create_registration(RegistrationType=BRAND)["RegistrationId"]
@@ -141,16 +130,8 @@ def test_waiters_on_a_client_of_lifecycle_serve(server: Server) -> None:
         client.put_registration_field_value(RegistrationId=rid, **value)
     client.submit_registration_version(RegistrationId=rid)
 
-    def review(action: str) -> None:
-        done = subprocess.run(
-            [sys.executable, "-m", "lifecycle", "review", action, rid, "--endpoint-url",
-             server.url, "--admin-token", ADMIN_TOKEN],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-
-    reviewer = _later(lambda: [review(a) for a in ("begin_review", "approve",
-                                                   "complete_provisioning")])  # fmt: skip
+    reviewer = _later(lambda: [review(server, a, rid) for a in (
+        "begin_review", "approve", "complete_provisioning")])  # fmt: skip
     lifecycle.aws.waiter(client, "registration_complete").wait(
         RegistrationIds=[rid], WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
     )

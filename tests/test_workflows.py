@@ -14,7 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from lifecycle import RegistrationService
 from lifecycle.audit import verify
 from lifecycle.backends.sqlite import SqliteBackend
 from lifecycle.media import EXAMPLE_PNG
-from tests.served import ADMIN_TOKEN, ENV, Server
+from tests.served import ENV, Server, review
 
 Reviewer = Callable[..., None]
 """``reviewer(action, rid, fields=None)``: what AWS does, however it is reached."""
@@ -244,27 +244,17 @@ def test_through_the_in_process_boto3_client() -> None:
     assert verify(service.backend)[2] == []
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "serve", "--log-level", "warning", "--admin-token", ADMIN_TOKEN)
-    yield running
-    if running.proc.poll() is None:
-        running.stop()
-
-
 def _review_cli(server: Server) -> Reviewer:
     """The reviewer as ``lifecycle review`` against ``server``."""
 
     def reviewer(action: str, rid: str, fields: dict[str, Any] | None = None) -> None:
-        command = [sys.executable, "-m", "lifecycle", "review", action, rid, "--endpoint-url",
-                   server.url, "--admin-token", ADMIN_TOKEN]  # fmt: skip
+        options: list[str] = []
         if action == "deny":
-            command += ["--reason", REASON["Reason"], "--short-description",
+            options += ["--reason", REASON["Reason"], "--short-description",
                         REASON["ShortDescription"]]  # fmt: skip
             for path, flag in (fields or {}).items():
-                command += ["--flag", path, flag["DeniedReason"], flag["Feedback"]]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
+                options += ["--flag", path, flag["DeniedReason"], flag["Feedback"]]
+        review(server, action, rid, *options)
 
     return reviewer
 
