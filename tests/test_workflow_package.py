@@ -19,6 +19,10 @@ boto3 = pytest.importorskip("boto3", reason="the aws extra is not installed")
 # As a Lambda's tests set them before its module makes its clients.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+# As in a Lambda's own test process, moto is loaded before the handler's module makes
+# its clients (its stubber joins the sessions made after it): other tests of this
+# process made boto3's default session before, so start a new one.
+boto3.DEFAULT_SESSION = None
 
 import lifecycle.aws  # noqa: E402
 from lifecycle import RegistrationService  # noqa: E402
