@@ -326,8 +326,7 @@ def legal_events(registration: Registration) -> list[str]:
 
 def describe_event(name: str) -> str:
     """How a user fires ``name``: its API operation, or ``reviewer:<event>``."""
-    spec = EVENTS[name]
-    return spec.operations[0] if spec.operations else f"{spec.actor.value}:{name}"
+    return EVENTS[name].fired_by
 
 
 def _plan(

@@ -140,15 +140,15 @@ def step(
     spec = ATTACHMENT.resolve(attachment.status, event, None)
     if spec is None:
         legal = [
-            name
-            for name in ATTACHMENT_EVENTS
+            spec.fired_by
+            for name, spec in ATTACHMENT_EVENTS.items()
             if ATTACHMENT.resolve(attachment.status, name, None) is not None
         ]
         reason = "RESOURCE_DELETION_NOT_ALLOWED" if event == "delete_attachment" else None
         raise ConflictException(
-            f"{_describe(event)} is not allowed for registration attachment "
+            f"{ATTACHMENT_EVENTS[event].fired_by} is not allowed for registration attachment "
             f"{attachment.attachment_id}: its status is {attachment.status.value}. Allowed "
-            f"from here: {', '.join(map(_describe, legal)) or 'nothing'}.",
+            f"from here: {', '.join(legal) or 'nothing'}.",
             reason=reason or "RESOURCE_MODIFICATION_NOT_ALLOWED",
             resource_type=RESOURCE_TYPE,
             resource_id=attachment.attachment_id,
@@ -208,11 +208,6 @@ def still_named(attachment: RegistrationAttachment, registrations: Iterable[str]
 def attachment_ids(values: Mapping[str, Any]) -> set[str]:
     """The attachment ids that the ``FieldValue`` objects in ``values`` name."""
     return {v.attachment_id for v in values.values() if v.attachment_id is not None}
-
-
-def _describe(event: str) -> str:
-    spec = ATTACHMENT_EVENTS[event]
-    return spec.operations[0] if spec.operations else f"{spec.actor.value}:{event}"
 
 
 def _resolved(state: str, event: str) -> TransitionSpec:

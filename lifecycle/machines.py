@@ -347,6 +347,12 @@ class EventSpec:
     operations: tuple[str, ...]
     machines: tuple[str, ...]
 
+    @property
+    def fired_by(self) -> str:
+        """How it is fired, as refusals name it: its API operation, or
+        ``reviewer:<event>`` (``system:<event>``)."""
+        return self.operations[0] if self.operations else f"{self.actor.value}:{self.name}"
+
 
 def transition_specs(
     machine: LifecycleMachine, statuses: type[StrEnum]

@@ -429,8 +429,8 @@ def not_found(value: str) -> ResourceNotFoundException:
 
 def _refusal(number: PhoneNumber, event: str, conditions: Conditions) -> ConflictException:
     legal = [
-        name
-        for name in PHONE_NUMBER_EVENTS
+        spec.fired_by
+        for name, spec in PHONE_NUMBER_EVENTS.items()
         if PHONE_NUMBER.resolve(number.status, name, conditions) is not None
     ]
     protected = conditions.deletion_protection_enabled and any(
@@ -443,17 +443,12 @@ def _refusal(number: PhoneNumber, event: str, conditions: Conditions) -> Conflic
         else f"its status is {number.status.value}"
     )
     return ConflictException(
-        f"{_describe(event)} is not allowed for phone number {number.phone_number_id}: "
-        f"{why}. Allowed from here: {', '.join(map(_describe, legal)) or 'nothing'}.",
+        f"{PHONE_NUMBER_EVENTS[event].fired_by} is not allowed for phone number "
+        f"{number.phone_number_id}: {why}. Allowed from here: {', '.join(legal) or 'nothing'}.",
         reason="DELETION_PROTECTION_ENABLED" if protected else "RESOURCE_NOT_ACTIVE",
         resource_type=RESOURCE_TYPE,
         resource_id=number.phone_number_id,
     )
-
-
-def _describe(event: str) -> str:
-    spec = PHONE_NUMBER_EVENTS[event]
-    return spec.operations[0] if spec.operations else f"{spec.actor.value}:{event}"
 
 
 def _event(

@@ -296,7 +296,9 @@ class RegistrationService:
             return self._commit(step, registration.revision, None, charges)
         moved = [
             phone_numbers.step(number, follow_up, now)
-            for number in self._numbers_of(registration, _SOURCES[follow_up])
+            for number in self._numbers(
+                (("status", _SOURCES[follow_up]),), registration.registration_id
+            )
             if PHONE_NUMBER.resolve(number.status, follow_up, phone_numbers.Conditions.of(number))
         ]
         return self._commit(
@@ -337,19 +339,21 @@ class RegistrationService:
             return step
         return aggregate.then(step, provisioned)
 
-    def _numbers_of(
-        self, registration: Registration, statuses: frozenset[str] | None = None
+    def _numbers(
+        self,
+        filters: tuple[tuple[str, frozenset[str]], ...] = (),
+        registration_id: str | None = None,
     ) -> list[PhoneNumber]:
-        """The phone numbers associated with ``registration`` (none is DELETED), only
-        those in ``statuses`` if given."""
+        """Every phone number of this account and region that passes ``filters`` (as
+        :class:`~lifecycle.ports.PhoneNumberQuery` takes them), only those associated
+        with ``registration_id`` if given (none of those is DELETED); read page by page."""
         found: list[PhoneNumber] = []
         after = None
-        filters = () if statuses is None else (("status", statuses),)
         while True:
             page = self.backend.query_phone_numbers(
                 PhoneNumberQuery(
                     self.account_id, self.region, filters=filters, after=after,
-                    registration_id=registration.registration_id,
+                    registration_id=registration_id,
                 )
             )  # fmt: skip
             found += page.items

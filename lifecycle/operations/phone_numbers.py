@@ -187,16 +187,7 @@ def _held(service: RegistrationService, iso: str, number_type: str) -> set[str]:
     held_statuses = frozenset(s.value for s in PhoneNumberStatus) - {"DELETED"}
     filters = (("iso-country-code", frozenset({iso})), ("number-type", frozenset({number_type})),
                ("status", held_statuses))  # fmt: skip
-    found: set[str] = set()
-    after = None
-    while True:
-        page = service.backend.query_phone_numbers(
-            PhoneNumberQuery(service.account_id, service.region, None, filters, after)
-        )
-        found.update(number.phone_number for number in page.items)
-        if page.next_position is None:
-            return found
-        after = page.next_position
+    return {number.phone_number for number in service._numbers(filters)}
 
 
 def _refuse_unmodelled(params: Mapping[str, Any]) -> None:

@@ -117,7 +117,10 @@ def delete_registration(
     params = validate("DeleteRegistration", {"RegistrationId": RegistrationId, **unknown})
     registration = service._live(params["RegistrationId"])
     if associations.identities_block_delete(service.registration_types, registration):
-        held = [n.phone_number_id for n in service._numbers_of(registration)]
+        held = [
+            n.phone_number_id
+            for n in service._numbers(registration_id=registration.registration_id)
+        ]
         raise ConflictException(
             f"Registration {registration.registration_id} cannot be deleted while phone "
             f"numbers are associated with it: release {', '.join(held)} first.",
