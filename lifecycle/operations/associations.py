@@ -29,7 +29,6 @@ from lifecycle.errors import ConflictException, ResourceNotFoundException, Valid
 from lifecycle.models import Registration, resource_of_arn
 from lifecycle.operations._queries import DEFAULT_MAX_RESULTS, filter_sets, sorted_or_none
 from lifecycle.pagination import query_fingerprint
-from lifecycle.phone_numbers import PhoneNumber
 from lifecycle.ports import NumberWrite, PhoneNumberQuery
 from lifecycle.quotas import ASSOCIATIONS_PER_REGISTRATION, PHONE_NUMBERS_PER_REGISTRATION
 from lifecycle.statuses import PhoneNumberStatus, RegistrationStatus
@@ -87,7 +86,7 @@ def create_registration_association(
     supported = number_rule(
         service, registration, number.number_type, number.iso_country_code, "ResourceId"
     )
-    step = number_step(service, registration, number, supported)
+    step = association_step(service, registration, Association.of_number(number), supported)
     moved = phone_numbers.step(
         number, "associate_phone_number", step.events[0].timestamp,
         registration_id=registration.registration_id,
@@ -134,16 +133,16 @@ def number_rule(
     return supported
 
 
-def number_step(
+def association_step(
     service: RegistrationService,
     registration: Registration,
-    number: PhoneNumber,
+    association: Association,
     supported: SupportedAssociation,
 ) -> aggregate.Step:
-    """The registration's step associating ``number`` under the rule ``supported``
-    (the machines refuse it from a status that rule does not allow)."""
+    """The registration's step making ``association`` under the rule ``supported`` (the
+    machines refuse it from a status that rule does not allow)."""
     return aggregate.step(
-        registration, "associate", service._now(), association=Association.of_number(number),
+        registration, "associate", service._now(), association=association,
         associates_after_complete=supported.association_behavior == AFTER_COMPLETE,
     )  # fmt: skip
 
@@ -169,10 +168,7 @@ def _associate_registration(
         raise already_associated(registration, linked)
     _check_quotas(service, registration, identity=False)
     association = Association.of_registration(other, supported.iso_country_code or "US")
-    step = aggregate.step(
-        registration, "associate", service._now(), association=association,
-        associates_after_complete=supported.association_behavior == AFTER_COMPLETE,
-    )  # fmt: skip
+    step = association_step(service, registration, association, supported)
     service._commit(step, registration.revision, None, ())
     return _answer(step.registration, association)
 

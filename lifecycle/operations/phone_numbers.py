@@ -22,7 +22,7 @@ from lifecycle.machines import CLOSING_EVENT
 from lifecycle.models import Tag, resource_id_of
 from lifecycle.operations._queries import keyset_page_of
 from lifecycle.operations._tokens import earlier_claim
-from lifecycle.operations.associations import number_rule, number_step
+from lifecycle.operations.associations import association_step, number_rule
 from lifecycle.pagination import query_fingerprint
 from lifecycle.ports import IdempotencyRecord, NumberWrite, PhoneNumberQuery
 from lifecycle.quotas import PHONE_NUMBERS_PER_ACCOUNT
@@ -157,7 +157,9 @@ def request_phone_number(
                     expected_revision=None, idempotency=record, quotas=charges,
                 )  # fmt: skip
             else:
-                associated = number_step(service, registration, step.phone_number, supported)
+                associated = association_step(
+                    service, registration, Association.of_number(step.phone_number), supported
+                )
                 service._commit(
                     associated, registration.revision, None, charges,
                     numbers=[NumberWrite(step.phone_number, None, record)],
