@@ -279,8 +279,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo",
         parents=[db],
-        help="drive two registrations through their lifecycle and print the timeline",
-        description="Drive two registrations through their lifecycle and print the timeline.",
+        help="drive the 10DLC chain and a toll-free registration, and print the timeline",
+        description="Drive the 10DLC chain (brand, vetting, campaign, number) and a "
+        "toll-free registration through their lifecycle and print the timeline.",
     )
     events = commands.add_parser(
         "events",

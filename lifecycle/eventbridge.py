@@ -98,6 +98,8 @@ class Delivery:
     would send it: ``Outbox(backend, "eventbridge").drain(Delivery(backend, target))``."""
 
     def __init__(self, backend: Backend, target: Target) -> None:
+        if not callable(target):
+            raise ValidationException.for_field("target", "must be callable with an event")
         self.backend = backend
         self.target = target
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from lifecycle.errors import ConflictException, LifecycleError
+from lifecycle.errors import ConflictException, LifecycleError, ValidationException
 from lifecycle.machines import VERSION
 from lifecycle.policy import UPLOAD_MOVES, Move, Policy, Rule
 from lifecycle.service import RegistrationService
@@ -48,6 +48,8 @@ class ScriptedReviewer:
     every caller of it: the in-process client, ``lifecycle serve``, the mock)."""
 
     def __init__(self, service: RegistrationService, policy: Policy) -> None:
+        if not isinstance(service, RegistrationService):
+            raise ValidationException.for_field("service", "must be a RegistrationService")
         if not isinstance(policy, Policy):
             policy = Policy.from_dict(policy)
         self.service = service

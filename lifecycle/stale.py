@@ -86,7 +86,16 @@ def stale(
 ) -> list[Stale]:
     """Every registration of ``snapshot`` (every account and region) in one of
     ``statuses`` that entered it more than ``older_than`` before ``now``, the longest
-    waiting first."""
+    waiting first.
+
+    Raises:
+        ValidationException: ``older_than`` is not a timedelta, or ``now`` not an
+            aware datetime.
+    """
+    if not isinstance(older_than, timedelta):
+        raise ValidationException.for_field("older_than", "must be a timedelta (or see duration)")
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise ValidationException.for_field("now", "must be a timezone-aware datetime")
     found = []
     for registration in snapshot.registrations():
         if registration.status not in statuses:

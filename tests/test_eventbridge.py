@@ -186,3 +186,10 @@ def test_a_bad_eventbridge_url_is_a_usage_error(capsys: pytest.CaptureFixture[st
 
     assert main(["serve", "--eventbridge-url", "ftp://x"]) == 2
     assert "--eventbridge-url: must be an http:// or https:// URL" in capsys.readouterr().err
+
+
+def test_a_delivery_needs_a_callable_target() -> None:
+    from lifecycle import ValidationException
+
+    with pytest.raises(ValidationException, match="target"):
+        Delivery(RegistrationService().backend, "http://example.com")  # type: ignore[arg-type]

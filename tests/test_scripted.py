@@ -226,3 +226,8 @@ def test_uploads_finish_or_fail_by_policy() -> None:
     with pytest.raises(ValidationException) as info:
         Policy.from_dict({"rules": [], "uploads": {"event": "approve"}})
     assert info.value.fields[0]["Name"] == "uploads.event"
+
+
+def test_a_scripted_reviewer_needs_a_service() -> None:
+    with pytest.raises(ValidationException, match="service"):
+        ScriptedReviewer("service", BRANDS)  # type: ignore[arg-type]

@@ -89,3 +89,12 @@ def test_durations() -> None:
     for bad in ("30", "-1d", "1.5d", "d", "9999999d"):
         with pytest.raises(ValidationException, match="older_than"):
             duration(bad)
+
+
+def test_bad_arguments_name_the_field() -> None:
+    service = RegistrationService()
+    with service.backend.snapshot() as snapshot:
+        with pytest.raises(ValidationException, match="older_than"):
+            stale(snapshot, "30d", datetime.now(UTC))  # type: ignore[arg-type]
+        with pytest.raises(ValidationException, match="now"):
+            stale(snapshot, 30 * DAY, datetime(2026, 1, 1))
